@@ -1,0 +1,266 @@
+"""Heading and boilerplate detection: flag, never delete.
+
+Cleaning looks at a document line by line (and, for a few promos, sentence by
+sentence) and marks what is not the author's content, with a reason code:
+
+==================== =========================================================
+reason               what it catches
+==================== =========================================================
+``subscribe``        subscription prompts ("Subscribe to ... newsletter")
+``platform``         platform furniture ("Recommended by LinkedIn",
+                     "Share This Post", "Follow us on ...")
+``navigation``       reading instructions ("Click the links in titles below")
+``social_comment``   reader comments with their "6mo" / "2w" timestamps
+``commenter_title``  the commenter's job title shown above each comment
+``table_of_contents`` contents lines ending in page numbers
+``link_list``        "Media coverage and sources" lists of links
+``editorial``        editorial-team credits (names and roles)
+``contact``          postal addresses, phone numbers, e-mail and web addresses
+``podcast_promo``    podcast promotions ("shares his takes", "On the ... Podcast")
+``dateline``         a line holding only a date
+==================== =========================================================
+
+Headings (markdown ``#``, short title-case or upper-case lines, numbered
+section markers like ``01``, numbered item titles) are their own units and are
+never glued to the next sentence. A heading may also be boilerplate (the
+"Media coverage and sources:" heading of a link list).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_HEADING_WORDS = 14
+MAX_HEADING_CHARS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class LineFlag:
+    """What cleaning found on one line."""
+
+    heading: bool = False
+    boilerplate: str | None = None  # the reason code, None for content
+
+
+CONTENT = LineFlag()
+
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
+_SECTION_MARKER = re.compile(r"^\s*(?:\d{1,2}|[IVX]{1,5})\.?\s*$")
+_NUMBERED_TITLE = re.compile(r"^\s*\d{1,2}[.)]\s+\S")
+_BULLET = re.compile(r"^\s*(?:[-*•▪◦–]|\d{1,2}[.)])\s+")
+_TERMINAL_CHARS = frozenset(".!?。！？:;…\"”’)")
+_MONTHS = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_DATELINE = re.compile(
+    rf"^\s*(?:{_MONTHS}\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+{_MONTHS}\s+\d{{4}}|{_MONTHS}\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})\s*$",
+    re.I,
+)
+# A contents line: a title, then a tab, dot leaders or a wide gap, then a page number.
+_DATESTAMP = re.compile(r"^\(?\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\)?$")
+_SOURCE_CREDIT = re.compile(r"^\(?\s*(?:source|sources|photo|image|credit)s?\s*:.{0,120}\)?$", re.I)
+_TOC_LINE = re.compile(r"^(?!\s*[-*•]\s).{2,120}?(?:\t+|\.{3,}\s*|\s{3,})\d{1,3}\s*$")
+# LinkedIn-style "6moGreat article!": a relative timestamp glued to the comment.
+_COMMENT_STAMP = re.compile(r"^\s*\d{1,2}(?:mo|yr|y|w|d|h)(?=[A-Z\"“'‘]|\s*$)")
+_LINK_LIST_HEADING = re.compile(
+    r"^\W*(?:media coverage|further reading|read more|related (?:links|articles)|sources?\W*$|links?\W*$|references\W*$)", re.I
+)
+_EDITORIAL_HEADING = re.compile(r"^\W*(?:editorial team|editorial board|imprint|impressum|credits|about the authors?|contributors)\W*$", re.I)
+_PROMO_HEADING = re.compile(r"^\W*(?:our )?(?:latest )?podcasts?\W*$", re.I)
+
+_LINE_BOILERPLATE: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "subscribe",
+        re.compile(
+            r"\b(?:subscribe|sign[ -]up|unsubscribe)\b.{0,80}\b(?:newsletter|inbox|updates|mailing list|e-?mail)"
+            r"|\bget (?:it )?(?:mailed|delivered) to your inbox\b|\bjoin (?:our|the) mailing list\b",
+            re.I,
+        ),
+    ),
+    (
+        "platform",
+        re.compile(
+            r"^\W*(?:recommended by (?:linkedin|\w+)|stay tuned|share this (?:post|article|story|page)|follow us(?: on \w+)?|"
+            r"like and share|print this (?:page|article)|back to top|related posts?|tags?:.*|read more|see more|"
+            r"(?:\d+\s+)?(?:likes?|comments?|reposts?|shares?)(?:\s*[·|]\s*\d+\s+\w+)*)\W*$",
+            re.I,
+        ),
+    ),
+    ("navigation", re.compile(r"^\W*\(?\s*click (?:on )?(?:the )?(?:links?|here|titles?)\b.{0,80}$", re.I)),
+    (
+        "contact",
+        re.compile(
+            r"(?:\b(?:tel|phone|fax|mail|e-mail)\.?\s*:|\+\d{1,3}[\s\d()-]{7,}\d|[\w.+-]+@[\w-]+\.[\w.]+|\bwww\.[\w-]+\.\w+"
+            r"|\b\d{4,5}\s+[A-Z][a-zäöüß]+\b.*\b(?:tel|phone)\b)",
+            re.I,
+        ),
+    ),
+)
+
+_SENTENCE_BOILERPLATE: tuple[tuple[str, re.Pattern[str]], ...] = (
+    _LINE_BOILERPLATE[0],
+    (
+        "podcast_promo",
+        re.compile(
+            r"\b(?:on (?:the|our) [\w ]{0,30}podcast|listen (?:to|now|here)|new episode|latest episode|"
+            r"available on (?:spotify|apple|google)|shares? (?:his|her|their) takes?)\b",
+            re.I,
+        ),
+    ),
+)
+
+
+def _is_titlecase_heading(line: str) -> bool:
+    """A short line without final punctuation whose words are mostly capitalised."""
+    words = line.split()
+    if not words or len(words) > MAX_HEADING_WORDS:
+        return False
+    if line.isupper() and any(c.isalpha() for c in line):
+        return True
+    if _ends_terminal(line):
+        return False
+    alpha = [w for w in words if w[0].isalpha()]
+    if not alpha:
+        return False
+    capitalised = sum(1 for w in alpha if w[0].isupper() or len(w) <= 3)
+    return capitalised / len(alpha) >= 0.75 and alpha[0][0].isupper()
+
+
+# Boilerplate lines are short; a long paragraph is content whatever it mentions,
+# and skipping the patterns on it keeps cleaning fast.
+MAX_BOILERPLATE_LINE = 250
+# Cheap triggers: the costly patterns only run on a line holding one of these
+# (plain substring tests are far faster than an alternation regex).
+_LINE_TRIGGERS = (
+    "subscri", "sign up", "sign-up", "inbox", "mailing", "recommended", "stay tuned", "share", "follow",
+    "like", "print", "back to", "related", "tag", "read more", "see more", "comment", "repost", "click",
+    "tel", "phone", "fax", "mail", "@", "www.", "+",
+)
+_SENTENCE_TRIGGERS = ("subscri", "sign up", "sign-up", "inbox", "mailing", "podcast", "listen", "episode", "spotify", "takes")
+_SHORT_SENTENCE_TRIGGERS = _SENTENCE_TRIGGERS + ("source", "photo", "image", "credit", "/")
+
+
+def _triggered(text: str, triggers: tuple[str, ...]) -> bool:
+    low = text.lower()
+    for trigger in triggers:
+        if trigger in low:
+            return True
+    return False
+
+
+def _ends_terminal(text: str) -> bool:
+    tail = text.rstrip()
+    return bool(tail) and tail[-1] in _TERMINAL_CHARS
+
+
+def classify_line(line: str) -> LineFlag:
+    """Flags that a line earns on its own, without looking at its neighbours."""
+    stripped = line.strip()
+    if not stripped:
+        return CONTENT
+    if len(stripped) <= MAX_BOILERPLATE_LINE and _triggered(stripped, _LINE_TRIGGERS):
+        for reason, pattern in _LINE_BOILERPLATE:
+            if pattern.search(stripped):
+                return LineFlag(heading=False, boilerplate=reason)
+    if len(stripped) > MAX_HEADING_CHARS:
+        # Too long for a heading, dateline or credit: only a markdown heading can be one.
+        return LineFlag(heading=True) if stripped[0] == "#" and _MD_HEADING.match(stripped) else CONTENT
+    if _DATELINE.match(stripped) or _DATESTAMP.match(stripped):
+        return LineFlag(heading=False, boilerplate="dateline")
+    if _SOURCE_CREDIT.match(stripped):
+        return LineFlag(heading=False, boilerplate="link_list")
+    if _MD_HEADING.match(stripped) or _SECTION_MARKER.match(stripped):
+        return LineFlag(heading=True)
+    if _NUMBERED_TITLE.match(stripped) and stripped[-1] not in ".:;" and len(stripped.split()) <= 25:
+        return LineFlag(heading=True)
+    if not _BULLET.match(stripped) and _is_titlecase_heading(stripped.strip("*_ ")):
+        return LineFlag(heading=True)
+    return CONTENT
+
+
+def flag_lines(lines: list[str]) -> list[LineFlag]:
+    """Flag every line of a document, using its neighbours for sections.
+
+    Sections opened by a heading (table of contents, link lists, editorial
+    credits) run until the next heading that does not belong to them; reader
+    comments run from their first timestamp to the end of the comment block.
+    """
+    flags = [classify_line(line) for line in lines]
+    section: str | None = None
+    for i, line in enumerate(lines):
+        stripped = line.strip().strip("#*_ ").strip()
+        if not stripped:
+            continue
+        flag = flags[i]
+        if section == "link_list" and (_BULLET.match(line) or "<u>" in line):
+            flags[i] = LineFlag(boilerplate="link_list")
+            continue
+        if flag.heading:
+            if _LINK_LIST_HEADING.match(stripped):
+                section = "link_list"
+                flags[i] = LineFlag(heading=True, boilerplate="link_list")
+                continue
+            if _EDITORIAL_HEADING.match(stripped):
+                section = "editorial"
+                flags[i] = LineFlag(heading=True, boilerplate="editorial")
+                continue
+            if stripped.lower() in {"contents", "table of contents", "in this issue"}:
+                section = "table_of_contents"
+                continue
+            if _PROMO_HEADING.match(stripped):
+                flags[i] = LineFlag(heading=True, boilerplate="podcast_promo")
+                section = None
+                continue
+            if section == "editorial":
+                # Role headings (MANAGING EDITOR, GRAPHICS) and names stay inside the credits.
+                flags[i] = LineFlag(heading=bool(_MD_HEADING.match(line)), boilerplate="editorial")
+                continue
+            if section == "table_of_contents" and _TOC_LINE.match(line):
+                flags[i] = LineFlag(heading=False, boilerplate="table_of_contents")
+                continue
+            section = None
+            continue
+        if section == "link_list":
+            section = None
+        elif section == "editorial":
+            flags[i] = LineFlag(boilerplate=flag.boilerplate or "editorial")
+            continue
+        elif section == "table_of_contents":
+            if _TOC_LINE.match(line):
+                flags[i] = LineFlag(boilerplate="table_of_contents")
+                continue
+            section = None
+        if len(line) < 160 and _TOC_LINE.match(line) and _is_toc_run(lines, i):
+            flags[i] = LineFlag(boilerplate="table_of_contents")
+    _flag_comments(lines, flags)
+    return flags
+
+
+def _is_toc_run(lines: list[str], i: int) -> bool:
+    """A page-number line counts as contents only beside another like it."""
+    return any(0 <= j < len(lines) and _TOC_LINE.match(lines[j]) for j in (i - 1, i + 1))
+
+
+def _flag_comments(lines: list[str], flags: list[LineFlag]) -> None:
+    """Reader comments: the timestamped line and the commenter's title above it."""
+    for i, line in enumerate(lines):
+        if not line[:1].isdigit() or not _COMMENT_STAMP.match(line):
+            continue
+        flags[i] = LineFlag(boilerplate="social_comment")
+        j = i - 1
+        while j >= 0 and not lines[j].strip():
+            j -= 1
+        if j >= 0 and not _COMMENT_STAMP.match(lines[j]) and flags[j].boilerplate is None:
+            flags[j] = LineFlag(heading=False, boilerplate="commenter_title")
+
+
+_SENTENCE_BOILERPLATE += (("dateline", _DATESTAMP), ("link_list", _SOURCE_CREDIT))
+
+
+def sentence_boilerplate(text: str) -> str | None:
+    """The reason a single sentence inside content is boilerplate, if it is."""
+    if not _triggered(text, _SHORT_SENTENCE_TRIGGERS if len(text) < 130 else _SENTENCE_TRIGGERS):
+        return None
+    for reason, pattern in _SENTENCE_BOILERPLATE:
+        if pattern.search(text):
+            return reason
+    return None

@@ -1,0 +1,492 @@
+"""Reading documents of every format into ``Document`` records.
+
+Formats and the library that reads each (well-kept parsers, not our own):
+
+- ``.txt`` / ``.md``: decoded bytes; encoding detected with ``charset-normalizer``
+  (UTF-8 with or without BOM, UTF-16 via BOM, legacy single-byte code pages);
+- ``.html`` / ``.htm``: ``trafilatura`` extracts the main text (navigation,
+  scripts and styles dropped), falling back to BeautifulSoup when it finds none;
+- ``.pdf``: ``pypdf`` reads the text layer;
+- ``.docx``: ``python-docx`` paragraphs;
+- ``.eml``: the standard library's ``email`` parser (body, subject as title,
+  sender and date as metadata);
+- ``.csv`` / ``.jsonl``: tables of texts, one document per row (column
+  ``text`` required; ``source``, ``id``, ``date``, ``title`` optional).
+
+A folder may carry a ``sources.toml`` manifest naming each file's source::
+
+    [[sources]]
+    id = "merics"
+    name = "MERICS"
+    outlet = "MERICS China Essentials"
+    kind = "think tank"
+    country = "Germany"
+    language = "en"
+    date = "2025-01-30"
+    files = ["merics-2025-01-30-china-essentials.txt"]
+
+Files the manifest does not name are their own source, named after the file.
+
+Bad input never stops the run: each unreadable file becomes one ``Problem``
+(file, what is wrong, what to do) and the other files still go through.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import tomllib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from email import policy
+from email.parser import BytesParser
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+
+from stance.errors import StanceError
+
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+MANIFEST = "sources.toml"
+SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
+
+TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
+HTML_SUFFIXES = {".html", ".htm"}
+TABLE_SUFFIXES = {".csv", ".jsonl"}
+SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | TABLE_SUFFIXES | {".pdf", ".docx", ".eml"}
+# Files that live beside documents but are not documents.
+IGNORED_NAMES = {MANIFEST, "README.md", "readme.md", ".DS_Store"}
+IGNORED_SUFFIXES = {".toml"}
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Who speaks: an author, outlet or institution, with its metadata."""
+
+    id: str
+    name: str
+    outlet: str = ""
+    kind: str = ""
+    country: str = ""
+    language: str = ""
+    date: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One document's exact text; sentence offsets refer to ``text``."""
+
+    doc_id: str
+    source: str
+    path: str
+    title: str
+    date: str
+    text: str
+    meta: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """An input that could not be read, said in one line."""
+
+    path: str
+    message: str
+    fix: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return str(StanceError(self.message, path=self.path, line=self.line, fix=self.fix))
+
+
+@dataclass
+class Corpus:
+    """The result of reading paths: documents, their sources, and the problems met."""
+
+    documents: list[Document] = field(default_factory=list)
+    sources: dict[str, Source] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def doc_id_for(text: str) -> str:
+    """A stable id from the content: the same text always gets the same id."""
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def load_manifest(folder: Path) -> tuple[dict[str, Source], dict[str, str]]:
+    """Read ``folder/sources.toml``: sources by id, and source id by file name."""
+    path = folder / MANIFEST
+    if not path.is_file():
+        return {}, {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise StanceError(
+            f"the sources manifest is not valid TOML ({exc})",
+            path=str(path),
+            line=getattr(exc, "lineno", None),
+            fix="fix the TOML syntax; see the README's 'Sources manifest' section",
+        ) from None
+    sources: dict[str, Source] = {}
+    by_file: dict[str, str] = {}
+    for n, entry in enumerate(data.get("sources", []), start=1):
+        if not isinstance(entry, dict) or not entry.get("id"):
+            raise StanceError(
+                f"[[sources]] entry {n} has no id",
+                path=str(path),
+                fix='give every [[sources]] entry an id = "..."',
+            )
+        source = Source(
+            id=str(entry["id"]),
+            name=str(entry.get("name", entry["id"])),
+            outlet=str(entry.get("outlet", "")),
+            kind=str(entry.get("kind", "")),
+            country=str(entry.get("country", "")),
+            language=str(entry.get("language", "")),
+            date=str(entry.get("date", "")),
+        )
+        sources[source.id] = source
+        for name in entry.get("files", []):
+            by_file[str(name)] = source.id
+    return sources, by_file
+
+
+def source_for_file(path: Path) -> Source:
+    """The default source of a file no manifest names: the file itself."""
+    return Source(id=path.stem, name=path.stem.replace("_", " ").replace("-", " "))
+
+
+# --- decoding ---------------------------------------------------------------
+
+
+def decode(data: bytes, path: str) -> str:
+    """Bytes to text, detecting the encoding; raises StanceError if it cannot."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None:
+        if "\x00" in text:
+            raise _binary(path)
+        return text
+    if b"\x00" in data[:4096]:
+        raise _binary(path)
+    # Windows-1252 is by far the most common legacy code page in the documents
+    # analysts meet; charset-normalizer alone often mistakes it for cp1250.
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and not any("\x80" <= ch <= "\x9f" for ch in text):
+        return text
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None or best.chaos > 0.3:
+        raise StanceError(
+            "undecodable bytes: no text encoding fits this file",
+            path=path,
+            fix="save it as UTF-8 text, or check it is really a text document",
+        )
+    return str(best)
+
+
+def _binary(path: str) -> StanceError:
+    return StanceError(
+        "binary data, not text",
+        path=path,
+        fix="convert it to .txt, .md, .html, .pdf, .docx or .eml first",
+    )
+
+
+# --- one reader per format --------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Raw:
+    text: str
+    title: str = ""
+    date: str = ""
+    source: str = ""
+    meta: tuple[tuple[str, str], ...] = ()
+    line: int | None = None
+
+
+def _read_text(path: Path, data: bytes) -> Iterator[_Raw]:
+    text = decode(data, str(path))
+    yield _Raw(text=text, title=_first_line(text))
+
+
+def _read_html(path: Path, data: bytes) -> Iterator[_Raw]:
+    html = decode(data, str(path))
+    import trafilatura
+
+    text = trafilatura.extract(html, include_comments=False, include_tables=True, favor_recall=True)
+    meta = trafilatura.extract_metadata(html)
+    title = (meta.title if meta and meta.title else "") or ""
+    date = (meta.date if meta and meta.date else "") or ""
+    if not text:
+        from bs4 import BeautifulSoup
+
+        soup = BeautifulSoup(html, "html.parser")
+        for tag in soup(["script", "style", "nav", "header", "footer", "aside", "noscript", "form"]):
+            tag.decompose()
+        title = title or (soup.title.get_text(strip=True) if soup.title else "")
+        lines = (line.strip() for line in soup.get_text("\n").splitlines())
+        text = "\n".join(line for line in lines if line)
+    yield _Raw(text=text or "", title=title or _first_line(text or ""), date=date)
+
+
+def _read_pdf(path: Path, data: bytes) -> Iterator[_Raw]:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise StanceError("the PDF is password-protected", path=str(path), fix="save an unprotected copy")
+        pages = [(page.extract_text() or "").strip() for page in reader.pages]
+    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
+        raise StanceError(f"not a readable PDF ({exc})", path=str(path), fix="re-export the PDF or convert it to text") from None
+    text = "\n\n".join(page for page in pages if page)
+    if not text.strip():
+        raise StanceError(
+            "the PDF has no text layer (scanned image?)",
+            path=str(path),
+            fix="run OCR on it first (e.g. ocrmypdf) or supply the text",
+        )
+    title = ""
+    if reader.metadata and reader.metadata.title:
+        title = str(reader.metadata.title)
+    yield _Raw(text=text, title=title or _first_line(text))
+
+
+def _read_docx(path: Path, data: bytes) -> Iterator[_Raw]:
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
+        raise StanceError(f"not a readable .docx file ({exc})", path=str(path), fix="re-save it from Word as .docx") from None
+    text = "\n\n".join(p.text for p in document.paragraphs if p.text.strip())
+    title = document.core_properties.title or _first_line(text)
+    date = document.core_properties.created.date().isoformat() if document.core_properties.created else ""
+    yield _Raw(text=text, title=title, date=date)
+
+
+def _read_eml(path: Path, data: bytes) -> Iterator[_Raw]:
+    message = BytesParser(policy=policy.default).parsebytes(data)
+    body = message.get_body(preferencelist=("plain", "html"))
+    if body is None:
+        raise StanceError("the e-mail has no text body", path=str(path), fix="forward it as plain text or HTML")
+    content = body.get_content()
+    if body.get_content_type() == "text/html":
+        content = next(_read_html(path, content.encode("utf-8"))).text
+    date = ""
+    if message["date"]:
+        try:
+            date = parsedate_to_datetime(str(message["date"])).date().isoformat()
+        except (TypeError, ValueError):
+            date = str(message["date"])
+    sender = str(message["from"] or "")
+    meta = (("sender", sender), ("subject", str(message["subject"] or "")))
+    yield _Raw(text=content, title=str(message["subject"] or ""), date=date, meta=meta)
+
+
+def _table_row(path: Path, row: dict, line: int) -> _Raw | Problem:
+    text = row.get("text")
+    if not isinstance(text, str) or not text.strip():
+        return Problem(str(path), "the row has an empty text", "fill in the text cell or delete the row", line)
+    return _Raw(
+        text=text,
+        title=str(row.get("title") or row.get("id") or f"row {line}"),
+        date=str(row.get("date") or ""),
+        source=str(row.get("source") or ""),
+        meta=(("row_id", str(row["id"])),) if row.get("id") not in (None, "") else (),
+        line=line,
+    )
+
+
+def _read_csv(path: Path, data: bytes) -> Iterator[_Raw | Problem]:
+    text = decode(data, str(path))
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    if not reader.fieldnames or "text" not in reader.fieldnames:
+        raise StanceError(
+            f"the table has no 'text' column (columns: {', '.join(reader.fieldnames or []) or 'none'})",
+            path=str(path),
+            line=1,
+            fix="name the column holding the documents 'text' (optional: source, id, date, title)",
+        )
+    for row in reader:
+        yield _table_row(path, row, reader.line_num)
+
+
+def _read_jsonl(path: Path, data: bytes) -> Iterator[_Raw | Problem]:
+    text = decode(data, str(path))
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield Problem(str(path), f"not valid JSON ({exc.msg})", "make each line one JSON object", n)
+            continue
+        if not isinstance(row, dict) or "text" not in row:
+            yield Problem(str(path), "the line has no 'text' field", 'give each line a "text" field', n)
+            continue
+        yield _table_row(path, row, n)
+
+
+READERS = {
+    **{s: _read_text for s in TEXT_SUFFIXES},
+    **{s: _read_html for s in HTML_SUFFIXES},
+    ".pdf": _read_pdf,
+    ".docx": _read_docx,
+    ".eml": _read_eml,
+    ".csv": _read_csv,
+    ".jsonl": _read_jsonl,
+}
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n:,} bytes"
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        line = line.strip().lstrip("#").strip()
+        if line:
+            return line[:200]
+    return ""
+
+
+# --- walking paths ----------------------------------------------------------
+
+
+def _ignored(name: str) -> bool:
+    """Files that live beside documents but are not documents: manifests,
+    READMEs, and annotation files (``annotations*.csv``/``.jsonl``)."""
+    lower = name.lower()
+    return (
+        name.startswith(".")
+        or name in IGNORED_NAMES
+        or Path(lower).suffix in IGNORED_SUFFIXES
+        or (lower.startswith("annotations") and Path(lower).suffix in TABLE_SUFFIXES)
+    )
+
+
+def _walk(path: Path) -> Iterator[Path]:
+    if path.is_dir():
+        for root, dirs, files in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(files):
+                if _ignored(name):
+                    continue
+                yield Path(root) / name
+    else:
+        yield path
+
+
+def read_file(
+    path: Path,
+    *,
+    source: Source | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Iterator[Document | Problem]:
+    """Read one file into documents (several for a table), or problems."""
+    shown = str(path)
+    suffix = path.suffix.lower()
+    if suffix not in READERS:
+        yield Problem(shown, f"unsupported file type '{suffix or '(none)'}'", f"use one of {', '.join(sorted(SUPPORTED))}")
+        return
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        yield Problem(shown, f"cannot open the file ({exc.strerror})", "check the path and its permissions")
+        return
+    if size > max_bytes:
+        yield Problem(
+            shown,
+            f"the file is {_size(size)}, over the {_size(max_bytes)} limit",
+            "split it, or raise the limit with --max-mb",
+        )
+        return
+    data = path.read_bytes()
+    if not data.strip():
+        yield Problem(shown, "the file is empty", "remove it or add its text")
+        return
+    source = source or source_for_file(path)
+    try:
+        found = False
+        for raw in READERS[suffix](path, data):
+            if isinstance(raw, Problem):
+                yield raw
+                continue
+            if not raw.text.strip():
+                continue
+            found = True
+            yield Document(
+                doc_id=doc_id_for(raw.text),
+                source=raw.source or source.id,
+                path=shown if raw.line is None else f"{shown}:{raw.line}",
+                title=raw.title,
+                date=raw.date or source.date,
+                text=raw.text,
+                meta=raw.meta,
+            )
+        if not found and suffix not in TABLE_SUFFIXES:
+            yield Problem(shown, "no text found in the file", "check that it holds a document's text")
+    except StanceError as exc:
+        yield Problem(exc.path or shown, exc.message, exc.fix or "", exc.line)
+    except UnicodeError as exc:
+        yield Problem(shown, f"undecodable bytes ({exc})", "save it as UTF-8 text")
+
+
+def iter_corpus(
+    paths: Iterable[str | Path],
+    corpus: Corpus,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Iterator[Document]:
+    """Stream the documents under ``paths``; sources and problems land in ``corpus``.
+
+    Streaming keeps memory flat: nothing holds the whole corpus unless the caller does.
+    """
+    for raw_path in paths:
+        root = Path(raw_path)
+        if not root.exists():
+            corpus.problems.append(Problem(str(root), "no such file or folder", "check the path"))
+            continue
+        manifests: dict[Path, tuple[dict[str, Source], dict[str, str]]] = {}
+        for path in _walk(root):
+            folder = path.parent
+            if folder not in manifests:
+                try:
+                    manifests[folder] = load_manifest(folder)
+                except StanceError as exc:
+                    corpus.problems.append(Problem(exc.path or str(folder), exc.message, exc.fix or "", exc.line))
+                    manifests[folder] = ({}, {})
+            sources, by_file = manifests[folder]
+            source = sources.get(by_file.get(path.name, ""), None) or source_for_file(path)
+            for item in read_file(path, source=source, max_bytes=max_bytes):
+                if isinstance(item, Problem):
+                    corpus.problems.append(item)
+                    continue
+                if item.source not in corpus.sources:
+                    corpus.sources[item.source] = sources.get(item.source) or (
+                        source if item.source == source.id else Source(id=item.source, name=item.source)
+                    )
+                yield item
+
+
+def read_corpus(paths: Iterable[str | Path] | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Corpus:
+    """Read everything under ``paths`` (default: the bundled seeds) into memory."""
+    corpus = Corpus()
+    corpus.documents = list(iter_corpus(paths or [SEEDS_DIR], corpus, max_bytes=max_bytes))
+    return corpus

@@ -1,0 +1,65 @@
+"""Cleaning on the real seeds: boilerplate flagged with a reason, content untouched."""
+
+from stance.clean import classify_line, flag_lines
+
+
+def by_text(sentences):
+    return {s.text: s for s in sentences}
+
+
+def test_linkedin_comments_and_commenter_titles_are_flagged(seed_sentences):
+    coppens = by_text(seed_sentences["coppens"])
+    assert coppens["6moGreat articles Pascal!"].boilerplate_reason == "social_comment"
+    assert coppens["6moPl correct $18 trillion to $18 billion"].boilerplate_reason == "social_comment"
+    assert coppens["TUM MBA, China, Strategy, Technical Compliance"].boilerplate_reason == "commenter_title"
+    assert coppens["Recommended by LinkedIn"].boilerplate_reason == "platform"
+    assert coppens["Subscribe to ‘This Month in China newsletter to get mailed to your inbox."].boilerplate_reason == "subscribe"
+
+
+def test_content_around_boilerplate_stays_unflagged(seed_sentences):
+    coppens = by_text(seed_sentences["coppens"])
+    # The sentences right before and after "Recommended by LinkedIn" are the author's.
+    after = next(t for t in coppens if t.startswith("I highly recommend watching Robin Zheng's speech"))
+    before = next(t for t in coppens if t.startswith("If we are serious about combating climate change"))
+    assert not coppens[after].boilerplate and not coppens[before].boilerplate
+    content = [s for s in seed_sentences["coppens"] if not s.boilerplate and not s.heading]
+    assert len(content) > 130
+
+
+def test_merics_contents_link_lists_editorial_and_address(seed_sentences):
+    merics = seed_sentences["merics"]
+    reasons = {s.text: s.boilerplate_reason for s in merics}
+    assert reasons["DeepSeek model revs up US-China AI race\t2"] == "table_of_contents"
+    assert reasons["- Interconnect: <u>DeepSeeks three idiosyncratic advantages</u>"] == "link_list"
+    assert reasons["#### Media coverage and sources:"] == "link_list"
+    assert reasons["Claudia Wessling Director Communications and Publications, MERICS"] == "editorial"
+    address = next(s for s in merics if "Alte Jakobstraße" in s.text)
+    assert address.boilerplate
+    promo = next(s for s in merics if "shares his takes" in s.text)
+    assert promo.boilerplate_reason == "podcast_promo"
+    # ... while the analysis around them is content.
+    analysis = next(s for s in merics if "is not a lesson on the failure of export controls" in s.text)
+    assert not analysis.boilerplate
+    economy = next(s for s in merics if s.text.startswith("China's economy ended 2024"))
+    assert not economy.boilerplate
+
+
+def test_outlet_share_this_post_and_section_markers(seed_sentences):
+    outlet = seed_sentences["outlet"]
+    assert outlet[-1].text == "Share This Post" and outlet[-1].boilerplate_reason == "platform"
+    markers = [s for s in outlet if s.text in {"01", "02", "03"}]
+    assert len(markers) == 3 and all(s.heading for s in markers)
+    assert sum(1 for s in outlet if s.boilerplate) <= 3
+
+
+def test_headings_are_recognised():
+    assert classify_line("# TOP STORY").heading
+    assert classify_line("HOW CHINA MADE A DIFFERENCE THIS MONTH").heading
+    assert classify_line("Mainland Demands Full Accounting from Taiwan Over Fishermen Deaths").heading
+    assert classify_line("02").heading
+    assert not classify_line("The report underscores how the trade restrictions imposed by the United States.").heading
+
+
+def test_toc_needs_neighbours():
+    lines = ["Revenue grew in 2024 by 12", "", "The market is 15"]
+    assert all(f.boilerplate is None for f in flag_lines(lines))

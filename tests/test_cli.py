@@ -1,0 +1,62 @@
+"""The command line: exit codes, formats, no tracebacks, documented commands."""
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+from stance.cli import build_parser, main
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def commands() -> list[str]:
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    return list(sub.choices)
+
+
+def test_every_command_is_documented_in_the_readme_and_has_an_example():
+    readme = README.read_text(encoding="utf-8")
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    for name, command in sub.choices.items():
+        assert re.search(rf"`stance {name}\b", readme), f"README does not document `stance {name}`"
+        assert "Example:" in (command.epilog or ""), f"`stance {name} --help` has no example"
+
+
+def test_segment_jsonl_on_the_seeds(capsys):
+    assert main(["segment"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert {r["source"] for r in rows} == {"coppens", "merics", "outlet"}
+    need = {"source", "doc_id", "path", "sentence_id", "index", "start", "end", "text", "heading", "boilerplate", "boilerplate_reason"}
+    assert need <= set(rows[0])
+
+
+def test_segment_csv_to_file(tmp_path):
+    out = tmp_path / "s.csv"
+    assert main(["segment", "seeds/outlet-2024-02-22-newsletter.txt", "--format", "csv", "-o", str(out)]) == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert rows[-1]["text"] == "Share This Post" and rows[-1]["boilerplate"] == "True"
+
+
+def test_sources_lists_counts(capsys):
+    assert main(["sources", "--format", "jsonl"]) == 0
+    rows = {json.loads(l)["source"]: json.loads(l) for l in capsys.readouterr().out.splitlines()}
+    assert rows["merics"]["content_sentences"] > 50
+
+
+def test_exit_code_only_when_nothing_could_be_read(tmp_path, capsys):
+    (tmp_path / "empty.txt").write_text("")
+    assert main(["segment", str(tmp_path / "empty.txt")]) == 1
+    err = capsys.readouterr().err
+    assert "empty" in err and "Traceback" not in err
+    (tmp_path / "ok.txt").write_text("Tariffs rose.")
+    assert main(["segment", str(tmp_path)]) == 0
+    assert "empty" in capsys.readouterr().err
+
+
+def test_missing_path_is_a_clear_line(capsys):
+    assert main(["sources", "/no/such/folder"]) == 1
+    assert "no such file or folder" in capsys.readouterr().err
