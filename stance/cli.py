@@ -61,6 +61,99 @@ def cmd_segment(args: argparse.Namespace) -> int:
     return _nothing_read(corpus, count)
 
 
+TAG_COLUMNS = SEGMENT_COLUMNS + (
+    "topics", "frames", "primary_frame", "scores", "evidence", "labelled_by",
+    "polarity", "subjectivity", "compound", "speaker", "speaker_name",
+)
+
+
+def _tagger(args: argparse.Namespace):
+    from stance.tagger import load_tagger, rules_only_tagger
+
+    if getattr(args, "labeller", "combined") == "rules":
+        return rules_only_tagger(args.codebook)
+    return load_tagger(args.codebook, args.model)
+
+
+def cmd_tag(args: argparse.Namespace) -> int:
+    from stance.tagger import iter_tagged
+
+    tagger = _tagger(args)
+    overrides = _open_store(args).current_labels() if getattr(args, "db", None) else None
+    corpus = Corpus()
+    rows = (t._asdict() for t in iter_tagged(_paths(args), corpus, tagger, overrides, max_bytes=int(args.max_mb * 1e6)))
+    count = write_records(rows, args.format, args.output, columns=TAG_COLUMNS)
+    return _nothing_read(corpus, count)
+
+
+def _open_store(args: argparse.Namespace):
+    from stance.store import open_store
+
+    return open_store(args.db)
+
+
+def _training_data(args: argparse.Namespace):
+    from stance.annotations import read_annotations, seed_annotation_files
+    from stance.codebook import load_codebook
+    from stance.tagger import seed_examples
+
+    codebook = load_codebook(args.codebook)
+    files = args.annotations or seed_annotation_files()
+    annotations = read_annotations(files, codebook)
+    for problem in annotations.problems:
+        print(f"stance: skipped {problem}", file=sys.stderr)
+    if not annotations.annotations:
+        raise StanceError("no usable annotations", fix="check the files named with --annotations")
+    examples, label_sets, sources = seed_examples(annotations.annotations, codebook)
+    return codebook, examples, label_sets, sources
+
+
+def _metrics_rows(result: dict, codebook) -> list[dict]:
+    rows = []
+    for label, m in result["per_label"].items():
+        kind = "topic" if label in codebook.topic_ids else "frame"
+        rows.append({"label": label, "kind": kind, "support": m["support"], "precision": round(m["precision"], 3),
+                     "recall": round(m["recall"], 3), "f1": round(m["f1"], 3)})
+    for kind in ("topics", "frames"):
+        rows.append({"label": f"[{kind} micro F1]", "kind": kind[:-1], "support": "", "precision": "", "recall": "", "f1": round(result[kind]["micro_f1"], 3)})
+        rows.append({"label": f"[{kind} macro F1]", "kind": kind[:-1], "support": "", "precision": "", "recall": "", "f1": round(result[kind]["macro_f1"], 3)})
+    return rows
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from stance.model import train_model
+
+    codebook, examples, label_sets, sources = _training_data(args)
+    model = train_model(codebook, examples, label_sets, sources=sources)
+    model.save(args.output)
+    print(f"trained on {len(examples)} annotated sentences; model {model.version} saved to {args.output}")
+    print("cross-validated (5-fold) scores:")
+    write_records(_metrics_rows(model.card["cv_metrics"], codebook), "table")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from stance.evaluation import LABELLERS, evaluate, learning_curve
+
+    codebook, examples, label_sets, sources = _training_data(args)
+    if args.curve:
+        write_records(learning_curve(codebook, examples, label_sets), args.format)
+        return 0
+    labellers = LABELLERS if args.labeller == "all" else (args.labeller,)
+    results = evaluate(codebook, examples, label_sets, sources, by_source=args.by_source, labellers=labellers)
+    how = "leave-one-source-out" if args.by_source else "5-fold cross-validated"
+    if args.format == "json":
+        import json
+
+        print(json.dumps({"evaluation": how, "n": len(examples), "results": results}, indent=2))
+        return 0
+    for name, result in results.items():
+        print(f"\n{name} ({how}, {len(examples)} sentences): topic micro-F1 {result['topics']['micro_f1']:.3f}, "
+              f"frame macro-F1 {result['frames']['macro_f1']:.3f}")
+        write_records(_metrics_rows(result, codebook), args.format if args.format != "json" else "table")
+    return 0
+
+
 # --- the parser -------------------------------------------------------------
 
 
@@ -105,6 +198,49 @@ def build_parser() -> argparse.ArgumentParser:
     _add_inputs(p)
     _add_output(p, ("jsonl", "csv", "table"), "jsonl")
     p.set_defaults(func=cmd_segment)
+
+    p = sub.add_parser(
+        "tag", help="tag every sentence with topics, frames, tone and speaker",
+        description="Tag sentences: everything `segment` gives plus topics, frames, primary frame, "
+        "per-label scores, evidence, tone (polarity, subjectivity, VADER compound) and speaker.",
+        epilog="Example: stance tag seeds/ --format jsonl -o tags.jsonl",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_inputs(p)
+    _add_output(p, ("jsonl", "csv", "table"), "jsonl")
+    p.add_argument("--codebook", metavar="FILE", help="a codebook TOML (default: the bundled one)")
+    p.add_argument("--model", metavar="DIR", help="a model trained with `stance train` (default: trained from the seeds)")
+    p.add_argument("--labeller", choices=("combined", "rules"), default="combined", help="rules: cue rules alone, for comparison")
+    p.add_argument("--db", metavar="URL", help="a store whose human labels override predictions")
+    p.set_defaults(func=cmd_tag)
+
+    p = sub.add_parser(
+        "train", help="train a model on annotation files and print cross-validated scores",
+        description="Train a model on annotation files (CSV/JSONL) for a codebook; prints 5-fold "
+        "cross-validated per-label precision/recall/F1 and saves the model to DIR.",
+        epilog="Example: stance train --codebook my-codebook.toml --annotations labels.csv -o models/mine",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--codebook", metavar="FILE", help="a codebook TOML (default: the bundled one)")
+    p.add_argument("--annotations", metavar="FILE", nargs="+", help="annotation files (default: the seed annotations)")
+    p.add_argument("-o", "--output", metavar="DIR", required=True, help="where to save the model")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser(
+        "evaluate", help="score cue rules, model and their combination on annotations",
+        description="Per-label precision/recall/F1 and topic/frame micro and macro F1, for the cue rules "
+        "alone, the model alone and the combination; --by-source trains on the other sources and "
+        "tests on each held-out one.",
+        epilog="Example: stance evaluate --by-source",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--codebook", metavar="FILE", help="a codebook TOML (default: the bundled one)")
+    p.add_argument("--annotations", metavar="FILE", nargs="+", help="annotation files (default: the seed annotations)")
+    p.add_argument("--by-source", action="store_true", help="leave-one-source-out instead of 5-fold")
+    p.add_argument("--labeller", choices=("all", "rules", "model", "combined"), default="all")
+    p.add_argument("--curve", action="store_true", help="the learning curve: F1 as annotations grow")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.set_defaults(func=cmd_evaluate)
     return parser
 
 

@@ -1,0 +1,196 @@
+"""Annotation files: the one format used to import, export and train.
+
+CSV (``;``-separated ids in a cell) or JSONL (lists), with columns:
+
+=============== ========================================================
+``text``        the sentence (required)
+``topics``      topic ids, e.g. ``export_controls;semiconductors``
+``frames``      frame ids, e.g. ``security_risk``
+``primary_frame`` optional: the dominant frame, one of ``frames``
+``sentence_id`` optional: matches a stored sentence exactly
+``source``      optional: the source id
+``annotator``   optional: who labelled it (the bundled seed labels: ``seed``)
+``note``        optional: free text
+=============== ========================================================
+
+Reading checks every row against a codebook when one is given: an unknown
+label id, a primary frame that is not among the frames, or a row without text
+is reported with its file and line, and the other rows still go through.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from stance.errors import StanceError
+
+COLUMNS = ("text", "topics", "frames", "primary_frame", "sentence_id", "source", "annotator", "note")
+SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
+
+
+@dataclass(frozen=True, slots=True)
+class Annotation:
+    """One analyst's labels for one sentence."""
+
+    text: str
+    topics: tuple[str, ...] = ()
+    frames: tuple[str, ...] = ()
+    primary_frame: str | None = None
+    sentence_id: str | None = None
+    source: str | None = None
+    annotator: str = ""
+    note: str = ""
+
+    @property
+    def labels(self) -> frozenset[str]:
+        return frozenset(self.topics) | frozenset(self.frames)
+
+    def to_row(self) -> dict[str, str]:
+        """The flat CSV row; lists become ``;``-joined ids."""
+        return {
+            "text": self.text,
+            "topics": ";".join(self.topics),
+            "frames": ";".join(self.frames),
+            "primary_frame": self.primary_frame or "",
+            "sentence_id": self.sentence_id or "",
+            "source": self.source or "",
+            "annotator": self.annotator,
+            "note": self.note,
+        }
+
+    def to_json(self) -> dict:
+        row = self.to_row()
+        row["topics"] = list(self.topics)
+        row["frames"] = list(self.frames)
+        return row
+
+
+@dataclass
+class AnnotationSet:
+    """Annotations read from files, and the rows that could not be used."""
+
+    annotations: list[Annotation] = field(default_factory=list)
+    problems: list[StanceError] = field(default_factory=list)
+
+
+def _ids(value, path: str, line: int, column: str) -> tuple[str, ...]:
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        parts = value.replace(",", ";").split(";")
+    elif isinstance(value, list):
+        parts = [str(v) for v in value]
+    else:
+        raise StanceError(f"column '{column}' must be ids separated by ';'", path=path, line=line, fix="e.g. export_controls;ai")
+    return tuple(dict.fromkeys(p.strip() for p in parts if p.strip()))
+
+
+def _annotation(row: dict, path: str, line: int, known: frozenset[str] | None, topic_ids, frame_ids) -> Annotation:
+    text = row.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise StanceError("the row has no text", path=path, line=line, fix="fill in the sentence in the 'text' column")
+    topics = _ids(row.get("topics"), path, line, "topics")
+    frames = _ids(row.get("frames"), path, line, "frames")
+    primary = (row.get("primary_frame") or "").strip() or None
+    if known is not None:
+        for column, ids, allowed in (("topics", topics, topic_ids), ("frames", frames, frame_ids)):
+            unknown = [i for i in ids if i not in allowed]
+            if unknown:
+                raise StanceError(
+                    f"unknown {column[:-1]} id{'s' if len(unknown) > 1 else ''} {', '.join(repr(u) for u in unknown)}",
+                    path=path,
+                    line=line,
+                    fix=f"use ids of the codebook: {', '.join(sorted(allowed))}",
+                )
+    if primary and primary not in frames:
+        raise StanceError(
+            f"primary_frame '{primary}' is not among the row's frames",
+            path=path,
+            line=line,
+            fix="add it to 'frames' or leave primary_frame empty",
+        )
+    return Annotation(
+        text=text,
+        topics=topics,
+        frames=frames,
+        primary_frame=primary,
+        sentence_id=(row.get("sentence_id") or None),
+        source=(row.get("source") or None),
+        annotator=str(row.get("annotator") or ""),
+        note=str(row.get("note") or ""),
+    )
+
+
+def read_annotations(paths: Iterable[str | Path], codebook=None) -> AnnotationSet:
+    """Read annotation files; with a codebook, check every label id against it."""
+    known = None
+    topic_ids: frozenset[str] = frozenset()
+    frame_ids: frozenset[str] = frozenset()
+    if codebook is not None:
+        topic_ids = frozenset(codebook.topic_ids)
+        frame_ids = frozenset(codebook.frame_ids)
+        known = topic_ids | frame_ids
+    result = AnnotationSet()
+    for raw in paths:
+        path = Path(raw)
+        shown = str(path)
+        try:
+            data = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            result.problems.append(StanceError(f"cannot read the annotation file ({exc})", path=shown, fix="check the path; save it as UTF-8"))
+            continue
+        if path.suffix.lower() == ".jsonl":
+            rows = []
+            for n, line in enumerate(data.splitlines(), start=1):
+                if not line.strip():
+                    continue
+                try:
+                    rows.append((n, json.loads(line)))
+                except json.JSONDecodeError as exc:
+                    result.problems.append(StanceError(f"not valid JSON ({exc.msg})", path=shown, line=n, fix="make each line one JSON object"))
+        else:
+            reader = csv.DictReader(io.StringIO(data, newline=""))
+            if not reader.fieldnames or "text" not in reader.fieldnames:
+                result.problems.append(
+                    StanceError(
+                        "the annotation file has no 'text' column",
+                        path=shown,
+                        line=1,
+                        fix=f"use the header {','.join(COLUMNS)}",
+                    )
+                )
+                continue
+            rows = []
+            for row in reader:
+                rows.append((reader.line_num, row))
+        for n, row in rows:
+            try:
+                result.annotations.append(_annotation(row, shown, n, known, topic_ids, frame_ids))
+            except StanceError as exc:
+                result.problems.append(exc)
+    return result
+
+
+def seed_annotation_files() -> list[Path]:
+    """The bundled, hand-made annotations of the three seeds."""
+    return sorted(SEEDS_DIR.glob("annotations-*.csv"))
+
+
+def write_annotations(annotations: Sequence[Annotation], path: str | Path) -> None:
+    """Write CSV or JSONL (by suffix) in the same format ``read_annotations`` reads."""
+    path = Path(path)
+    if path.suffix.lower() == ".jsonl":
+        with open(path, "w", encoding="utf-8") as out:
+            for a in annotations:
+                out.write(json.dumps(a.to_json(), ensure_ascii=False) + "\n")
+        return
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=COLUMNS)
+        writer.writeheader()
+        for a in annotations:
+            writer.writerow(a.to_row())

@@ -1,0 +1,428 @@
+"""The trainable classifier: a scikit-learn Pipeline over text, context and cue votes.
+
+Features (a ``ColumnTransformer`` over two text columns):
+
+- ``text``: word 1–2-gram TF-IDF and character 2–5-gram TF-IDF (robust to
+  inflection and unseen words), and the codebook's cue votes (+1/−1/0 per
+  label, ``CueVotes``) so that the cues' knowledge carries to any source;
+- ``context``: the section heading, the document title and the neighbouring
+  sentences, as word TF-IDF and topic cue votes — readers label "These
+  controls will only bite later" as export controls because of what came
+  before, and so does the model.
+
+A one-vs-rest logistic regression gives a probability per label; a label
+with too few examples to learn falls back to its cue vote. Per-label decision
+thresholds are chosen by cross-validation (best F1 on out-of-fold
+probabilities). The primary frame is the most probable predicted frame.
+
+Saving never pickles: the pipeline goes through ``skops`` and loading accepts
+only the types listed in ``TRUSTED_TYPES``; anything else — a tampered file —
+raises ``ModelError`` before a single object is built.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.compose import ColumnTransformer
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.pipeline import Pipeline
+
+from stance import __version__
+from stance.codebook import Codebook, parse_codebook
+from stance.errors import StanceError
+from stance.rules import RuleSet
+
+MIN_POSITIVES = 3  # fewer examples than this: the label is left to its cues
+RULE_ONLY_PROBABILITY = 0.75  # probability given to a cue vote for a label the model cannot learn
+MODEL_FILE = "pipeline.skops"
+CARD_FILE = "model.json"
+
+
+class ModelError(StanceError):
+    """A model directory that cannot be used (missing, tampered, other codebook)."""
+
+
+class CueVotes(BaseEstimator, TransformerMixin):
+    """The codebook's cue votes as features: one column per label (+1, −1 or 0).
+
+    ``codebook_toml`` is the codebook's text, so the transformer is plain data
+    and saves without pickle; the compiled rules are rebuilt on load.
+    """
+
+    def __init__(self, codebook_toml: str = "", kinds: str = "all") -> None:
+        self.codebook_toml = codebook_toml
+        self.kinds = kinds
+
+    def fit(self, X, y=None) -> "CueVotes":
+        self.n_features_out_ = len(self._columns())
+        return self
+
+    def _rules(self) -> RuleSet:
+        rules = getattr(self, "_ruleset", None)
+        if rules is None:
+            rules = RuleSet(parse_codebook(self.codebook_toml, "<model codebook>"))
+            object.__setattr__(self, "_ruleset", rules)
+        return rules
+
+    def _columns(self) -> list[int]:
+        rules = self._rules()
+        if self.kinds == "topics":
+            codebook = parse_codebook(self.codebook_toml, "<model codebook>")
+            topics = set(codebook.topic_ids)
+            return [i for i, label in enumerate(rules.label_ids) if label in topics]
+        return list(range(len(rules.label_ids)))
+
+    def transform(self, X) -> sp.csr_matrix:
+        texts = list(X.iloc[:, 0] if hasattr(X, "iloc") and X.ndim == 2 else X)
+        votes = self._rules().votes(texts)
+        cols = getattr(self, "_cols", None)
+        if cols is None:
+            cols = self._columns()
+            object.__setattr__(self, "_cols", cols)
+        return sp.csr_matrix(votes[:, cols], dtype=np.float64)
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        rules = self._rules()
+        return np.array([f"cue:{rules.label_ids[i]}" for i in self._columns()], dtype=object)
+
+    def __getstate__(self) -> dict:
+        # Compiled regexes are rebuilt from the codebook text, never saved.
+        return {k: v for k, v in self.__dict__.items() if k not in ("_ruleset", "_cols")}
+
+
+TRUSTED_TYPES = [
+    "stance.model.CueVotes",
+    "sklearn.feature_extraction.text.TfidfVectorizer",
+    "sklearn.feature_extraction.text.TfidfTransformer",
+    "sklearn.compose._column_transformer.ColumnTransformer",
+    "sklearn.multiclass.OneVsRestClassifier",
+    "sklearn.linear_model._logistic.LogisticRegression",
+    "sklearn.pipeline.Pipeline",
+    "sklearn.preprocessing._label.LabelBinarizer",
+    "sklearn.dummy.DummyClassifier",
+    "sklearn.multiclass._ConstantPredictor",
+    "numpy.float64",
+    "numpy.int64",
+    "numpy.dtype",
+    "numpy.ndarray",
+    "scipy.sparse._csr.csr_matrix",
+    "builtins.slice",
+    "builtins.set",
+    "builtins.frozenset",
+]
+
+
+def build_pipeline(codebook: Codebook, C: float = 4.0, use_cues: bool = True) -> Pipeline:
+    """An untrained pipeline for ``codebook`` (see the module docstring).
+
+    ``use_cues=False`` leaves the cue votes out: the "model alone" baseline.
+    """
+    toml = codebook.to_toml()
+    steps = [
+        ("words", TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True, lowercase=True, stop_words="english"), "text"),
+        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True, max_features=60000), "text"),
+        ("context", TfidfVectorizer(ngram_range=(1, 1), sublinear_tf=True, stop_words="english"), "context"),
+    ]
+    if use_cues and any(label.cues for label in codebook.labels):
+        steps.append(("cues", CueVotes(toml, "all"), ["text"]))
+        if any(label.cues for label in codebook.topics):
+            steps.append(("context_cues", CueVotes(toml, "topics"), ["context"]))
+    weights = {"words": 1.0, "chars": 0.7, "context": 0.4, "cues": 1.5, "context_cues": 0.6}
+    features = ColumnTransformer(steps, transformer_weights={name: weights[name] for name, _, _ in steps})
+    classifier = OneVsRestClassifier(LogisticRegression(C=C, class_weight="balanced", max_iter=2000, solver="liblinear"))
+    return Pipeline([("features", features), ("classifier", classifier)])
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """A training or tagging input: the sentence and its context."""
+
+    text: str
+    context: str = ""
+
+
+def frame(examples: Sequence[Example]) -> pd.DataFrame:
+    return pd.DataFrame({"text": [e.text for e in examples], "context": [e.context for e in examples]})
+
+
+@dataclass
+class LabelModel:
+    """A trained pipeline with its label order, thresholds and model card."""
+
+    codebook: Codebook
+    pipeline: Pipeline | None
+    learned: tuple[str, ...]  # labels the pipeline predicts, in its column order
+    thresholds: dict[str, float]
+    card: dict = field(default_factory=dict)
+    use_cues: bool = True  # False: labels the model cannot learn get nothing from the cues either
+
+    @property
+    def version(self) -> str:
+        return self.card.get("version", "untrained")
+
+    def predict_proba(self, examples: Sequence[Example], rule_votes: sp.csr_matrix | None = None) -> np.ndarray:
+        """Probabilities, shape (n, len(codebook.label_ids)), in codebook label order."""
+        labels = self.codebook.label_ids
+        out = np.zeros((len(examples), len(labels)))
+        if not examples:
+            return out
+        if rule_votes is None:
+            rule_votes = RuleSet(self.codebook).votes([e.text for e in examples])
+        votes = rule_votes.toarray()
+        # Labels the model cannot learn: their cue vote decides.
+        out[:] = np.where(votes > 0, RULE_ONLY_PROBABILITY, 0.02) if self.use_cues else 0.0
+        if self.pipeline is not None and self.learned:
+            probs = self.pipeline.predict_proba(frame(examples))
+            index = {label: i for i, label in enumerate(labels)}
+            for j, label in enumerate(self.learned):
+                out[:, index[label]] = probs[:, j]
+        return out
+
+    def decide(self, probs: np.ndarray) -> np.ndarray:
+        """Boolean label matrix from probabilities and per-label thresholds."""
+        thresholds = np.array([self.thresholds.get(label, 0.5) for label in self.codebook.label_ids])
+        return probs >= thresholds
+
+    def top_features(self, examples: Sequence[Example], label: str, k: int = 3) -> list[list[str]]:
+        """The features that weighed most for ``label`` in each example."""
+        if self.pipeline is None or label not in self.learned:
+            return [[] for _ in examples]
+        features = self.pipeline.named_steps["features"]
+        estimator = self.pipeline.named_steps["classifier"].estimators_[self.learned.index(label)]
+        coef = getattr(estimator, "coef_", None)
+        if coef is None:
+            return [[] for _ in examples]
+        names = self._feature_names()
+        X = sp.csr_matrix(features.transform(frame(examples)))
+        coef = coef.ravel()
+        out = []
+        for row in range(X.shape[0]):
+            start, end = X.indptr[row], X.indptr[row + 1]
+            idx = X.indices[start:end]
+            contrib = X.data[start:end] * coef[idx]
+            best = np.argsort(-contrib)[:k]
+            out.append([_readable(names[idx[b]]) for b in best if contrib[b] > 0])
+        return out
+
+    def _feature_names(self) -> np.ndarray:
+        names = getattr(self, "_names", None)
+        if names is None:
+            names = self.pipeline.named_steps["features"].get_feature_names_out()
+            self._names = names
+        return names
+
+    # --- saving and loading, without pickle ---
+
+    def save(self, directory: str | Path) -> Path:
+        import skops.io as sio
+
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        if self.pipeline is not None:
+            sio.dump(self.pipeline, directory / MODEL_FILE)
+        card = dict(self.card)
+        card.update(learned=list(self.learned), thresholds=self.thresholds, codebook=self.codebook.to_toml(), uses_cues=self.use_cues)
+        (directory / CARD_FILE).write_text(json.dumps(card, indent=2, ensure_ascii=False), encoding="utf-8")
+        return directory
+
+    @classmethod
+    def load(cls, directory: str | Path) -> "LabelModel":
+        import skops.io as sio
+
+        directory = Path(directory)
+        card_path = directory / CARD_FILE
+        if not card_path.is_file():
+            raise ModelError("no model here (model.json is missing)", path=str(directory), fix="train one with `stance train ... -o DIR`")
+        try:
+            card = json.loads(card_path.read_text(encoding="utf-8"))
+            codebook = parse_codebook(card.pop("codebook"), str(card_path))
+            learned = tuple(card.pop("learned"))
+            thresholds = {str(k): float(v) for k, v in card.pop("thresholds").items()}
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise ModelError(f"the model card is damaged ({exc})", path=str(card_path), fix="retrain the model") from None
+        pipeline = None
+        model_path = directory / MODEL_FILE
+        if learned:
+            try:
+                untrusted = [t for t in sio.get_untrusted_types(file=model_path) if t not in TRUSTED_TYPES]
+            except Exception as exc:  # skops raises many kinds on a damaged archive
+                raise ModelError(f"the model file is damaged ({type(exc).__name__})", path=str(model_path), fix="retrain the model") from None
+            if untrusted:
+                raise ModelError(
+                    f"the model file asks to load types stance does not trust: {', '.join(untrusted[:5])}",
+                    path=str(model_path),
+                    fix="it may have been tampered with; retrain the model instead of loading it",
+                )
+            try:
+                pipeline = sio.load(model_path, trusted=TRUSTED_TYPES)
+            except Exception as exc:
+                raise ModelError(f"the model file is damaged ({type(exc).__name__})", path=str(model_path), fix="retrain the model") from None
+        return cls(codebook=codebook, pipeline=pipeline, learned=learned, thresholds=thresholds, card=card, use_cues=bool(card.get("uses_cues", True)))
+
+
+def _readable(name: str) -> str:
+    kind, _, feature = name.partition("__")
+    return {"words": "word", "chars": "chars", "context": "context", "cues": "cue", "context_cues": "context cue"}.get(kind, kind) + f": {feature.removeprefix('cue:')}"
+
+
+def label_matrix(label_sets: Sequence[frozenset[str]], labels: Sequence[str]) -> np.ndarray:
+    return np.array([[label in s for label in labels] for s in label_sets], dtype=int)
+
+
+def _fit(codebook: Codebook, examples: Sequence[Example], Y: np.ndarray, learned: Sequence[str], C: float, use_cues: bool = True) -> Pipeline | None:
+    if not learned:
+        return None
+    labels = codebook.label_ids
+    cols = [labels.index(label) for label in learned]
+    pipeline = build_pipeline(codebook, C=C, use_cues=use_cues)
+    pipeline.fit(frame(examples), Y[:, cols])
+    return pipeline
+
+
+def out_of_fold(
+    codebook: Codebook,
+    examples: Sequence[Example],
+    label_sets: Sequence[frozenset[str]],
+    groups: Sequence[str] | None = None,
+    folds: int = 5,
+    C: float = 4.0,
+    use_cues: bool = True,
+) -> np.ndarray:
+    """Out-of-fold probabilities: k-fold, or leave-one-group-out when groups are given."""
+    labels = codebook.label_ids
+    Y = label_matrix(label_sets, labels)
+    probs = np.zeros(Y.shape)
+    if groups is not None:
+        keys = sorted(set(groups))
+        splits = [(np.array([g != k for g in groups]), np.array([g == k for g in groups])) for k in keys]
+    else:
+        kf = KFold(n_splits=min(folds, len(examples)), shuffle=True, random_state=0)
+        n = len(examples)
+        splits = []
+        for train, test in kf.split(np.arange(n)):
+            tr = np.zeros(n, bool)
+            tr[train] = True
+            splits.append((tr, ~tr))
+    rules = RuleSet(codebook)
+    for train, test in splits:
+        train_ex = [e for e, t in zip(examples, train) if t]
+        test_ex = [e for e, t in zip(examples, test) if t]
+        learned = learnable(labels, Y[train])
+        model = LabelModel(codebook, _fit(codebook, train_ex, Y[train], learned, C, use_cues), tuple(learned), {}, use_cues=use_cues)
+        probs[test] = model.predict_proba(test_ex, rules.votes([e.text for e in test_ex]))
+    return probs
+
+
+def learnable(labels: Sequence[str], Y: np.ndarray) -> list[str]:
+    """Labels with enough positive and negative examples to learn."""
+    pos = Y.sum(axis=0)
+    return [label for j, label in enumerate(labels) if MIN_POSITIVES <= pos[j] <= len(Y) - 2]
+
+
+def choose_thresholds(labels: Sequence[str], Y: np.ndarray, probs: np.ndarray) -> dict[str, float]:
+    """Per label, the threshold with the best out-of-fold F1 (0.5 when there is nothing to learn from)."""
+    thresholds = {}
+    grid = np.round(np.arange(0.15, 0.86, 0.05), 2)
+    for j, label in enumerate(labels):
+        y = Y[:, j].astype(bool)
+        if y.sum() < MIN_POSITIVES:
+            thresholds[label] = 0.5
+            continue
+        best, best_f1 = 0.5, -1.0
+        for t in grid:
+            pred = probs[:, j] >= t
+            tp = int((pred & y).sum())
+            f1 = 2 * tp / max(1, int(pred.sum()) + int(y.sum()))
+            # Ties go to the threshold nearest 0.5: less tuned to this sample.
+            if f1 > best_f1 + 1e-9 or (abs(f1 - best_f1) <= 1e-9 and abs(t - 0.5) < abs(best - 0.5)):
+                best, best_f1 = float(t), f1
+        thresholds[label] = best
+    return thresholds
+
+
+def scores(labels: Sequence[str], Y: np.ndarray, P: np.ndarray) -> dict:
+    """Per-label precision/recall/F1 and micro/macro F1 (topics and frames apart)."""
+    per = {}
+    for j, label in enumerate(labels):
+        y, p = Y[:, j].astype(bool), P[:, j].astype(bool)
+        tp, fp, fn = int((y & p).sum()), int((~y & p).sum()), int((y & ~p).sum())
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per[label] = {"precision": precision, "recall": recall, "f1": f1, "support": int(y.sum()), "tp": tp, "fp": fp, "fn": fn}
+    return per
+
+
+def summary(per: dict, labels: Sequence[str]) -> dict:
+    """Micro and macro F1 over ``labels`` (labels without support are left out of macro)."""
+    tp = sum(per[l]["tp"] for l in labels)
+    fp = sum(per[l]["fp"] for l in labels)
+    fn = sum(per[l]["fn"] for l in labels)
+    micro = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0
+    supported = [per[l]["f1"] for l in labels if per[l]["support"] > 0]
+    macro = float(np.mean(supported)) if supported else 0.0
+    return {"micro_f1": micro, "macro_f1": macro}
+
+
+def train_model(
+    codebook: Codebook,
+    examples: Sequence[Example],
+    label_sets: Sequence[frozenset[str]],
+    *,
+    C: float = 4.0,
+    folds: int = 5,
+    sources: Sequence[str] | None = None,
+    use_cues: bool = True,
+) -> LabelModel:
+    """Train on all examples, thresholds and metrics from cross-validation."""
+    if not examples:
+        raise StanceError("no annotated sentences to train on", fix="give annotation files with --annotations")
+    labels = codebook.label_ids
+    Y = label_matrix(label_sets, labels)
+    started = time.time()
+    probs = out_of_fold(codebook, examples, label_sets, folds=folds, C=C, use_cues=use_cues) if len(examples) >= 10 else None
+    thresholds = choose_thresholds(labels, Y, probs) if probs is not None else {label: 0.5 for label in labels}
+    learned = learnable(labels, Y)
+    pipeline = _fit(codebook, examples, Y, learned, C, use_cues)
+    metrics = {}
+    if probs is not None:
+        decided = probs >= np.array([thresholds[l] for l in labels])
+        per = scores(labels, Y, decided)
+        metrics = {
+            "per_label": per,
+            "topics": summary(per, codebook.topic_ids),
+            "frames": summary(per, codebook.frame_ids),
+        }
+    digest = hashlib.blake2b(
+        json.dumps([[e.text, e.context, sorted(s)] for e, s in zip(examples, label_sets)]).encode("utf-8") + codebook.to_toml().encode("utf-8"),
+        digest_size=6,
+    ).hexdigest()
+    card = {
+        "version": f"{time.strftime('%Y%m%d-%H%M%S')}-{digest}",
+        "trained_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "tool_version": __version__,
+        "codebook_name": codebook.name,
+        "codebook_version": codebook.version,
+        "codebook_fingerprint": codebook.fingerprint,
+        "examples": len(examples),
+        "examples_per_label": {l: int(Y[:, j].sum()) for j, l in enumerate(labels)},
+        "sources": sorted(set(sources)) if sources else [],
+        "cv_folds": folds,
+        "cv_metrics": metrics,
+        "seconds": round(time.time() - started, 2),
+        "uses_cues": use_cues,
+    }
+    return LabelModel(codebook, pipeline, tuple(learned), thresholds, card, use_cues=use_cues)

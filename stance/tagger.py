@@ -1,0 +1,258 @@
+"""Composes the steps: sentences in, tagged sentences out.
+
+For each document: segment -> context (heading, title, neighbours) -> cue
+votes -> model probabilities -> thresholds -> primary frame -> evidence ->
+tone -> speaker. Boilerplate gets no labels. Human labels (``overrides``, by
+sentence id) win over predictions wherever they exist.
+
+The default model is trained from the bundled seed annotations on first use
+and cached in the user's cache folder, keyed by the annotations, the
+codebook and the code, so it is rebuilt when any of them changes and never
+committed as a binary.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from stance import __version__
+from stance.annotations import Annotation, read_annotations, seed_annotation_files
+from stance.codebook import Codebook, load_codebook
+from stance.corpus import SEEDS_DIR, Corpus, Document, iter_corpus, read_corpus
+from stance.errors import StanceError
+from stance.model import Example, LabelModel, ModelError, train_model
+from stance.rules import RuleSet
+from stance.segment import Sentence, iter_sentences, normalise_text
+from stance.speaker import speaker as find_speaker
+from stance.tagged import TaggedSentence
+from stance.tone import tones
+
+CONTEXT_BEFORE = 2  # sentences before that count as context
+CONTEXT_AFTER = 1
+
+
+def contexts(sentences: Sequence[Sentence], title: str = "") -> list[str]:
+    """Each sentence's context: section heading, title and neighbouring content sentences."""
+    out = []
+    heading = ""
+    content = [i for i, s in enumerate(sentences) if not s.boilerplate and not s.heading]
+    position = {i: k for k, i in enumerate(content)}
+    for i, s in enumerate(sentences):
+        if s.heading and not s.boilerplate:
+            heading = s.text.strip("#*_ ")
+        k = position.get(i)
+        if k is None:
+            near = []
+        else:
+            near = [sentences[content[j]].text for j in range(max(0, k - CONTEXT_BEFORE), min(len(content), k + CONTEXT_AFTER + 1)) if j != k]
+        out.append(" ".join([heading, title, *near]).strip() if heading != title else " ".join([heading, *near]).strip())
+    return out
+
+
+class Tagger:
+    """Tags sentences with a codebook and a trained model (see the module docstring)."""
+
+    def __init__(self, model: LabelModel) -> None:
+        self.model = model
+        self.codebook = model.codebook
+        self.rules = RuleSet(model.codebook)
+
+    def tag_document(
+        self,
+        document: Document,
+        sentences: Sequence[Sentence] | None = None,
+        overrides: Mapping[str, Annotation] | None = None,
+        explain: bool = True,
+    ) -> list[TaggedSentence]:
+        sentences = list(sentences if sentences is not None else iter_sentences(document))
+        return self.tag(sentences, contexts(sentences, document.title), overrides=overrides, explain=explain)
+
+    def tag(
+        self,
+        sentences: Sequence[Sentence],
+        context: Sequence[str] | None = None,
+        overrides: Mapping[str, Annotation] | None = None,
+        explain: bool = True,
+    ) -> list[TaggedSentence]:
+        """Tag sentences (of one document, in order, when ``context`` is None)."""
+        if context is None:
+            context = contexts(sentences)
+        labels = self.codebook.label_ids
+        n_topics = len(self.codebook.topic_ids)
+        keep = [i for i, s in enumerate(sentences) if not s.boilerplate]
+        examples = [Example(sentences[i].text, context[i]) for i in keep]
+        texts = [e.text for e in examples]
+        votes = self.rules.votes(texts)
+        probs = self.model.predict_proba(examples, votes)
+        decided = self.model.decide(probs)
+        all_tones = tones(s.text for s in sentences)
+        features: dict[str, list[list[str]]] = {}
+        if explain and examples:
+            for j, label in enumerate(labels):
+                rows = np.flatnonzero(decided[:, j])
+                if len(rows):
+                    tops = self.model.top_features([examples[r] for r in rows], label)
+                    features[label] = dict(zip(rows.tolist(), tops))
+        row_of = {i: r for r, i in enumerate(keep)}
+        out = []
+        previous = None
+        for i, s in enumerate(sentences):
+            tone = all_tones[i]
+            who = find_speaker(s.text, previous)
+            previous = s.text
+            base = dict(
+                polarity=tone.polarity,
+                subjectivity=tone.subjectivity,
+                compound=tone.compound,
+                speaker=who.voice,
+                speaker_name=who.name,
+            )
+            r = row_of.get(i)
+            if r is None:
+                out.append(TaggedSentence.from_sentence(s, labelled_by="none", **base))
+                continue
+            row = probs[r]
+            chosen = np.flatnonzero(decided[r])
+            topics = tuple(labels[j] for j in chosen if j < n_topics)
+            frames = tuple(labels[j] for j in chosen if j >= n_topics)
+            primary = max(frames, key=lambda f: row[labels.index(f)]) if frames else None
+            scores = {label: round(float(row[j]), 4) for j, label in enumerate(labels)}
+            evidence: dict[str, list[str]] = {}
+            if explain:
+                for hit in self.rules.hits(s.text):
+                    evidence.setdefault(hit.label, []).append(("veto: " if hit.vote < 0 else "cue: ") + hit.cue)
+                for label in topics + frames:
+                    evidence.setdefault(label, []).extend(features.get(label, {}).get(r, []))
+            labelled_by = "model"
+            human = overrides.get(s.sentence_id) if overrides else None
+            if human is not None:
+                topics, frames, primary = human.topics, human.frames, human.primary_frame
+                labelled_by = f"human:{human.annotator or 'unknown'}"
+            out.append(
+                TaggedSentence.from_sentence(
+                    s, topics=topics, frames=frames, primary_frame=primary, scores=scores,
+                    evidence=evidence, labelled_by=labelled_by, **base,
+                )
+            )
+        return out
+
+
+# --- the default model ------------------------------------------------------
+
+
+def _cache_dir() -> Path:
+    root = os.environ.get("STANCE_CACHE")
+    if root:
+        return Path(root)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("stance"))
+
+
+def seed_examples(
+    annotations: Sequence[Annotation], codebook: Codebook
+) -> tuple[list[Example], list[frozenset[str]], list[str]]:
+    """Training examples with their document context where the sentence is known.
+
+    Annotations are matched to the seed sentences by id, else by normalised
+    text, so that each example carries its heading and neighbours.
+    """
+    corpus = read_corpus([SEEDS_DIR])
+    by_id: dict[str, tuple[str, str]] = {}
+    by_text: dict[str, tuple[str, str]] = {}
+    for document in corpus.documents:
+        sentences = list(iter_sentences(document))
+        for s, ctx in zip(sentences, contexts(sentences, document.title)):
+            by_id[s.sentence_id] = (ctx, s.source)
+            by_text.setdefault(normalise_text(s.text), (ctx, s.source))
+    return examples_from(annotations, codebook, by_id, by_text)
+
+
+def examples_from(annotations, codebook, by_id, by_text):
+    allowed = set(codebook.label_ids)
+    examples, label_sets, sources = [], [], []
+    for a in annotations:
+        ctx, source = by_id.get(a.sentence_id or "") or by_text.get(normalise_text(a.text)) or ("", a.source or "")
+        examples.append(Example(a.text, ctx))
+        label_sets.append(frozenset(l for l in a.labels if l in allowed))
+        sources.append(a.source or source or "")
+    return examples, label_sets, sources
+
+
+def default_model(codebook_path: str | Path | None = None) -> LabelModel:
+    """The model trained on the bundled seed annotations, cached after first use."""
+    codebook = load_codebook(codebook_path)
+    files = seed_annotation_files()
+    key = hashlib.blake2b(digest_size=8)
+    for path in files:
+        key.update(path.read_bytes())
+    key.update(codebook.to_toml().encode("utf-8"))
+    key.update(__version__.encode())
+    for module in ("model.py", "rules.py", "codebook.py", "tagger.py"):
+        key.update((Path(__file__).parent / module).read_bytes())
+    directory = _cache_dir() / "models" / f"default-{key.hexdigest()}"
+    if (directory / "model.json").is_file():
+        try:
+            return LabelModel.load(directory)
+        except ModelError:
+            pass  # a damaged cache entry is rebuilt below
+    annotations = read_annotations(files, codebook)
+    examples, label_sets, sources = seed_examples(annotations.annotations, codebook)
+    model = train_model(codebook, examples, label_sets, sources=sources)
+    model.save(directory)
+    return model
+
+
+def rules_only_tagger(codebook_path: str | Path | None = None) -> Tagger:
+    """The cue rules alone, without a trained model (for comparison)."""
+    codebook = load_codebook(codebook_path)
+    return Tagger(LabelModel(codebook, None, (), {label: 0.5 for label in codebook.label_ids}, {"version": "rules-only"}))
+
+
+def load_tagger(codebook_path: str | Path | None = None, model_dir: str | Path | None = None) -> Tagger:
+    if model_dir is not None:
+        model = LabelModel.load(model_dir)
+        if codebook_path is not None:
+            wanted = load_codebook(codebook_path)
+            if wanted.fingerprint != model.codebook.fingerprint:
+                raise StanceError(
+                    "the model was trained with another codebook",
+                    path=str(model_dir),
+                    fix="retrain it with `stance train --codebook ...`, or leave --codebook out",
+                )
+        return Tagger(model)
+    return Tagger(default_model(codebook_path))
+
+
+def iter_tagged(
+    paths: Iterable[str | Path] | None,
+    corpus: Corpus,
+    tagger: Tagger,
+    overrides: Mapping[str, Annotation] | None = None,
+    max_bytes: int | None = None,
+    explain: bool = True,
+) -> Iterator[TaggedSentence]:
+    """Stream tagged sentences document by document."""
+    kwargs = {"max_bytes": max_bytes} if max_bytes else {}
+    for document in iter_corpus(list(paths or [SEEDS_DIR]), corpus, **kwargs):
+        yield from tagger.tag_document(document, overrides=overrides, explain=explain)
+
+
+def tag_paths(
+    paths: Sequence[str | Path] | None = None,
+    *,
+    codebook_path: str | Path | None = None,
+    model_dir: str | Path | None = None,
+    store=None,
+) -> tuple[list[TaggedSentence], Corpus]:
+    """Tag everything under ``paths`` (default: the seeds); the store's human labels win."""
+    tagger = load_tagger(codebook_path, model_dir)
+    overrides = store.current_labels() if store is not None else None
+    corpus = Corpus()
+    tagged = list(iter_tagged(paths, corpus, tagger, overrides))
+    return tagged, corpus
