@@ -124,7 +124,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from stance.model import train_model
 
     codebook, examples, label_sets, sources = _training_data(args)
-    model = train_model(codebook, examples, label_sets, sources=sources)
+    model = train_model(codebook, examples, label_sets, sources=sources, use_cues=not args.no_cues)
     model.save(args.output)
     print(f"trained on {len(examples)} annotated sentences; model {model.version} saved to {args.output}")
     print("cross-validated (5-fold) scores:")
@@ -151,6 +151,236 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         print(f"\n{name} ({how}, {len(examples)} sentences): topic micro-F1 {result['topics']['micro_f1']:.3f}, "
               f"frame macro-F1 {result['frames']['macro_f1']:.3f}")
         write_records(_metrics_rows(result, codebook), args.format if args.format != "json" else "table")
+    return 0
+
+
+# --- the annotation store: ingest, annotations, agreement, queue ---------------
+
+
+def _annotator(args: argparse.Namespace) -> str:
+    import getpass
+    import os
+
+    return args.annotator or os.environ.get("STANCE_ANNOTATOR") or getpass.getuser()
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    store = _open_store(args)
+    report, corpus = store.ingest_paths(_paths(args), max_bytes=int(args.max_mb * 1e6))
+    for line in report.lines():
+        print(line)
+    print(f"store: {store.where}")
+    return _nothing_read(corpus, report.added + report.unchanged + len(report.changed))
+
+
+def cmd_annotations_export(args: argparse.Namespace) -> int:
+    count = _open_store(args).export_annotations(args.output, source=args.source)
+    print(f"wrote {count} annotations to {args.output}")
+    return 0
+
+
+def cmd_annotations_import(args: argparse.Namespace) -> int:
+    from stance.codebook import load_codebook
+    from stance.store import AnnotationFileError
+
+    store = _open_store(args)
+    try:
+        report = store.import_files(args.files, annotator=_annotator(args), codebook=load_codebook(args.codebook))
+    except AnnotationFileError as exc:
+        for problem in exc.problems:
+            print(f"stance: {problem}", file=sys.stderr)
+        print(f"stance: nothing imported: {len(exc.problems)} bad row(s); fix them and import again", file=sys.stderr)
+        return 1
+    for problem in report.unmatched:
+        print(f"stance: unmatched {problem}", file=sys.stderr)
+    for line in report.lines():
+        print(line)
+    return 1 if report.rows and not (report.recorded + report.unchanged) else 0
+
+
+def cmd_agreement(args: argparse.Namespace) -> int:
+    import json
+
+    from stance.agreement import store_agreement
+    from stance.codebook import load_codebook
+
+    report = store_agreement(_open_store(args), codebook=load_codebook(args.codebook), source=args.source)
+    if len(report.annotators) < 2:
+        raise StanceError(
+            f"agreement needs two annotators or more; the store has {len(report.annotators)}",
+            fix="import another analyst's annotations with `stance annotations import FILE --annotator NAME`",
+        )
+    if args.format == "json":
+        text = json.dumps(report.to_json(), indent=2, ensure_ascii=False)
+        if args.output:
+            Path(args.output).write_text(text + "\n", encoding="utf-8")
+        else:
+            print(text)
+        return 0
+    write_records(report.rows(), args.format, args.output)
+    if args.format == "table" and not args.output:
+        print(f"\n{len(report.disagreements)} disagreement(s) to adjudicate:")
+        rows = [
+            {"sentence_id": c.sentence_id, "source": c.source, "kind": c.kind,
+             "said": "; ".join(f"{a}: {','.join(v) or '-'}" for a, v in sorted(c.by_annotator.items())),
+             "adjudicated": ",".join(c.adjudicated) if c.adjudicated is not None else "", "text": c.text}
+            for c in report.disagreements
+        ]
+        write_records(rows, "table")
+    return 0
+
+
+QUEUE_COLUMNS = ("sentence_id", "source", "uncertainty", "unsure_about", "text")
+
+
+def _queue(args: argparse.Namespace, store):
+    """Score what the model has not scored yet, then pick; returns (items, codebook)."""
+    from stance.active import build_queue, score_store, tagger_predictor
+
+    if args.model is None:
+        latest = next((m for m in store.models() if m.get("path") and Path(m["path"]).is_dir()), None)
+        args.model = latest["path"] if latest else None
+    tagger = _tagger(args)
+    codebook = tagger.codebook
+    if args.topic is not None and args.topic not in codebook.label_ids:
+        raise StanceError(f"unknown topic {args.topic!r}", fix=f"use one of {', '.join(codebook.topic_ids)}")
+    scored = score_store(store, tagger_predictor(tagger), tagger.model.version, codebook.label_ids, thresholds=tagger.model.thresholds)
+    if scored:
+        print(f"scored {scored} sentences with model {tagger.model.version}", file=sys.stderr)
+    items = build_queue(store, args.n, topic=args.topic, source=args.source, frame_ids=codebook.frame_ids, model_version=tagger.model.version)
+    if not items:
+        print("stance: nothing to annotate: every stored sentence is labelled or boilerplate (or nothing is ingested)", file=sys.stderr)
+    return items, codebook
+
+
+def cmd_queue(args: argparse.Namespace) -> int:
+    items, _ = _queue(args, _open_store(args))
+    write_records((item.to_row() for item in items), args.format, args.output, columns=QUEUE_COLUMNS)
+    return 0
+
+
+def _ask(prompt: str, suggested: Sequence[str], allowed: Sequence[str], single: bool = False) -> tuple[str, ...] | str:
+    """Labels typed by the analyst: Enter keeps the suggestion, '-' means none, s/q skip/quit."""
+    while True:
+        answer = input(f"{prompt} [{','.join(suggested) or '-'}]: ").strip()
+        if answer in ("s", "q"):
+            return answer
+        if answer == "":
+            return tuple(suggested)
+        if answer == "-":
+            return ()
+        ids = tuple(dict.fromkeys(i.strip() for i in answer.replace(";", ",").split(",") if i.strip()))
+        unknown = [i for i in ids if i not in allowed]
+        if unknown or (single and len(ids) > 1):
+            print(f"  not {'one of' if single else 'ids of'}: {', '.join(allowed)}")
+            continue
+        return ids
+
+
+def cmd_annotate(args: argparse.Namespace) -> int:
+    from stance.annotations import Annotation
+
+    store = _open_store(args)
+    items, codebook = _queue(args, store)
+    annotator = _annotator(args)
+    print(f"Annotating as {annotator}. At each prompt: ids separated by ',', Enter keeps [the model's], '-' none, s skip, q quit.")
+    recorded = 0
+    for k, item in enumerate(items, 1):
+        print(f"\n[{k}/{len(items)}] {item.source} · {item.sentence_id}\n  {item.text}")
+        try:
+            topics = _ask("  topics", [l for l in item.suggested if l in codebook.topic_ids], codebook.topic_ids)
+            if topics in ("s", "q"):
+                if topics == "q":
+                    break
+                continue
+            frames = _ask("  frames", [l for l in item.suggested if l in codebook.frame_ids], codebook.frame_ids)
+            if frames in ("s", "q"):
+                if frames == "q":
+                    break
+                continue
+            primary: tuple[str, ...] | str = frames[:1]
+            if len(frames) > 1:
+                primary = _ask("  primary frame", frames[:1], frames, single=True)
+                if primary in ("s", "q"):
+                    if primary == "q":
+                        break
+                    continue
+            note = input("  note (optional): ").strip()
+        except EOFError:
+            break
+        store.annotate(
+            Annotation(item.text, topics, frames, primary[0] if primary else None, item.sentence_id, item.source, annotator, note),
+            codebook=codebook,
+        )
+        recorded += 1
+    print(f"\nrecorded {recorded} decision(s) as {annotator} in {store.where}")
+    return 0
+
+
+def _add_db(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", metavar="PATH|URL", help="the store: a SQLite file or a database URL (default: $STANCE_DB, else stance.db in your data folder)")
+
+
+# --- compare, export, report ---------------------------------------------------
+
+
+def _compare_inputs(args: argparse.Namespace, text: bool = True):
+    from stance.compare import load_inputs
+
+    inputs = load_inputs(
+        args.paths, codebook_path=args.codebook, model_dir=args.model,
+        store=_open_store(args) if getattr(args, "db", None) else None, gold_files=args.gold, text=text,
+    )
+    for problem in inputs.problems:
+        print(f"stance: skipped {problem}", file=sys.stderr)
+    return inputs
+
+
+def _provenance(args: argparse.Namespace, inputs, **options):
+    from stance.export import provenance
+
+    return provenance(codebook=inputs.codebook, model_version=inputs.model_version, sources=inputs.sources,
+                      inputs=inputs.inputs, options=options, notes=inputs.notes)
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from stance.compare import compare
+    from stance.export import write_comparison
+
+    inputs = _compare_inputs(args, text=args.format == "xlsx")  # only the workbook quotes sentences
+    result = compare(inputs.table, inputs.codebook, topic=args.topic, by=args.by, voice=args.voice,
+                     gold=inputs.gold, terms=args.format == "xlsx")
+    prov = _provenance(args, inputs, command="compare", topic=args.topic, by=args.by, voice=args.voice)
+    write_comparison(result, args.format, args.output, prov)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from stance.codebook import load_codebook
+    from stance.export import EXPORT_FORMATS, export_tagged, format_for, provenance
+    from stance.tagger import load_tagger, tag_paths
+
+    fmt = args.format or format_for(args.output, EXPORT_FORMATS)
+    codebook = load_codebook(args.codebook)
+    store = _open_store(args) if args.db else None
+    tagged, corpus = tag_paths(list(args.paths) or None, codebook_path=args.codebook, model_dir=args.model, store=store)
+    prov = provenance(codebook=codebook, model_version=load_tagger(args.codebook, args.model).model.version,
+                      sources=corpus.sources, inputs=list(args.paths) or ["(the bundled seeds)"], options={"command": "export"})
+    count = export_tagged(tagged, args.output, sources=corpus.sources, codebook=codebook, prov=prov, fmt=fmt)
+    print(f"wrote {count} tagged sentences to {args.output}", file=sys.stderr)
+    return _nothing_read(corpus, count)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from stance.compare import compare
+    from stance.export import write_report
+
+    inputs = _compare_inputs(args)
+    result = compare(inputs.table, inputs.codebook, topic=args.topic, by=args.by, voice=args.voice,
+                     gold=inputs.gold, terms=True)
+    prov = _provenance(args, inputs, command="report", topic=args.topic, by=args.by, voice=args.voice)
+    path = write_report(result, args.output, prov)
+    print(f"wrote the report to {path}", file=sys.stderr)
     return 0
 
 
@@ -224,6 +454,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--codebook", metavar="FILE", help="a codebook TOML (default: the bundled one)")
     p.add_argument("--annotations", metavar="FILE", nargs="+", help="annotation files (default: the seed annotations)")
     p.add_argument("-o", "--output", metavar="DIR", required=True, help="where to save the model")
+    p.add_argument("--no-cues", action="store_true", help="leave the cue votes out (the 'model alone' baseline)")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser(
@@ -241,6 +472,147 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--curve", action="store_true", help="the learning curve: F1 as annotations grow")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser(
+        "ingest", help="add documents and their sentences to the annotation store",
+        description="Add documents to the store. An unchanged document changes nothing; a changed one "
+        "(same path, new text) keeps the labels of every sentence whose text did not change and lists "
+        "the labelled sentences it no longer has (their labels are kept, never deleted).",
+        epilog="Example: stance ingest ~/reading/ --db team.db",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_inputs(p)
+    _add_db(p)
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser(
+        "annotations", help="export or import the store's human labels (CSV/JSONL)",
+        description="Move human labels between the store and annotation files (the format `stance train` reads).",
+        epilog="Example: stance annotations export -o labels.csv",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    verbs = p.add_subparsers(dest="annotations_command", metavar="VERB", required=True)
+    q = verbs.add_parser(
+        "export", help="write every annotator's latest labels to FILE.csv or FILE.jsonl",
+        description="Write every annotator's latest labels (adjudications as annotator 'adjudication:NAME').",
+        epilog="Example: stance annotations export -o labels.jsonl --source merics",
+    )
+    q.add_argument("-o", "--output", metavar="FILE", required=True, help="a .csv or .jsonl file")
+    q.add_argument("--source", metavar="ID", help="only this source's sentences")
+    _add_db(q)
+    q.set_defaults(func=cmd_annotations_export)
+    q = verbs.add_parser(
+        "import", help="record annotation files in the store (idempotent)",
+        description="Record annotation files: rows match stored sentences by sentence_id, else by text. "
+        "Unknown label ids refuse the import (every bad row listed by line); rows matching no stored "
+        "sentence are listed by line; importing the same file twice changes nothing.",
+        epilog="Example: stance annotations import alice.csv bob.jsonl --annotator alice",
+    )
+    q.add_argument("files", nargs="+", metavar="FILE", help="annotation files (.csv or .jsonl)")
+    q.add_argument("--annotator", metavar="NAME", help="for rows with an empty annotator (default: $STANCE_ANNOTATOR, else your user name)")
+    q.add_argument("--codebook", metavar="FILE", help="a codebook TOML (default: the bundled one)")
+    _add_db(q)
+    q.set_defaults(func=cmd_annotations_import)
+
+    p = sub.add_parser(
+        "agreement", help="agreement between annotators: Cohen's kappa, Krippendorff's alpha, disagreements",
+        description="Per label: Cohen's kappa for each pair of annotators and Krippendorff's alpha over all, "
+        "overall and per source, and the disagreements to adjudicate.",
+        epilog="Example: stance agreement --format json -o agreement.json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_output(p, ("table", "csv", "json"), "table")
+    p.add_argument("--source", metavar="ID", help="only this source's sentences")
+    p.add_argument("--codebook", metavar="FILE", help="a codebook TOML (default: the bundled one)")
+    _add_db(p)
+    p.set_defaults(func=cmd_agreement)
+
+    p = sub.add_parser(
+        "queue", help="the sentences whose annotation would help the model most",
+        description="The sentences worth annotating next: those the model is least sure of, unlike each "
+        "other, sources taking turns; boilerplate and labelled sentences are skipped. Scores the "
+        "stored sentences first if the model has not yet.",
+        epilog="Example: stance queue --topic export_controls -n 20",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("-n", type=int, default=20, help="how many sentences (default 20)")
+    p.add_argument("--topic", metavar="ID", help="focus on one topic: unsure whether it applies, or of the frames within it")
+    p.add_argument("--source", metavar="ID", help="only this source's sentences")
+    p.add_argument("--codebook", metavar="FILE", help="a codebook TOML (default: the bundled one)")
+    p.add_argument("--model", metavar="DIR", help="a model from `stance train` (default: the store's latest, else trained from the seeds)")
+    _add_output(p, ("table", "csv", "jsonl"), "table")
+    _add_db(p)
+    p.set_defaults(func=cmd_queue)
+
+    p = sub.add_parser(
+        "annotate", help="label the queue's sentences in the terminal",
+        description="Walk through the queue (as `stance queue`) and type each sentence's topics, frames and "
+        "primary frame; Enter keeps the model's suggestion. Every answer is stored at once.",
+        epilog="Example: stance annotate --annotator alice --source merics -n 10",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("-n", type=int, default=20, help="how many sentences (default 20)")
+    p.add_argument("--topic", metavar="ID", help="focus on one topic")
+    p.add_argument("--source", metavar="ID", help="only this source's sentences")
+    p.add_argument("--annotator", metavar="NAME", help="who you are (default: $STANCE_ANNOTATOR, else your user name)")
+    p.add_argument("--codebook", metavar="FILE", help="a codebook TOML (default: the bundled one)")
+    p.add_argument("--model", metavar="DIR", help="a model from `stance train` (default: the store's latest, else trained from the seeds)")
+    _add_db(p)
+    p.set_defaults(func=cmd_annotate)
+    def add_tagging(p: argparse.ArgumentParser) -> None:
+        p.add_argument("paths", nargs="*", metavar="PATH",
+                       help="documents, folders, or tables written by `stance export` (default: the bundled seeds)")
+        p.add_argument("--codebook", metavar="FILE", help="a codebook TOML (default: the bundled one)")
+        p.add_argument("--model", metavar="DIR", help="a model trained with `stance train` (default: trained from the seeds)")
+        p.add_argument("--db", metavar="URL", help="a store whose human labels override predictions")
+
+    def add_grouping(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--topic", metavar="ID", help="one topic id (default: every topic)")
+        # Choices are checked by stance.compare (GROUP_FIELDS, VOICES), which is not imported here: it loads pandas.
+        p.add_argument("--by", default="source", metavar="FIELD",
+                       help="group by source (default) or a metadata field: kind, country, outlet, date, month, year, speaker, ...")
+        p.add_argument("--voice", choices=("all", "author", "quoted"), default="all",
+                       help="all sentences, the authors' own voice, or quotes only")
+        p.add_argument("--gold", metavar="FILE", nargs="+",
+                       help="annotation files: the model's precision/recall on them and adjusted shares (default on the seeds: the seed annotations)")
+
+    p = sub.add_parser(
+        "compare", help="the stance table: frame mix, stance index with intervals, tone, tests, evidence ids",
+        description="Compare sources (or groups) topic by topic: frame counts and shares, the stance index on each "
+        "codebook axis with a 95% Wilson interval and n (thin below 5), tone, a difference test with a plain reading, "
+        "and the sentence ids behind every cell. PATH may also be a Parquet/JSONL/CSV table from `stance export`.",
+        epilog="Example: stance compare --topic export_controls --format json -o export_controls.json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_tagging(p)
+    add_grouping(p)
+    _add_output(p, ("table", "csv", "json", "xlsx", "md"), "table")
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser(
+        "export", help="every tagged sentence with labels, scores, tone, speaker and provenance",
+        description="Write every tagged sentence (labels, scores, evidence, tone, speaker, source metadata, codebook and "
+        "model versions) as CSV, JSONL, Parquet or XLSX, chosen by the file suffix.",
+        epilog="Example: stance export ~/reading/ -o tagged.parquet",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_tagging(p)
+    p.add_argument("-o", "--output", metavar="FILE", required=True, help="FILE.csv, .jsonl, .parquet or .xlsx")
+    p.add_argument("--format", choices=("csv", "jsonl", "parquet", "xlsx"), help="override the format the suffix names")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser(
+        "report", help="a readable comparison report (HTML with embedded charts, or Markdown)",
+        description="Write a comparison report an analyst can paste into a briefing: the readings, the stance table, "
+        "charts, frame mix, distinctive terms and quoted evidence per source. HTML is self-contained (no network); "
+        "Markdown links its charts, written beside it.",
+        epilog="Example: stance report --topic export_controls -o export_controls.html",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_tagging(p)
+    add_grouping(p)
+    p.add_argument("-o", "--output", metavar="FILE", required=True, help="FILE.html or FILE.md")
+    p.set_defaults(func=cmd_report)
     return parser
 
 

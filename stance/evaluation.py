@@ -14,8 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from stance.codebook import Codebook
-from stance.model import Example, choose_thresholds, label_matrix, out_of_fold, scores, summary
-from stance.rules import RuleSet
+from stance.model import Example, cached_votes, choose_thresholds, label_matrix, out_of_fold, scores, summary
 
 LABELLERS = ("rules", "model", "combined")
 
@@ -42,7 +41,7 @@ def evaluate(
     results = {}
     for name in labellers:
         if name == "rules":
-            decided = RuleSet(codebook).votes([e.text for e in examples]).toarray() > 0
+            decided = cached_votes(codebook.to_toml(), [e.text for e in examples]) > 0
         else:
             probs = out_of_fold(codebook, examples, label_sets, groups=groups, folds=folds, use_cues=(name == "combined"))
             # Thresholds from the same out-of-fold probabilities: slightly optimistic,

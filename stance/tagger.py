@@ -19,13 +19,14 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 
 from stance import __version__
 from stance.annotations import Annotation, read_annotations, seed_annotation_files
 from stance.codebook import Codebook, load_codebook
 from stance.corpus import SEEDS_DIR, Corpus, Document, iter_corpus, read_corpus
 from stance.errors import StanceError
-from stance.model import Example, LabelModel, ModelError, train_model
+from stance.model import CONTEXT_SEPARATOR, Example, inherit_topics, LabelModel, ModelError, cached_votes, ruleset_for, train_model
 from stance.rules import RuleSet
 from stance.segment import Sentence, iter_sentences, normalise_text
 from stance.speaker import speaker as find_speaker
@@ -36,21 +37,34 @@ CONTEXT_BEFORE = 2  # sentences before that count as context
 CONTEXT_AFTER = 1
 
 
-def contexts(sentences: Sequence[Sentence], title: str = "") -> list[str]:
-    """Each sentence's context: section heading, title and neighbouring content sentences."""
+def examples_for(sentences: Sequence[Sentence], title: str = "") -> list[Example]:
+    """Each sentence as a model input: its text, its context and its place.
+
+    The context is the section heading, the document title and the
+    neighbouring content sentences, separated by newlines.
+    """
     out = []
-    heading = ""
+    heading, section = "", -1
     content = [i for i, s in enumerate(sentences) if not s.boilerplate and not s.heading]
     position = {i: k for k, i in enumerate(content)}
     for i, s in enumerate(sentences):
         if s.heading and not s.boilerplate:
-            heading = s.text.strip("#*_ ")
+            heading, section = s.text.strip("#*_ "), s.index
         k = position.get(i)
-        if k is None:
-            near = []
-        else:
+        near = []
+        if k is not None:
             near = [sentences[content[j]].text for j in range(max(0, k - CONTEXT_BEFORE), min(len(content), k + CONTEXT_AFTER + 1)) if j != k]
-        out.append(" ".join([heading, title, *near]).strip() if heading != title else " ".join([heading, *near]).strip())
+        parts = [heading, title, *near] if heading != title else [heading, *near]
+        out.append(
+            Example(
+                text=s.text,
+                context=CONTEXT_SEPARATOR.join(p for p in parts if p),
+                doc=s.doc_id,
+                paragraph=s.paragraph,
+                section=section,
+                index=s.index,
+            )
+        )
     return out
 
 
@@ -60,7 +74,8 @@ class Tagger:
     def __init__(self, model: LabelModel) -> None:
         self.model = model
         self.codebook = model.codebook
-        self.rules = RuleSet(model.codebook)
+        self._toml = model.codebook.to_toml()
+        self.rules = ruleset_for(self._toml)
 
     def tag_document(
         self,
@@ -70,25 +85,27 @@ class Tagger:
         explain: bool = True,
     ) -> list[TaggedSentence]:
         sentences = list(sentences if sentences is not None else iter_sentences(document))
-        return self.tag(sentences, contexts(sentences, document.title), overrides=overrides, explain=explain)
+        return self.tag(sentences, examples_for(sentences, document.title), overrides=overrides, explain=explain)
 
     def tag(
         self,
         sentences: Sequence[Sentence],
-        context: Sequence[str] | None = None,
+        inputs: Sequence[Example] | None = None,
         overrides: Mapping[str, Annotation] | None = None,
         explain: bool = True,
     ) -> list[TaggedSentence]:
-        """Tag sentences (of one document, in order, when ``context`` is None)."""
-        if context is None:
-            context = contexts(sentences)
+        """Tag sentences (of one document, in order, when ``inputs`` is None)."""
+        if inputs is None:
+            inputs = examples_for(sentences)
         labels = self.codebook.label_ids
         n_topics = len(self.codebook.topic_ids)
         keep = [i for i, s in enumerate(sentences) if not s.boilerplate]
-        examples = [Example(sentences[i].text, context[i]) for i in keep]
+        examples = [inputs[i] for i in keep]
         texts = [e.text for e in examples]
-        votes = self.rules.votes(texts)
+        votes = sp.csr_matrix(cached_votes(self._toml, texts))
         probs = self.model.predict_proba(examples, votes)
+        if self.model.inherit:
+            probs = inherit_topics(probs, examples, range(n_topics))
         decided = self.model.decide(probs)
         all_tones = tones(s.text for s in sentences)
         features: dict[str, list[list[str]]] = {}
@@ -163,13 +180,13 @@ def seed_examples(
     text, so that each example carries its heading and neighbours.
     """
     corpus = read_corpus([SEEDS_DIR])
-    by_id: dict[str, tuple[str, str]] = {}
-    by_text: dict[str, tuple[str, str]] = {}
+    by_id: dict[str, tuple[Example, str]] = {}
+    by_text: dict[str, tuple[Example, str]] = {}
     for document in corpus.documents:
         sentences = list(iter_sentences(document))
-        for s, ctx in zip(sentences, contexts(sentences, document.title)):
-            by_id[s.sentence_id] = (ctx, s.source)
-            by_text.setdefault(normalise_text(s.text), (ctx, s.source))
+        for s, example in zip(sentences, examples_for(sentences, document.title)):
+            by_id[s.sentence_id] = (example, s.source)
+            by_text.setdefault(normalise_text(s.text), (example, s.source))
     return examples_from(annotations, codebook, by_id, by_text)
 
 
@@ -177,8 +194,8 @@ def examples_from(annotations, codebook, by_id, by_text):
     allowed = set(codebook.label_ids)
     examples, label_sets, sources = [], [], []
     for a in annotations:
-        ctx, source = by_id.get(a.sentence_id or "") or by_text.get(normalise_text(a.text)) or ("", a.source or "")
-        examples.append(Example(a.text, ctx))
+        example, source = by_id.get(a.sentence_id or "") or by_text.get(normalise_text(a.text)) or (Example(a.text), a.source or "")
+        examples.append(example)
         label_sets.append(frozenset(l for l in a.labels if l in allowed))
         sources.append(a.source or source or "")
     return examples, label_sets, sources
@@ -219,7 +236,7 @@ def load_tagger(codebook_path: str | Path | None = None, model_dir: str | Path |
         model = LabelModel.load(model_dir)
         if codebook_path is not None:
             wanted = load_codebook(codebook_path)
-            if wanted.fingerprint != model.codebook.fingerprint:
+            if wanted.to_toml() != model.codebook.to_toml():
                 raise StanceError(
                     "the model was trained with another codebook",
                     path=str(model_dir),

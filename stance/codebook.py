@@ -1,0 +1,680 @@
+"""Load and validate the codebook: the label set, its cues and its axes.
+
+The codebook is data, not code: analysts edit a TOML file, and every id in it
+is a contract (exports, the annotation store and the evaluation use the ids
+verbatim). ``load_codebook()`` with no argument reads the default codebook
+shipped with the package (``stance/default_codebook.toml``).
+
+File format
+-----------
+
+.. code-block:: toml
+
+    name = "stance default"          # optional, defaults to the file name
+    version = "1"                    # optional, defaults to "1"
+
+    [[topics]]                       # what a sentence is about (zero or more)
+    id = "export_controls"           # required: lower case, digits, "_"
+    name = "Export controls & tech restrictions"   # optional, defaults to id
+    description = "..."              # optional
+    cues = ["export control", "entity list", 're:\\bchip (?:ban|curbs?)\\b']
+    negative_cues = []               # optional: any hit vetoes the label
+
+    [[frames]]                       # the lens a sentence uses (zero or more)
+    id = "cooperation"
+    # ... same keys as a topic
+
+    [[axes]]                         # a stance axis: one frame against another
+    id = "cooperation_vs_security"
+    name = "Pro-cooperation vs security-risk"
+    positive = "cooperation"         # a frame id
+    negative = "security_risk"       # a frame id
+
+Ids must be unique across topics and frames together. A codebook may have
+no topics, no frames, no axes and no cues. Unknown keys are errors, so a
+typo such as ``cue = [...]`` is never silently ignored.
+
+Cue syntax
+----------
+
+A cue is either a plain phrase or a raw regular expression.
+
+Plain phrase, e.g. ``"export control"``:
+
+- matched case-insensitively, as whole words (never inside a longer word);
+- a space or hyphen between words matches any run of spaces, or a hyphen or
+  dash with optional spaces: ``"win-win"`` matches "win win" and "win-win",
+  ``"export control"`` matches "export-control";
+- every word written in lower-case letters only and at least 3 letters long
+  also matches its simple inflections: ``+s``, ``+ed``, ``+ing``, and ``+es``
+  after s, x, z, ch, sh, o (tax: taxes, taxed, taxing); for a final ``e``: ``+s``, ``+d`` and
+  ``e`` -> ``ing`` (use: uses, used, using); for a consonant + ``y``:
+  ``ies``, ``ied``, ``+ing`` (subsidy: subsidies); a final
+  consonant-vowel-consonant may double (ban: banned, banning; control:
+  controlled). Words ending in -ion, -ism, -ity, -ness, -ship, -ment only
+  take ``+s``/``+es``. Inflections only add forms: write the base form
+  ("chip", not "chips"). Irregular forms (caught, rose, fell) must be
+  written out;
+- British and American spellings of a word match each other: -ise/-ize
+  (with -ised, -ising, -isation...), -yse/-yze, -tre/-ter, -our/-or,
+  -ence/-ense, -ogue/-og, -amme/-am;
+- a word in capitals (two or more characters, no lower-case letter, such as
+  ``US``, ``AI``, ``EUV``, ``U.S.``) matches case-sensitively, plus an
+  optional plural ``s`` (``GPU`` matches "GPUs"), so ``US`` never matches
+  the pronoun "us";
+- any other word (``Nvidia``, ``DeepSeek``, ``5nm``, ``China's``) matches
+  exactly, case-insensitively; an apostrophe matches ' and ’;
+- a word ending in ``*`` matches any word starting with the letters before
+  it (``semiconduct*``: semiconductor, semiconductors); at least 3 letters
+  must come before the ``*``.
+
+Raw regular expression: a cue starting with ``re:``, e.g.
+``'re:\\bchips? (?:ban|curbs?)\\b'``. The rest is a Python regular expression,
+matched case-insensitively (write ``(?-i:...)`` for a case-sensitive part).
+It is used as written, so add ``\\b`` for whole words. Starting it with
+``\\b`` and a few literal letters also lets the tagger find it fast. In TOML,
+write regex cues in single quotes ('...'), where backslashes need no escaping.
+A regex that can match the empty string is an error.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+import tomllib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from stance.errors import StanceError
+
+try:  # the parser behind `re`: only used to reject regexes that match nothing
+    from re import _parser as _re_parser  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - a future Python may move it
+    _re_parser = None
+
+DEFAULT_CODEBOOK_PATH = Path(__file__).with_name("default_codebook.toml")
+
+KINDS = ("topic", "frame")
+_TABLES = {"topics": "topic", "frames": "frame"}
+_TOP_KEYS = ("name", "version", "topics", "frames", "axes")
+_LABEL_KEYS = ("id", "name", "description", "cues", "negative_cues")
+_AXIS_KEYS = ("id", "name", "positive", "negative")
+_ID_RE = re.compile(r"[a-z][a-z0-9_]*\Z")
+
+RE_PREFIX = "re:"
+CUE_FLAGS = re.IGNORECASE
+
+
+class CodebookError(StanceError):
+    """The codebook file cannot be used as it is; the message says where and how to fix it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    """A topic or a frame, with the cues that vote for it (or veto it)."""
+
+    id: str
+    name: str
+    description: str
+    kind: str  # "topic" | "frame"
+    cues: tuple[str, ...] = ()
+    negative_cues: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Axis:
+    """A stance axis: sentences framed ``positive`` against sentences framed ``negative``."""
+
+    id: str
+    name: str
+    positive: str
+    negative: str
+
+
+@dataclass(frozen=True, slots=True)
+class Codebook:
+    """A validated codebook. ``==`` compares content, not where it came from."""
+
+    name: str
+    version: str
+    topics: tuple[Label, ...]
+    frames: tuple[Label, ...]
+    axes: tuple[Axis, ...]
+    path: str = field(default="<string>", compare=False)
+    sha256: str = field(default="", repr=False, compare=False)
+
+    @property
+    def topic_ids(self) -> tuple[str, ...]:
+        return tuple(label.id for label in self.topics)
+
+    @property
+    def frame_ids(self) -> tuple[str, ...]:
+        return tuple(label.id for label in self.frames)
+
+    @property
+    def labels(self) -> tuple[Label, ...]:
+        """Topics then frames: the column order of every label matrix."""
+        return self.topics + self.frames
+
+    @property
+    def label_ids(self) -> tuple[str, ...]:
+        return tuple(label.id for label in self.labels)
+
+    def label(self, label_id: str) -> Label:
+        """The topic or frame with this id; ``KeyError`` naming the known ids otherwise."""
+        for label in self.labels:
+            if label.id == label_id:
+                return label
+        raise KeyError(f"no label {label_id!r} in codebook {self.name!r}; known: {', '.join(self.label_ids)}")
+
+    @property
+    def fingerprint(self) -> str:
+        """12 hex digits of the file's sha256: stored with models and tag runs."""
+        return self.sha256[:12]
+
+    def to_toml(self) -> str:
+        """The codebook as TOML text that ``parse_codebook`` reads back to an equal codebook."""
+        out = [f"name = {_toml_str(self.name)}", f"version = {_toml_str(self.version)}"]
+        for table, labels in (("topics", self.topics), ("frames", self.frames)):
+            for label in labels:
+                out += ["", f"[[{table}]]", f"id = {_toml_str(label.id)}", f"name = {_toml_str(label.name)}"]
+                out.append(f"description = {_toml_str(label.description)}")
+                out += _toml_list("cues", label.cues)
+                if label.negative_cues:
+                    out += _toml_list("negative_cues", label.negative_cues)
+        for axis in self.axes:
+            out += ["", "[[axes]]", f"id = {_toml_str(axis.id)}", f"name = {_toml_str(axis.name)}"]
+            out += [f"positive = {_toml_str(axis.positive)}", f"negative = {_toml_str(axis.negative)}"]
+        return "\n".join(out) + "\n"
+
+
+def load_codebook(path: str | Path | None = None) -> Codebook:
+    """Read and validate a codebook file; ``None`` reads the default codebook."""
+    file = Path(path) if path is not None else DEFAULT_CODEBOOK_PATH
+    shown = str(file)
+    try:
+        raw = file.read_bytes()
+    except FileNotFoundError:
+        raise CodebookError(
+            "codebook file not found", path=shown, fix="check the path, or leave it out to use the default codebook"
+        ) from None
+    except OSError as exc:
+        raise CodebookError(f"cannot read the codebook: {exc.strerror}", path=shown, fix="give a readable TOML file") from None
+    try:
+        text = raw.decode("utf-8-sig")  # tolerate the BOM some Windows editors write
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise CodebookError(
+            f"not UTF-8 text (byte {raw[exc.start]:#04x})", path=shown, line=line, fix="save the file as UTF-8"
+        ) from None
+    return _build(text, shown, hashlib.sha256(raw).hexdigest())
+
+
+def parse_codebook(text: str, path: str = "<string>") -> Codebook:
+    """Validate codebook TOML given as text; ``path`` only labels error messages.
+
+    >>> parse_codebook('[[frames]]\\nid = "cooperation"\\ncues = ["win-win"]').frame_ids
+    ('cooperation',)
+    """
+    return _build(text, path, hashlib.sha256(text.encode("utf-8")).hexdigest())
+
+
+def cue_regex(cue: str) -> str:
+    """The Python regex (to compile with ``CUE_FLAGS``) for one cue; ``ValueError`` if malformed.
+
+    >>> import re
+    >>> bool(re.search(cue_regex("export control"), "new Export-Controls rules", CUE_FLAGS))
+    True
+    """
+    words = phrase_words(cue)
+    if words is None:
+        return cue.strip()[len(RE_PREFIX) :]
+    return r"(?<!\w)" + PHRASE_SEP.join(words) + r"(?!\w)"
+
+
+def phrase_words(cue: str) -> tuple[str, ...] | None:
+    """The regex of each word of a plain phrase, or None for a ``re:`` cue.
+
+    ``cue_regex`` joins them with ``PHRASE_SEP`` between word boundaries.
+    """
+    cue = cue.strip()
+    if not cue:
+        raise ValueError("the cue is empty")
+    if cue.startswith(RE_PREFIX):
+        if not cue[len(RE_PREFIX) :].strip():
+            raise ValueError("'re:' must be followed by a regular expression")
+        return None
+    words = [w for w in _PHRASE_SPLIT.split(cue) if w]
+    if not words:
+        raise ValueError("a cue needs at least one word, not only hyphens")
+    return tuple(_word_regex(w) for w in words)
+
+
+def compile_cue(cue: str) -> re.Pattern[str]:
+    """Compile one cue; ``ValueError`` says what is wrong with it."""
+    regex = cue_regex(cue)
+    try:
+        pattern = re.compile(regex, CUE_FLAGS)
+    except re.error as exc:
+        raise ValueError(f"invalid regular expression: {exc}") from None
+    if _re_parser is not None and _re_parser.parse(regex, CUE_FLAGS).getwidth()[0] == 0:
+        raise ValueError("the regular expression can match the empty string, so it would fire everywhere")
+    return pattern
+
+
+# --- plain phrases -----------------------------------------------------------
+
+_DASHES = r"\-" + "\u2010\u2011\u2012\u2013\u2014"  # hyphen and dashes, for a regex class
+_PHRASE_SPLIT = re.compile(rf"[\s{_DASHES}]+")
+PHRASE_SEP = rf"(?:\s*[{_DASHES}]\s*|\s+)"  # between the words of a plain phrase
+_VOWELS = "aeiou"
+_NOUN_ENDINGS = ("ion", "ism", "ity", "ness", "ship", "ment")  # no -ed/-ing forms for these
+# (suffix pattern, replacement) pairs; each spelling of a word also matches the other.
+_SPELLING_SWAPS = (
+    (re.compile(r"(?<=.{3}i)s(?=(?:e|ed|es|ing|er|ers|ation|ations)\Z)"), "z"),
+    (re.compile(r"(?<=.{3}i)z(?=(?:e|ed|es|ing|er|ers|ation|ations)\Z)"), "s"),
+    (re.compile(r"(?<=.y)s(?=(?:e|ed|es|ing)\Z)"), "z"),
+    (re.compile(r"(?<=.y)z(?=(?:e|ed|es|ing)\Z)"), "s"),
+    (re.compile(r"(?<=..t)re(?=s?\Z)"), "er"),
+    (re.compile(r"(?<=...t)er(?=s?\Z)"), "re"),
+    (re.compile(r"(?<=...[^o])our(?=s?\Z)"), "or"),
+    (re.compile(r"(?<=..[^o])or(?=s?\Z)"), "our"),
+    (re.compile(r"(?<=...)ence(?=s?\Z)"), "ense"),
+    (re.compile(r"(?<=...)ense(?=s?\Z)"), "ence"),
+    (re.compile(r"(?<=...)ogue(?=s?\Z)"), "og"),
+    (re.compile(r"(?<=...)og(?=s?\Z)"), "ogue"),
+    (re.compile(r"(?<=...)amme(?=s?\Z)"), "am"),
+    (re.compile(r"(?<=....)am(?=s?\Z)"), "amme"),
+)
+
+
+def _word_regex(word: str) -> str:
+    if "*" in word:
+        stem = word[:-1]
+        if not word.endswith("*") or "*" in stem:
+            raise ValueError(f"'*' may only end a word, as in 'semiconduct*' (got {word!r})")
+        if len(stem) < 3:
+            raise ValueError(f"'{word}': put at least 3 letters before '*' so it cannot match half the text")
+        return _literal(stem) + r"\w*"
+    if len(word) >= 2 and word == word.upper() and any(c.isupper() for c in word):
+        plural = "s?" if word[-1].isalnum() else ""
+        return f"(?-i:{_literal(word)}{plural})"
+    if len(word) >= 3 and word.isascii() and word.isalpha() and word.islower():
+        return alternation(_inflections(word))
+    return _literal(word)
+
+
+def alternation(strings: Iterable[str]) -> str:
+    """A regex matching exactly one of ``strings``, shared prefixes factored out.
+
+    ``re`` tries the branches of an alternation one by one, so
+    ``con(?:trol(?:s|led)?)`` is tried faster than ``control|controls|controlled``.
+
+    >>> alternation(["control", "controls", "controlled"])
+    '(?:control(?:led|s)?)'
+    """
+    trie: dict = {}
+    for text in strings:
+        node = trie
+        for ch in text:
+            node = node.setdefault(ch, {})
+        node[""] = {}  # end of a string
+    return "(?:" + _trie_regex(trie) + ")" if trie else "(?!)"
+
+
+def _trie_regex(node: dict) -> str:
+    branches = []
+    for ch in sorted(k for k in node if k):
+        child, tail = node[ch], re.escape(ch)
+        while len(child) == 1 and "" not in child:  # a chain without choices: one literal
+            (ch2, child), = child.items()
+            tail += re.escape(ch2)
+        rest = _trie_regex(child)
+        branches.append(tail + rest)
+    ends_here = "" in node
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 and not ends_here else "(?:" + "|".join(branches) + ")"
+    return body + "?" if ends_here else body
+
+
+def _literal(text: str) -> str:
+    return "".join("['\u2019]" if ch in "'\u2019" else re.escape(ch) for ch in text)
+
+
+def _inflections(word: str) -> set[str]:
+    """The word, its other spellings, and the simple inflections of each."""
+    spellings = {word}
+    for pattern, replacement in _SPELLING_SWAPS:
+        if pattern.search(word):
+            spellings.add(pattern.sub(replacement, word, count=1))
+    forms: set[str] = set()
+    for w in spellings:
+        forms |= {w, w + "s"}
+        verb = not w.endswith(_NOUN_ENDINGS)
+        if w.endswith("e"):
+            forms |= {w + "d", w[:-1] + "ing", w + "ing" if w.endswith("ee") else w} if verb else set()
+        elif w.endswith("y") and w[-2] not in _VOWELS:
+            forms |= {w[:-1] + "ies", w[:-1] + "ied", w + "ing"}
+        else:
+            forms |= {w + "es"} if w.endswith(("s", "x", "z", "ch", "sh", "o")) else set()
+            forms |= {w + "ed", w + "ing"} if verb else set()
+            if verb and w[-1] not in _VOWELS + "wxy" and w[-2] in _VOWELS and w[-3] not in _VOWELS:
+                forms |= {w + w[-1] + "ed", w + w[-1] + "ing"}
+    return forms
+
+
+# --- building and validating -------------------------------------------------
+
+
+def _build(text: str, path: str, sha256: str) -> Codebook:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise _toml_error(exc, text, path) from None
+    where = _Locator(text, path)
+    for key in data:
+        if key not in _TOP_KEYS:
+            raise where.unknown_key(key, _TOP_KEYS, where.key_line(key), "the top level")
+    name = _scalar(data, "name", Path(path).stem if path != "<string>" else "codebook", where)
+    version = _scalar(data, "version", "1", where)
+
+    labels: dict[str, list[Label]] = {"topics": [], "frames": []}
+    seen: dict[str, str] = {}  # id -> "topic"/"frame", to report duplicates across tables
+    for table, kind in _TABLES.items():
+        for i, entry in enumerate(_entries(data, table, where)):
+            label = _label(entry, kind, table, i, where)
+            if label.id in seen:
+                raise CodebookError(
+                    f"duplicate id {label.id!r}: already used by a {seen[label.id]}",
+                    path=path,
+                    line=where.id_line(table, i, label.id),
+                    fix="ids must be unique across topics and frames; rename or remove one of them",
+                )
+            seen[label.id] = kind
+            labels[table].append(label)
+
+    frame_ids = [label.id for label in labels["frames"]]
+    axes: list[Axis] = []
+    for i, entry in enumerate(_entries(data, "axes", where)):
+        axis = _axis(entry, i, frame_ids, seen, where)
+        if any(a.id == axis.id for a in axes):
+            raise CodebookError(
+                f"duplicate axis id {axis.id!r}",
+                path=path,
+                line=where.id_line("axes", i, axis.id),
+                fix="give each axis its own id",
+            )
+        axes.append(axis)
+    return Codebook(name, version, tuple(labels["topics"]), tuple(labels["frames"]), tuple(axes), path, sha256)
+
+
+def _toml_error(exc: tomllib.TOMLDecodeError, text: str, path: str) -> CodebookError:
+    message = str(exc)
+    # tomllib (3.11) puts the position only in the message: "... (at line 3, column 7)".
+    m = re.search(r"\s*\(at line (\d+), column (\d+)\)\s*\Z", message)
+    if m:
+        line, what = int(m.group(1)), f"{message[: m.start()]} at column {m.group(2)}"
+    elif message.endswith("(at end of document)"):
+        line, what = text.count("\n") + 1, message.replace(" (at end of document)", " at the end of the file")
+    else:
+        line, what = None, message
+    return CodebookError(
+        f"not valid TOML: {what}",
+        path=path,
+        line=line,
+        fix="check quotes, commas and brackets on this line or just above; write regex cues in single quotes",
+    )
+
+
+def _scalar(data: dict, key: str, default: str, where: _Locator) -> str:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise CodebookError(
+            f"'{key}' must be a string, not {_type_name(value)}",
+            path=where.path,
+            line=where.key_line(key),
+            fix=f'write it in quotes, e.g. {key} = "{default}"',
+        )
+    return str(value)
+
+
+def _entries(data: dict, table: str, where: _Locator) -> list[dict]:
+    value = data.get(table, [])
+    if not isinstance(value, list) or not all(isinstance(e, dict) for e in value):
+        raise CodebookError(
+            f"'{table}' must be a list of tables, not {_type_name(value)}",
+            path=where.path,
+            line=where.key_line(table),
+            fix=f"write each entry under its own [[{table}]] header",
+        )
+    return value
+
+
+def _label(entry: dict, kind: str, table: str, index: int, where: _Locator) -> Label:
+    span = where.span(table, index)
+    for key in entry:
+        if key not in _LABEL_KEYS:
+            raise where.unknown_key(key, _LABEL_KEYS, where.key_line(key, span), f"[[{table}]] entries")
+    label_id = _id(entry, table, index, where)
+    name = _text(entry, "name", label_id, where, span)
+    description = _text(entry, "description", "", where, span)
+    cues = _cues(entry, "cues", label_id, where, span)
+    negative = _cues(entry, "negative_cues", label_id, where, span)
+    both = sorted(set(cues) & set(negative))
+    if both:
+        raise CodebookError(
+            f"{kind} {label_id!r}: cue {both[0]!r} is both a cue and a negative cue",
+            path=where.path,
+            line=where.value_line(both[0], span),
+            fix="keep it in one of the two lists",
+        )
+    return Label(label_id, name, description, kind, cues, negative)
+
+
+def _axis(entry: dict, index: int, frame_ids: list[str], seen: dict[str, str], where: _Locator) -> Axis:
+    span = where.span("axes", index)
+    for key in entry:
+        if key not in _AXIS_KEYS:
+            raise where.unknown_key(key, _AXIS_KEYS, where.key_line(key, span), "[[axes]] entries")
+    axis_id = _id(entry, "axes", index, where)
+    name = _text(entry, "name", axis_id, where, span)
+    ends = []
+    for side in ("positive", "negative"):
+        value = entry.get(side)
+        line = where.key_line(side, span) or where.header_line("axes", index)
+        if not isinstance(value, str):
+            raise CodebookError(
+                f"axis {axis_id!r} needs '{side}' = a frame id",
+                path=where.path,
+                line=line,
+                fix=f'add e.g. {side} = "{frame_ids[0] if frame_ids else "cooperation"}"',
+            )
+        if value not in frame_ids:
+            if seen.get(value) == "topic":
+                problem, fix = f"{value!r} is a topic", "axes compare two frames; name a frame id"
+            else:
+                problem = f"unknown frame {value!r}"
+                close = difflib.get_close_matches(value, frame_ids, n=1)
+                fix = f"did you mean {close[0]!r}?" if close else f"use one of: {', '.join(frame_ids) or '(no frames defined)'}"
+            raise CodebookError(f"axis {axis_id!r}: '{side}' names {problem}", path=where.path, line=line, fix=fix)
+        ends.append(value)
+    if ends[0] == ends[1]:
+        raise CodebookError(
+            f"axis {axis_id!r} compares frame {ends[0]!r} with itself",
+            path=where.path,
+            line=where.key_line("negative", span),
+            fix="name two different frames",
+        )
+    return Axis(axis_id, name, ends[0], ends[1])
+
+
+def _id(entry: dict, table: str, index: int, where: _Locator) -> str:
+    value = entry.get("id")
+    header = where.header_line(table, index)
+    ordinal = f"{table} entry {index + 1}"
+    if value is None:
+        raise CodebookError(f"{ordinal} has no 'id'", path=where.path, line=header, fix='add a line such as id = "my_label"')
+    if not isinstance(value, str) or not _ID_RE.match(value):
+        slug = re.sub(r"[^a-z0-9]+", "_", str(value).lower()).strip("_") or "my_label"
+        if not slug[0].isalpha():
+            slug = "x_" + slug
+        raise CodebookError(
+            f"{ordinal}: id {value!r} is not a plain identifier",
+            path=where.path,
+            line=where.key_line("id", where.span(table, index)) or header,
+            fix=f'ids are lower-case letters, digits and "_", starting with a letter, e.g. id = "{slug}"',
+        )
+    return value
+
+
+def _text(entry: dict, key: str, default: str, where: _Locator, span: tuple[int, int]) -> str:
+    value = entry.get(key, default)
+    if not isinstance(value, str):
+        raise CodebookError(
+            f"'{key}' of {entry.get('id')!r} must be a string, not {_type_name(value)}",
+            path=where.path,
+            line=where.key_line(key, span),
+            fix=f'write it in quotes: {key} = "..."',
+        )
+    return value
+
+
+def _cues(entry: dict, key: str, label_id: str, where: _Locator, span: tuple[int, int]) -> tuple[str, ...]:
+    value = entry.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
+        bad = value if not isinstance(value, list) else next(c for c in value if not isinstance(c, str))
+        raise CodebookError(
+            f"'{key}' of {label_id!r} must be a list of strings; found {_type_name(bad)} {bad!r}",
+            path=where.path,
+            line=where.key_line(key, span),
+            fix=f'write {key} = ["phrase one", "phrase two", \'re:\\bregex\\b\']',
+        )
+    seen: set[str] = set()
+    for cue in value:
+        try:
+            # A plain phrase always makes a valid regex; only raw ones need compiling here.
+            compile_cue(cue) if cue.strip().startswith(RE_PREFIX) else cue_regex(cue)
+        except ValueError as exc:
+            raise CodebookError(
+                f"{key} of {label_id!r}: bad cue '{cue}': {exc}",
+                path=where.path,
+                line=where.value_line(cue, span) or where.key_line(key, span),
+                fix="fix or remove the cue; the cue syntax is described in stance/codebook.py",
+            ) from None
+        if cue in seen:
+            raise CodebookError(
+                f"{key} of {label_id!r}: cue '{cue}' is listed twice",
+                path=where.path,
+                line=where.value_line(cue, span, nth=2) or where.key_line(key, span),
+                fix="remove one copy",
+            )
+        seen.add(cue)
+    return tuple(value)
+
+
+def _type_name(value: object) -> str:
+    return {str: "a string", int: "a number", float: "a number", bool: "true/false", list: "a list", dict: "a table"}.get(
+        type(value), type(value).__name__
+    )
+
+
+class _Locator:
+    """Finds the line of a key or value in the TOML text: tomllib gives no positions."""
+
+    _HEADER = re.compile(r"^\s*\[\[\s*([A-Za-z0-9_-]+)\s*\]\]")
+    _TABLE = re.compile(r"^\s*\[")
+
+    def __init__(self, text: str, path: str) -> None:
+        self.path = path
+        self.lines = text.splitlines()
+        self.headers: dict[str, list[int]] = {}  # table -> 1-based line of each [[table]] header
+        self.starts: list[int] = []  # lines of every table header, to end a span
+        for no, line in enumerate(self.lines, 1):
+            if self._TABLE.match(line):
+                self.starts.append(no)
+                m = self._HEADER.match(line)
+                if m:
+                    self.headers.setdefault(m.group(1), []).append(no)
+
+    def header_line(self, table: str, index: int) -> int | None:
+        lines = self.headers.get(table, [])
+        return lines[index] if index < len(lines) else None
+
+    def span(self, table: str, index: int) -> tuple[int, int]:
+        """First and last line of the ``index``-th [[table]] entry (the whole file if unknown)."""
+        start = self.header_line(table, index)
+        if start is None:
+            return 1, len(self.lines)
+        end = next((s - 1 for s in self.starts if s > start), len(self.lines))
+        return start, end
+
+    def _find(self, pattern: re.Pattern[str], span: tuple[int, int] | None) -> Iterator[int]:
+        lo, hi = span or (1, len(self.lines))
+        for no in range(lo, hi + 1):
+            if pattern.search(self.lines[no - 1]):
+                yield no
+
+    def key_line(self, key: str, span: tuple[int, int] | None = None) -> int | None:
+        pattern = re.compile(rf"^\s*(?:{re.escape(key)}|\"{re.escape(key)}\")\s*=|^\s*\[+\s*{re.escape(key)}\s*\]")
+        if span is None:  # a top-level key sits before the first table header
+            span = (1, self.starts[0] - 1 if self.starts else len(self.lines))
+            found = next(self._find(pattern, span), None)
+            return found if found is not None else next(self._find(pattern, None), None)
+        return next(self._find(pattern, span), None)
+
+    def value_line(self, value: str, span: tuple[int, int], nth: int = 1) -> int | None:
+        """Line of the ``nth`` occurrence of a string value, in single or (escaped) double quotes."""
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+        pattern = re.compile(f"'{re.escape(value)}'|\"{re.escape(escaped)}\"")
+        found = list(self._find(pattern, span))
+        return found[nth - 1] if len(found) >= nth else None
+
+    def id_line(self, table: str, index: int, label_id: str) -> int | None:
+        pattern = re.compile(rf"^\s*id\s*=\s*[\"']{re.escape(label_id)}[\"']")
+        span = self.span(table, index)
+        found = next(self._find(pattern, span), None)
+        if found is None:  # inline tables or odd layout: fall back to the entry's header
+            found = self.header_line(table, index)
+        return found
+
+    def unknown_key(self, key: str, allowed: tuple[str, ...], line: int | None, where: str) -> CodebookError:
+        close = difflib.get_close_matches(key, allowed, n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        return CodebookError(
+            f"unknown key {key!r} in {where}",
+            path=self.path,
+            line=line,
+            fix=f"{hint}allowed keys: {', '.join(allowed)}",
+        )
+
+
+# --- writing TOML --------------------------------------------------------------
+
+
+def _toml_str(value: str) -> str:
+    # Literal strings keep regex cues readable ('re:\bchips?\b'); fall back to
+    # an escaped basic string when the text holds a quote or a control char.
+    if "'" not in value and not any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        return f"'{value}'"
+    out = []
+    for ch in value:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def _toml_list(key: str, values: tuple[str, ...]) -> list[str]:
+    if not values:
+        return [f"{key} = []"]
+    return [f"{key} = ["] + [f"  {_toml_str(v)}," for v in values] + ["]"]

@@ -1,0 +1,481 @@
+"""Whose voice is a sentence: the author's, or someone the author quotes?
+
+    >>> speaker("Zhang further emphasizes that strengthening bilateral economic and "
+    ...         "trade cooperation aligns with the fundamental interests of the people.")
+    Speaker(voice='quoted', name='Zhang', cue='emphasizes')
+    >>> speaker('"A transatlantic agenda on China will likely narrow in scope but remains '
+    ...         'crucial" says **Grzegorz Stec**, Head of the MERICS Brussels office.')
+    Speaker(voice='quoted', name='Grzegorz Stec', cue='says')
+    >>> speaker('In my book "Can We Trust China?", I argue that Brussels will likely '
+    ...         'prioritize saving jobs.')
+    Speaker(voice='author', name=None, cue='first person')
+
+Rules, in order (regular expressions only, no model, no network):
+
+1. The author writing in the first person outside quotation marks ("I argue",
+   "we should", "I agree with Robin Zheng that") is the author's voice.
+2. A reporting verb (says, said, emphasizes, warned, added, told, claimed,
+   urged, called for, pointed out, believes, according to, ...) with a speaker
+   makes the sentence quoted: before the verb ("Zhang further emphasizes",
+   "..., the spokesman Zhu Fenglian said"), after it ('..." says **Grzegorz
+   Stec**') or, for a participle ("..., arguing that"), the clause's subject.
+   A speaker is a name, an organisation, a role ("the spokesman", "UN
+   experts") or he/she/they; "which", "the number" or a whole clause is not,
+   so "OpenAI, which has since accused DeepSeek" stays the author's.
+3. A sentence mostly inside quotation marks (“...” or "..."; spans of under
+   four words are scare quotes or titles and do not count), or one that
+   continues a quotation left open by the previous sentence, is quoted.
+4. Anything else is the author's.
+
+The name prefers a person ("Ding Xuexiang" out of "Chinese vice-premier Ding
+Xuexiang"; markdown bold, as in "MERICS Analyst, **Alexander Davey**", wins),
+else the organisation or role as written without its article ("European
+Commission", "state media"); a role "for" an organisation reads
+"Taiwan Affairs Office spokesman". A pronoun gives no name.
+
+``speaker(text, previous)`` sees one sentence back. ``speakers(texts)`` reads a
+whole document in order, so a quotation that runs over many sentences stays
+quoted to its end, and a quotation's sentences share the name given by its
+attribution ('"...," says X' names the sentences before and after it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+__all__ = ["Speaker", "speaker", "speakers"]
+
+AUTHOR = "author"
+QUOTED = "quoted"
+
+
+@dataclass(frozen=True, slots=True)
+class Speaker:
+    """voice: "author" or "quoted"; name: the quoted speaker when the sentence
+    names one; cue: what gave the voice away ("says", "according to",
+    "quotation", "continued quotation", "first person"), None for plain prose."""
+
+    voice: str
+    name: str | None = None
+    cue: str | None = None
+
+
+_PLAIN = Speaker(AUTHOR)
+
+
+def speaker(text: str, previous: str | None = None) -> Speaker:
+    """The voice of `text`; `previous` is the sentence before it, if any."""
+    if not isinstance(text, str):
+        raise TypeError(f"speaker() expects a str, got {type(text).__name__}")
+    before = _analyse(previous, False) if previous and _has_quote(previous) else None
+    found = _analyse(text, before.open_after if before else False)
+    if before is not None:
+        return _inherit(found, before.speaker)
+    return found.speaker
+
+
+def speakers(texts: Iterable[str]) -> list[Speaker]:
+    """The voice of each sentence of one document, given in reading order."""
+    if isinstance(texts, str):
+        raise TypeError("speakers() expects an iterable of sentences, got a single str")
+    found: list[_Found] = []
+    open_quote = False
+    for text in texts:
+        f = _analyse(text, open_quote)
+        found.append(f)
+        open_quote = f.open_after
+    result = [f.speaker for f in found]
+    for i in range(1, len(result)):
+        # A quotation that runs on from the sentence before shares its
+        # speaker; so does a bare quotation right after an attributed one.
+        result[i] = _inherit_found(found[i], result[i], result[i - 1])
+    for i in range(len(result) - 2, -1, -1):
+        # '"Measures take a while ...," says **Rebecca Arcesati**' names the
+        # sentence that opened the quotation, too.
+        if found[i].open_after and found[i + 1].starts_inside:
+            result[i] = _name_from(result[i], result[i + 1])
+    return result
+
+
+# --- Analysis of one sentence ------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    speaker: Speaker
+    open_after: bool  # a quotation is still open at the end of the sentence
+    starts_inside: bool  # the sentence begins inside a quotation
+    bare_quote: bool  # quoted only because of its quotation marks
+
+
+def _inherit(found: _Found, before: Speaker) -> Speaker:
+    return _inherit_found(found, found.speaker, before)
+
+
+def _inherit_found(found: _Found, current: Speaker, before: Speaker) -> Speaker:
+    if found.bare_quote and current.name is None and before.voice == QUOTED and before.name:
+        return replace(current, name=before.name)
+    return current
+
+
+def _name_from(current: Speaker, later: Speaker) -> Speaker:
+    if current.voice == QUOTED and current.name is None and later.voice == QUOTED and later.name:
+        return replace(current, name=later.name)
+    return current
+
+
+_QUOTE_CHARS = '"“”«»„'
+_QUOTE = re.compile('["“”«»„]')
+_OPENERS = "“«„"
+_CLOSERS = "”»"
+_HOLE = " \ue000 "  # stands for a quotation in the text outside quotation marks
+
+_FIRST_PERSON_WORDS = "I me my myself we We us our Our ours ourselves My".split()
+_FIRST_PERSON = re.compile(r"\b(?:" + "|".join(_FIRST_PERSON_WORDS) + r")\b")
+
+_VERBS = (
+    "say says said stated states noted notes argued argues argue emphasized emphasizes "
+    "emphasize emphasised emphasises highlighted highlights highlight stressed stresses "
+    "warned warns warn added adds told tells claimed claims claim accused accuses urged "
+    "urges urge believes believed believe concluded concludes conclude suggested suggests "
+    "suggest observed observes mentioned mentions insisted insists explained explains "
+    "demanded demands reported reports asserted asserts predicted predicts cautioned "
+    "cautions acknowledged acknowledges"
+).split()
+_PHRASES = [
+    "according to", "According to", "called for", "calls for", "call for", "pointed out",
+    "points out", "point out", "introduced that", "revealed that", "revealed how", "proposed that",
+]
+_PARTICIPLES = [
+    "saying", "arguing", "claiming", "accusing", "urging", "warning", "stressing",
+    "insisting", "adding", "calling for",
+]
+
+
+def _cue_patterns() -> dict[str, re.Pattern[str]]:
+    """First word of a cue -> the cues it can begin, longest first."""
+    by_first: dict[str, list[str]] = {}
+    for cue in _VERBS + _PHRASES + _PARTICIPLES:
+        by_first.setdefault(cue.split()[0], []).append(cue)
+    return {
+        first: re.compile(
+            r"\b(?:" + "|".join(re.escape(c) for c in sorted(cues, key=len, reverse=True)) + r")\b"
+        )
+        for first, cues in by_first.items()
+    }
+
+
+_CUES = _cue_patterns()
+
+
+def _trigger_forms() -> dict[str, str]:
+    """Whitespace tokens that hold a cue's first word or a first-person word -> that word.
+
+    Finding them is one set intersection with str.split(), far cheaper than a
+    regular expression over every sentence, most of which have none."""
+    forms: dict[str, str] = {}
+    trails = ["", ",", ".", ":", ";", "!", "?", ")", "**", "),", ").", "**,", "**:", "**."]
+    for word in [*_CUES, *_FIRST_PERSON_WORDS]:
+        for lead in ("", "(", "**"):
+            for trail in trails:
+                forms[lead + word + trail] = word
+    for pronoun in ("I", "we", "We"):
+        for apostrophe in ("’", "'"):
+            for tail in ("m", "ve", "d", "ll", "re"):
+                forms[f"{pronoun}{apostrophe}{tail}"] = pronoun
+    return forms
+
+
+_TRIGGER_FORMS = _trigger_forms()
+_TRIGGER_KEYS = _TRIGGER_FORMS.keys()
+_FIRST_PERSON_SET = frozenset(_FIRST_PERSON_WORDS)
+
+# Words that may sit between a speaker and the verb ("Zhang further emphasizes").
+_BETWEEN = frozenset(
+    "has have had also further since already again then later once previously "
+    "recently publicly repeatedly reportedly sternly just rather has since would will "
+    "had earlier today yesterday".split()
+)
+_PRONOUNS = frozenset("he she they He She They".split())
+_NOT_SPEAKERS = frozenset(
+    "which who whom whose that what where when it It this This these those there There "
+    "It’s it’s".split()
+)
+_LEADING = frozenset(
+    "As The A An the a an However But And Yet Now So Also Then Meanwhile Still Indeed "
+    "Moreover Furthermore Instead Thus Here There While Although Though If When".split()
+)
+_ROLES = frozenset(
+    """spokesman spokeswoman spokesperson spokespeople official officials minister ministry
+    president premier analyst analysts expert experts researcher researchers scientist
+    scientists economist economists agency government authorities authority insiders media
+    observers critics sources source commission office department company firm leader leaders
+    diplomat diplomats side report statement newspaper newspapers survey study paper
+    regulator ministers lawmakers executives executive chairman ceo director professor
+    spokespersons people residents group think-tank watchdog""".split()
+)
+_TITLES = frozenset(
+    """President Premier Vice Prime Minister Secretary General Spokesperson Spokesman
+    Spokeswoman Chairman Chairwoman Chair Director Head Chief Senior Lead Analyst Economist
+    Professor Prof Dr Mr Mrs Ms Sir Dame Former Deputy Foreign Executive Officer CEO CTO CFO
+    Founder Ambassador Governor Senator Representative Commissioner Chancellor Editor
+    Correspondent Researcher Fellow Expert Managing Principal Party State Council""".split()
+)
+_CONNECTORS = frozenset("of for & de van von der du la al and".split())
+_NOT_NAMES = frozenset(
+    """January February March April May June July August September October November December
+    Monday Tuesday Wednesday Thursday Friday Saturday Sunday""".split()
+)
+_BOUNDARY = re.compile(r"[,:;()\ue000–—]|\s(?:that|and|but|while|because|as|if)\s")
+_CLAUSE_SPLIT = re.compile(r"[,:;()\ue000–—]")
+_BOLD = re.compile(r"\*\*([^*]+?)\*\*")
+_DASH_NAME = re.compile(r"^[\s,]*[–—-]+\s*([A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*){0,4}?)\s*\.?\s*$")
+_POSSESSIVE = re.compile(r"[’']s$")
+_ROLE_OF = re.compile(
+    r"^(?:(?:[Aa]|[Aa]n|[Tt]he)\s+)?(?P<role>[a-z-]+(?:\s[a-z-]+)?)\s+(?:for|of|at)\s+(?:the\s+)?"
+    r"(?:[A-Z][\w-]*[’']s\s+)?(?P<org>[A-Z][\w&’'.-]*(?:\s+(?:[A-Z][\w&’'.-]*|of|for|and|&))*)$"
+)
+
+
+def _has_quote(text: str) -> bool:
+    return '"' in text or "“" in text or "”" in text or "«" in text or "»" in text or "„" in text
+
+
+@lru_cache(maxsize=4096)
+def _analyse(text: str, inside: bool) -> _Found:
+    """The voice of one sentence; `inside`: a quotation is open when it starts."""
+    if not inside and not _has_quote(text):
+        triggers = _TRIGGER_KEYS & text.split()
+        if not triggers:
+            return _Found(_PLAIN, False, False, False)  # the common case: plain prose
+        words = {_TRIGGER_FORMS[t] for t in triggers}
+        if not _FIRST_PERSON_SET.isdisjoint(words):
+            return _Found(Speaker(AUTHOR, None, "first person"), False, False, False)
+        return _Found(_attribution(text, words) or _PLAIN, False, False, False)
+    spans, open_after, starts_inside = _quote_spans(text, inside)
+    outside = _outside(text, spans)
+    words = {_TRIGGER_FORMS[t] for t in _TRIGGER_KEYS & outside.split()}
+    if not _FIRST_PERSON_SET.isdisjoint(words) and _FIRST_PERSON.search(outside):
+        return _Found(Speaker(AUTHOR, None, "first person"), open_after, starts_inside, False)
+    attributed = _attribution(outside, words) if words else None
+    if attributed is not None:
+        return _Found(attributed, open_after, starts_inside, False)
+    total = len(text.split())
+    inside_words = sum(len(text[a:b].split()) for a, b in spans if len(text[a:b].split()) >= 4)
+    if starts_inside and spans and spans[0][0] == 0:
+        # Continuing a quotation: even a short tail ("... the future.”) counts.
+        inside_words = max(inside_words, len(text[: spans[0][1]].split()))
+    if total and inside_words / total >= 0.5:
+        name = None
+        if spans and spans[-1][1] < len(text):
+            dash = _DASH_NAME.match(text[spans[-1][1] + 1 :])
+            name = dash.group(1).rstrip(".") if dash else None
+        cue = "continued quotation" if starts_inside else "quotation"
+        return _Found(Speaker(QUOTED, name, cue), open_after, starts_inside, True)
+    return _Found(_PLAIN, open_after, starts_inside, False)
+
+
+def _quote_spans(text: str, inside: bool) -> tuple[list[tuple[int, int]], bool, bool]:
+    """Quoted character spans, whether one is open at the end, and at the start."""
+    spans: list[tuple[int, int]] = []
+    start = 0 if inside else -1
+    starts_inside = inside
+    first = True
+    for m in _QUOTE.finditer(text):
+        i, q = m.start(), m.group()
+        if q in _OPENERS:
+            if start < 0:
+                start = i + 1
+        elif q in _CLOSERS:
+            if start >= 0:
+                spans.append((start, i))
+                start = -1
+            elif first:
+                # A closing mark with no opening one: the quotation began in
+                # an earlier sentence.
+                spans.append((0, i))
+                starts_inside = True
+        else:  # a straight quote opens or closes depending on where it stands
+            if start >= 0:
+                spans.append((start, i))
+                start = -1
+            elif first and i > 0 and not text[i - 1].isspace() and _ends_word(text, i + 1):
+                spans.append((0, i))
+                starts_inside = True
+            else:
+                start = i + 1
+        first = False
+    open_after = start >= 0
+    if open_after:
+        spans.append((start, len(text)))
+    return spans, open_after, starts_inside
+
+
+def _ends_word(text: str, j: int) -> bool:
+    return j >= len(text) or text[j].isspace() or text[j] in ",.;:!?)"
+
+
+def _outside(text: str, spans: list[tuple[int, int]]) -> str:
+    if not spans:
+        return text
+    parts = []
+    last = 0
+    for a, b in spans:
+        parts.append(text[last:a].rstrip(_QUOTE_CHARS))
+        parts.append(_HOLE)
+        last = b + 1
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+# --- Attribution ---------------------------------------------------------------
+
+
+def _attribution(outside: str, words: set[str]) -> Speaker | None:
+    """The reporting cue with a speaker, if any; `words`: cue words seen in `outside`."""
+    found = [m for w in words if w in _CUES for m in _CUES[w].finditer(outside)]
+    for m in sorted(found, key=lambda m: m.start()):
+        cue = m.group()
+        if cue in ("according to", "According to"):
+            source = _CLAUSE_SPLIT.split(outside[m.end() :], 1)[0].strip(" .")
+            if source:
+                return Speaker(QUOTED, _name(source), "according to")
+            continue
+        if cue in _PARTICIPLES:
+            who = _clause_subject(outside[: m.start()])
+        else:
+            who = _subject_before(outside[: m.start()])
+            if who is None and _starts_clause(outside[: m.start()]):
+                who = _subject_after(outside[m.end() :])
+        if who is not None:
+            return Speaker(QUOTED, who[0], cue)
+    return None
+
+
+def _starts_clause(before: str) -> bool:
+    """Nothing but a clause boundary stands before the verb ('..." says X')."""
+    stripped = before.rstrip().rstrip('"“”,')
+    return stripped == "" or stripped.endswith((_HOLE.strip(), ",", ":", ";"))
+
+
+def _subject_before(before: str) -> tuple[str | None] | None:
+    """(name,) of the speaker right before a reporting verb, or None."""
+    words = before.split()
+    while words and (words[-1] in _BETWEEN or (words[-1].endswith("ly") and words[-1].islower())):
+        words.pop()
+    if not words:
+        return None
+    if words[-1] in ("and", "but"):
+        return _clause_subject(" ".join(words[:-1]))
+    text = " ".join(words)
+    if text.endswith(","):
+        # An aside between the speaker and the verb: ", who chairs ...," or
+        # ", a former vice director of ...,"; unless it is the name itself.
+        cut = text.rfind(",", 0, len(text) - 1)
+        aside = text[cut + 1 : -1].strip()
+        if _is_bare_name(aside):
+            return (_name(aside),)
+        text = text[:cut] if cut >= 0 else ""
+    chunk = _BOUNDARY.split(text)[-1].strip()
+    return _speaker_chunk(chunk)
+
+
+def _subject_after(after: str) -> tuple[str | None] | None:
+    """The speaker named after the verb: 'says Senior Analyst **Alexander Brown**'."""
+    bold = _BOLD.search(after)
+    if bold and after[: bold.start()].count(" ") <= 6:
+        return (bold.group(1).strip(),)
+    chunk = _CLAUSE_SPLIT.split(after, 1)[0].strip(" .")
+    return _speaker_chunk(chunk)
+
+
+def _clause_subject(clause: str) -> tuple[str | None] | None:
+    """The subject of the clause a participle hangs on: 'Biden criticized ..., arguing'."""
+    for segment in reversed(_CLAUSE_SPLIT.split(clause)):
+        words = segment.split()
+        if not words or words[0] in _LEADING - {"The", "A", "An"}:
+            continue  # an opening phrase: "Before becoming President"
+        subject: list[str] = []
+        for w in words:
+            if w[:1].islower() and w not in _CONNECTORS:
+                break
+            subject.append(w)
+        if not subject and len(words) > 1 and words[0] in ("the", "a", "an"):
+            subject = words[:2]
+        found = _speaker_chunk(" ".join(subject)) if subject else None
+        if found is not None:
+            return found
+        return None
+    return None
+
+
+def _speaker_chunk(chunk: str) -> tuple[str | None] | None:
+    """(name,) when `chunk` can be a speaker, else None; (None,) for a pronoun."""
+    words = chunk.split()
+    if not words or len(words) > 8 or words[0] in _NOT_SPEAKERS:
+        return None
+    if len(words) == 1 and words[0] in _PRONOUNS:
+        return (None,)
+    bold = _BOLD.search(chunk)
+    if bold:
+        return (bold.group(1).strip(),)
+    role_of = _ROLE_OF.match(chunk)
+    if role_of and role_of.group("role").split()[-1] in _ROLES:
+        return (f"{role_of.group('org')} {role_of.group('role')}",)
+    while words and words[0] in _LEADING:
+        words = words[1:]
+    if not words:
+        return None
+    last = words[-1].strip(".,*")
+    if last.lower() in _ROLES:
+        return (" ".join(words).strip("*"),)
+    if last[:1].isupper() and last not in _NOT_NAMES:
+        return (_name(" ".join(words)),)
+    return None
+
+
+def _is_bare_name(text: str) -> bool:
+    words = text.replace("**", "").split()
+    return 0 < len(words) <= 4 and all(w[:1].isupper() and w not in _TITLES for w in words)
+
+
+def _name(chunk: str) -> str | None:
+    """The person in `chunk` if there is one, else its organisation or role."""
+    bold = _BOLD.search(chunk)
+    if bold:
+        return bold.group(1).strip()
+    words = [w.strip(",.:;()") for w in chunk.replace("**", "").split()]
+    words = [w for w in words if w]
+    # the last run of capitalised words, with "of", "&", ... inside it
+    end = len(words)
+    while end and not (words[end - 1][:1].isupper() and words[end - 1] not in _NOT_NAMES):
+        end -= 1
+    if not end:
+        phrase = " ".join(w for w in words if w not in ("the", "a", "an"))
+        return phrase or None
+    start = end - 1
+    while start > 0:
+        w = words[start - 1]
+        if (w[:1].isupper() and w not in _NOT_NAMES) or (
+            w in _CONNECTORS and start - 1 > 0 and words[start - 2][:1].isupper()
+        ):
+            start -= 1
+        else:
+            break
+    run = words[start:end]
+    # "Baidu’s Robin Li", "China’s Foreign Minister Wang Yi": after the owner
+    for k in range(len(run) - 1, -1, -1):
+        if _POSSESSIVE.search(run[k]) and k < len(run) - 1:
+            run = run[k + 1 :]
+            break
+    # "SASAC Secretary General and Spokesperson Zhuang Shuxin": drop the
+    # titles in front of a person, but keep "US Secretary of State" whole.
+    k = 0
+    while k < len(run) - 1 and (run[k] in _TITLES or run[k].isupper() or run[k] == "and"):
+        k += 1
+    if k and run[k] not in _CONNECTORS and not any(w in _CONNECTORS for w in run[k:]):
+        run = run[k:]
+    return " ".join(run)

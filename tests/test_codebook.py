@@ -1,0 +1,322 @@
+"""The codebook: the default label set is the contract, and bad files say where and how to fix them."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from stance.codebook import (
+    CUE_FLAGS,
+    DEFAULT_CODEBOOK_PATH,
+    Codebook,
+    CodebookError,
+    cue_regex,
+    load_codebook,
+    parse_codebook,
+)
+from stance.errors import StanceError
+
+# The ids and names of /work/shared/codebook.md, verbatim: exports, the store
+# and the evaluation depend on them.
+TOPICS = {
+    "export_controls": "Export controls & tech restrictions",
+    "trade_tariffs": "Trade & tariffs",
+    "semiconductors": "Semiconductors",
+    "ai": "Artificial intelligence",
+    "clean_tech": "EVs, batteries & energy transition",
+    "geopolitics": "Geopolitics & world order",
+    "taiwan": "Taiwan & cross-strait",
+    "economy": "Domestic economy & markets",
+    "health": "Health & medicine",
+    "science": "Science & frontier research",
+    "human_rights": "Human rights",
+}
+FRAMES = {
+    "cooperation": "Pro-cooperation & engagement",
+    "security_risk": "Security & risk",
+    "competition": "Rivalry & competition",
+    "economic_cost": "Economic cost & harm",
+    "economic_gain": "Economic opportunity & gain",
+    "self_reliance": "Self-reliance & techno-nationalism",
+    "state_role": "Governance & the state's role",
+    "sovereignty": "Sovereignty & national interest",
+    "rights_values": "Rights, values & norms",
+    "innovation": "Innovation & progress",
+}
+
+
+def write(tmp_path: Path, text: str, name: str = "book.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def error_of(tmp_path: Path, text: str) -> CodebookError:
+    path = write(tmp_path, text)
+    with pytest.raises(CodebookError) as info:
+        load_codebook(path)
+    assert str(path) in str(info.value)  # every error names the file
+    return info.value
+
+
+# --- the default codebook ---------------------------------------------------------
+
+
+def test_default_codebook_has_exactly_the_contract_ids_and_names():
+    book = load_codebook()
+    assert book.topic_ids == tuple(TOPICS)
+    assert book.frame_ids == tuple(FRAMES)
+    assert {label.id: label.name for label in book.topics} == TOPICS
+    assert {label.id: label.name for label in book.frames} == FRAMES
+    assert all(label.kind == "topic" for label in book.topics)
+    assert all(label.kind == "frame" for label in book.frames)
+    assert book.label_ids == tuple(TOPICS) + tuple(FRAMES)
+
+
+def test_default_descriptions_carry_the_not_column():
+    book = load_codebook()
+    assert "Not: tariffs on goods (that is trade_tariffs)." in book.label("export_controls").description
+    assert "(that is export_controls)" in book.label("trade_tariffs").description
+    assert "Not: AI software (that is ai)." in book.label("semiconductors").description
+    assert "entity lists" in book.label("export_controls").description
+    assert "de-risking" in book.label("security_risk").description
+
+
+def test_default_axes_compare_cooperation_with_security_risk_and_gain_with_cost():
+    axes = {(a.positive, a.negative): a for a in load_codebook().axes}
+    assert axes[("cooperation", "security_risk")].name == "Pro-cooperation vs security-risk"
+    assert ("economic_gain", "economic_cost") in axes
+
+
+def test_every_default_label_has_a_rich_cue_list():
+    for label in load_codebook().labels:
+        assert len(label.cues) >= 25, label.id
+    # the state-media "pretext" phrasing vetoes the security lens
+    assert "pretext" in load_codebook().label("security_risk").negative_cues
+
+
+def test_load_without_path_reads_the_shipped_default():
+    assert DEFAULT_CODEBOOK_PATH.name == "default_codebook.toml"
+    assert DEFAULT_CODEBOOK_PATH.parent.name == "stance"
+    assert load_codebook(None) == load_codebook(DEFAULT_CODEBOOK_PATH)
+    assert load_codebook().path == str(DEFAULT_CODEBOOK_PATH)
+
+
+def test_label_lookup():
+    book = load_codebook()
+    assert book.label("taiwan").kind == "topic"
+    with pytest.raises(KeyError, match="no label 'tiawan'"):
+        book.label("tiawan")
+
+
+# --- round trip and fingerprint -------------------------------------------------------
+
+
+def test_to_toml_round_trips_the_default_codebook():
+    book = load_codebook()
+    again = parse_codebook(book.to_toml())
+    assert again == book
+    assert again.labels == book.labels
+    assert again.axes == book.axes
+
+
+def test_to_toml_round_trips_quotes_backslashes_and_unicode():
+    book = parse_codebook(
+        """
+name = "It's \\"mine\\""
+[[frames]]
+id = "a"
+name = "Say \\"no\\""
+description = "tab\\there, it's “quoted”"
+cues = ['re:\\bchips?\\b', "it's", "line\\\\back"]
+negative_cues = ["pretext"]
+[[frames]]
+id = "b"
+[[axes]]
+id = "a_vs_b"
+positive = "a"
+negative = "b"
+"""
+    )
+    assert book.label("a").cues == (r"re:\bchips?\b", "it's", "line\\back")
+    assert book.label("a").description == "tab\there, it's “quoted”"
+    assert book.name == 'It\'s "mine"'
+    again = parse_codebook(book.to_toml())
+    assert again == book
+    assert again.name == book.name
+
+
+def test_fingerprint_follows_the_file_content(tmp_path):
+    a = write(tmp_path, '[[topics]]\nid = "x"\n', "a.toml")
+    b = write(tmp_path, '[[topics]]\nid = "x"\ncues = ["chip"]\n', "b.toml")
+    fa, fb = load_codebook(a).fingerprint, load_codebook(b).fingerprint
+    assert re.fullmatch(r"[0-9a-f]{12}", fa)
+    assert fa != fb
+    assert load_codebook(a).fingerprint == fa  # stable across loads
+    assert parse_codebook(a.read_text()).fingerprint == fa
+
+
+# --- what a codebook may leave out ---------------------------------------------------------
+
+
+def test_codebook_without_topics_or_cues_loads(tmp_path):
+    book = load_codebook(write(tmp_path, '[[frames]]\nid = "cooperation"\n'))
+    assert book.topics == ()
+    assert book.frame_ids == ("cooperation",)
+    assert book.label("cooperation").cues == ()
+    assert book.label("cooperation").name == "cooperation"  # the name defaults to the id
+    assert book.name == "book"  # the name defaults to the file name
+
+
+def test_empty_codebook_loads(tmp_path):
+    book = load_codebook(write(tmp_path, ""))
+    assert book.labels == () and book.axes == ()
+
+
+# --- errors name the file, the line and the fix --------------------------------------------
+
+
+def test_duplicate_id_names_the_line_of_the_second_occurrence(tmp_path):
+    err = error_of(
+        tmp_path,
+        '[[topics]]\nid = "ai"\ncues = ["AI"]\n\n[[topics]]\nid = "chips"\n\n[[topics]]\nid = "ai"\n',
+    )
+    assert err.line == 9
+    assert "duplicate id 'ai'" in str(err)
+    assert err.fix and "unique" in err.fix
+    assert f":9: duplicate id 'ai'" in str(err)
+
+
+def test_duplicate_id_across_topics_and_frames(tmp_path):
+    err = error_of(tmp_path, '[[topics]]\nid = "innovation"\n\n[[frames]]\nid = "innovation"\n')
+    assert err.line == 5
+    assert "already used by a topic" in str(err)
+
+
+def test_axis_naming_an_unknown_frame(tmp_path):
+    err = error_of(
+        tmp_path,
+        '[[frames]]\nid = "cooperation"\n[[frames]]\nid = "security_risk"\n\n'
+        '[[axes]]\nid = "stance"\npositive = "cooperation"\nnegative = "security_risks"\n',
+    )
+    assert err.line == 9
+    assert "unknown frame 'security_risks'" in str(err)
+    assert "did you mean 'security_risk'?" in str(err)
+
+
+def test_axis_naming_a_topic(tmp_path):
+    err = error_of(
+        tmp_path,
+        '[[topics]]\nid = "ai"\n[[frames]]\nid = "cooperation"\n\n'
+        '[[axes]]\nid = "x"\npositive = "cooperation"\nnegative = "ai"\n',
+    )
+    assert "'ai' is a topic" in str(err) and err.line == 9
+
+
+def test_bad_regex_names_label_cue_line_and_regex_error(tmp_path):
+    err = error_of(
+        tmp_path,
+        "[[topics]]\nid = \"semiconductors\"\ncues = [\n  \"chip\",\n  're:\\bchips? (ban|curb',\n]\n",
+    )
+    assert err.line == 5
+    message = str(err)
+    assert "'semiconductors'" in message
+    assert r"re:\bchips? (ban|curb" in message
+    assert "missing )" in message  # the regex engine's own words
+
+
+def test_regex_matching_the_empty_string_is_refused(tmp_path):
+    err = error_of(tmp_path, "[[frames]]\nid = \"x\"\ncues = ['re:(?:chip)?']\n")
+    assert "empty string" in str(err) and err.line == 3
+
+
+def test_malformed_toml_reports_line(tmp_path):
+    err = error_of(tmp_path, '[[topics]]\nid = "ai"\ncues = ["AI", "chatbot"\n\n[[frames]]\nid = "x"\n')
+    assert err.line is not None and err.line >= 3
+    assert "not valid TOML" in str(err)
+    assert "quotes" in (err.fix or "")
+
+
+def test_cues_must_be_a_list_of_strings(tmp_path):
+    err = error_of(tmp_path, '[[topics]]\nid = "ai"\nname = "AI"\ncues = "AI"\n')
+    assert err.line == 4 and "must be a list of strings" in str(err)
+    err = error_of(tmp_path, '[[topics]]\nid = "ai"\ncues = ["AI", 3]\n')
+    assert err.line == 3 and "a number" in str(err)
+
+
+def test_missing_id_points_at_the_entry(tmp_path):
+    err = error_of(tmp_path, '[[topics]]\nid = "ai"\n\n[[topics]]\nname = "Chips"\n')
+    assert err.line == 4 and "no 'id'" in str(err)
+
+
+def test_unknown_key_is_not_silently_ignored(tmp_path):
+    err = error_of(tmp_path, '[[topics]]\nid = "ai"\ncue = ["AI"]\n')
+    assert err.line == 3 and "did you mean 'cues'?" in str(err)
+
+
+def test_id_must_be_a_plain_identifier(tmp_path):
+    err = error_of(tmp_path, '[[frames]]\nid = "Security Risk"\n')
+    assert err.line == 2 and 'id = "security_risk"' in (err.fix or "")
+
+
+def test_missing_file_and_non_utf8(tmp_path):
+    with pytest.raises(CodebookError, match="not found"):
+        load_codebook(tmp_path / "nope.toml")
+    bad = tmp_path / "latin1.toml"
+    bad.write_bytes('[[topics]]\nid = "x"\nname = "caf\xe9"\n'.encode("latin-1"))
+    with pytest.raises(CodebookError) as info:
+        load_codebook(bad)
+    assert info.value.line == 3 and "UTF-8" in str(info.value)
+
+
+def test_codebook_error_is_a_stance_error_with_parts():
+    err = CodebookError("bad cue", path="b.toml", line=4, fix="remove it")
+    assert isinstance(err, StanceError)
+    assert str(err) == "b.toml:4: bad cue — remove it"
+
+
+# --- the cue mini-language ---------------------------------------------------------
+
+
+def matches(cue: str, text: str) -> bool:
+    return re.search(cue_regex(cue), text, CUE_FLAGS) is not None
+
+
+@pytest.mark.parametrize(
+    ("cue", "text", "expected"),
+    [
+        ("export control", "new Export Controls on chips", True),
+        ("export control", "export-controlled items", True),
+        ("export control", "exportcontrol", False),
+        ("entity list", "added to the Entity List", True),
+        ("ban", "the US banned sales", True),
+        ("ban", "a banner ad", False),  # whole words only
+        ("subsidy", "state subsidies", True),
+        ("use", "using chips", True),
+        ("decarbonisation", "rapid decarbonization", True),  # British / American spelling
+        ("licence", "a license requirement", True),
+        ("dialogue", "a strategic dialog", True),
+        ("win-win", "a win win deal", True),
+        ("win win", "a win-win deal", True),
+        ("US", "the US said", True),
+        ("US", "let us talk", False),  # capitals are case-sensitive
+        ("GPU", "Nvidia GPUs", True),
+        ("semiconduct*", "semiconductors and more", True),
+        ("semiconduct*", "the conductor", False),
+        ("China's own chip", "China’s own chips", True),  # curly apostrophe
+        ("caught up", "China has caught up", True),
+        (r"re:\bchips? (?:ban|curbs?)\b", "new Chip curbs", True),
+    ],
+)
+def test_cue_syntax(cue, text, expected):
+    assert matches(cue, text) is expected
+
+
+@pytest.mark.parametrize("cue", ["se*", "semi*conductor", "re:", "  ", "-"])
+def test_malformed_cues_are_refused(cue, tmp_path):
+    path = write(tmp_path, f"[[topics]]\nid = \"x\"\ncues = ['{cue}']\n")
+    with pytest.raises(CodebookError) as info:
+        load_codebook(path)
+    assert info.value.line == 3

@@ -1,0 +1,345 @@
+"""The comparison on the seeds: real findings, honest statistics, evidence behind every number.
+
+Most tests run on the seeds with their hand-made labels (``seed_tagged``), so
+they check what the analysts annotated, not what a model happens to predict;
+the CLI tests at the end go through the tagger.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from seed_tagged import seed_tagged
+from stance.codebook import load_codebook
+from stance.compare import (
+    THIN,
+    SentenceTable,
+    adjusted_share,
+    compare,
+    contingency_test,
+    distinctive_terms,
+    evidence,
+    gold_labels,
+    label_quality,
+    read_export,
+    side_by_side,
+    stance_index,
+    wilson,
+)
+from stance.errors import StanceError
+from stance.export import export_tagged, provenance
+
+AXIS = "cooperation_vs_security"
+
+
+@pytest.fixture(scope="module")
+def codebook():
+    return load_codebook()
+
+
+@pytest.fixture(scope="module")
+def tagged():
+    return seed_tagged()
+
+
+@pytest.fixture(scope="module")
+def table(tagged, codebook):
+    records, sources = tagged
+    return SentenceTable.from_tagged(records, sources, codebook)
+
+
+@pytest.fixture(scope="module")
+def export_controls(table, codebook):
+    return compare(table, codebook, topic="export_controls", terms=True)
+
+
+def cell(result, group, topic="export_controls"):
+    rows = [r for r in result.rows() if r["group"] == group and r["topic"] == topic]
+    assert len(rows) == 1
+    return rows[0]
+
+
+# --- real findings on the seeds ---------------------------------------------------
+
+
+def test_all_three_sources_write_about_export_controls(export_controls):
+    n = {r["group"]: r["n"] for r in export_controls.rows()}
+    assert set(n) == {"coppens", "merics", "outlet"}
+    assert all(v > 0 for v in n.values()), n
+    # MERICS, the think tank, leans on the security-risk lens; the Chinese outlet on economic gain.
+    assert cell(export_controls, "merics")["frames"]["security_risk"]["count"] >= 3
+    assert cell(export_controls, "outlet")["frames"]["security_risk"]["count"] == 0
+    assert cell(export_controls, "outlet")["frames"]["economic_gain"]["count"] >= 3
+    assert cell(export_controls, "merics")["stance"][AXIS]["index"] < 0 < cell(export_controls, "outlet")["stance"][AXIS]["index"]
+
+
+def test_table_counts_equal_the_side_by_side_sentences(table, codebook):
+    result = compare(table, codebook, topic="export_controls")
+    columns = side_by_side(table, "export_controls")
+    assert set(columns) == {"coppens", "merics", "outlet"}
+    for row in result.rows():
+        shown = columns[row["group"]]
+        assert row["n"] == len(shown)
+        assert set(row["sentence_ids"]) == set(shown["sentence_id"])
+        for frame, value in row["frames"].items():
+            assert value["count"] == sum(frame in f for f in shown["frames"])
+        # document order: positions rise within each document
+        for _, doc in shown.groupby("path"):
+            assert list(doc["index"]) == sorted(doc["index"])
+        assert all("export_controls" in t for t in shown["topics"])
+
+
+def test_coverage_excludes_boilerplate_and_shares_add_up(table, codebook, tagged):
+    result = compare(table, codebook)
+    records, _ = tagged
+    content = {s: sum(1 for t in records if t.source == s and not t.boilerplate) for s in ("coppens", "merics", "outlet")}
+    cov = result.coverage
+    for source, n in content.items():
+        rows = cov[cov["group"] == source]
+        assert set(rows["content"]) == {n}
+        assert np.allclose(rows["share"], rows["sentences"] / n)
+    boiler = [t for t in records if t.boilerplate]
+    assert boiler and not set(t.sentence_id for t in boiler) & {i for r in result.rows() for i in r["sentence_ids"]}
+
+
+def test_thin_cells_are_flagged_never_hidden(export_controls):
+    coppens = cell(export_controls, "coppens")
+    assert coppens["n"] < THIN and coppens["thin"] is True
+    assert coppens["stance"][AXIS]["n"] == 1
+    summary = {r["group"]: r for r in export_controls.summary_rows()}
+    assert "(thin)" in summary["Pascal Coppens"][AXIS]
+    assert summary["Pascal Coppens"]["thin"] == "thin"
+
+
+def test_the_reading_names_who_deviates_and_says_n_is_small(export_controls):
+    test = export_controls.tests["export_controls"]
+    assert test.n == 15 and test.p_value is not None and 0 <= test.cramers_v <= 1
+    assert "exact" in test.method  # expected counts are tiny: no chi-square approximation
+    assert test.deviation["group"] == "outlet" and test.deviation["frame"] == "economic_gain"
+    assert "Chinese outlet" in test.reading and "Economic opportunity" in test.reading
+    assert "n is small" in test.reading
+    assert "no clear difference" in test.reading  # p = 0.19 on 15 sentences
+
+
+def test_distinctive_language_of_each_source(export_controls):
+    terms = export_controls.terms
+    outlet = terms[terms["group"] == "outlet"]["term"].tolist()
+    assert "japan" in outlet[:3]
+    coppens = terms[terms["group"] == "coppens"]["term"].tolist()
+    assert {"asml", "euv"} <= set(coppens)
+    assert "export controls" in terms[terms["group"] == "merics"]["term"].tolist()  # bigrams count
+    assert not {"the", "of", "and"} & set(terms["term"])  # stop words dropped
+    assert (terms["z"] > 0).all()
+
+
+def test_evidence_is_most_confident_first(table, codebook):
+    data = table.data.copy()
+    data["confidence"] = np.random.default_rng(0).random(len(data))
+    shuffled = SentenceTable(data, table.topics, table.frames)
+    result = compare(shuffled, codebook, topic="export_controls")
+    confidence = dict(zip(data["sentence_id"], data["confidence"]))
+    for row in result.rows():
+        scores = [confidence[i] for i in row["sentence_ids"]]
+        assert scores == sorted(scores, reverse=True)
+    top = evidence(shuffled, topic="export_controls", group="merics", limit=3)
+    assert list(top["sentence_id"]) == cell(result, "merics")["sentence_ids"][:3]
+    assert {"source", "doc_id", "path", "index", "speaker", "text", "frames", "why"} <= set(top.columns)
+
+
+# --- honest statistics --------------------------------------------------------------
+
+
+def test_wilson_matches_scipy_and_stays_inside_the_range():
+    for k, n in [(0, 1), (1, 1), (3, 4), (7, 20), (50, 100)]:
+        ci = stats.binomtest(k, n).proportion_ci(method="wilson")
+        low, high = wilson(k, n)
+        assert low == pytest.approx(ci.low, abs=1e-9) and high == pytest.approx(ci.high, abs=1e-9)
+    r = stance_index(np.array([0, 5]), np.array([0, 0]))
+    assert np.isnan(r["index"][0]) and r["low"][0] == -1 and r["high"][0] == 1  # n = 0: say nothing
+    assert r["index"][1] == 1 and r["high"][1] == 1 and r["low"][1] > 0
+
+
+def test_intervals_widen_as_n_shrinks(table, codebook):
+    # the same 3:1 balance on fewer sentences is less certain
+    widths = [float(np.ravel(r["high"] - r["low"])[0]) for r in (stance_index([12], [4]), stance_index([6], [2]), stance_index([3], [1]))]
+    assert widths[0] < widths[1] < widths[2]
+    # and on the seeds: Coppens on trade, all sentences vs every other one
+    data = table.data
+    full = cell(compare(table, codebook, topic="trade_tariffs"), "coppens", "trade_tariffs")["stance"][AXIS]
+    rows = np.flatnonzero(((data["source"] == "coppens") & data["topic:trade_tariffs"]).to_numpy())
+    drop = np.zeros(len(data), bool)
+    drop[rows[::2]] = True
+    half = cell(compare(table.select(~drop), codebook, topic="trade_tariffs"), "coppens", "trade_tariffs")["stance"][AXIS]
+    assert half["n"] < full["n"]
+    assert half["high"] - half["low"] > full["high"] - full["low"]
+
+
+def test_contingency_test_agrees_with_scipy():
+    big = np.array([[40, 25, 35], [20, 40, 30]])
+    r = contingency_test(big)
+    chi2, p, dof, _ = stats.chi2_contingency(big, correction=False)
+    assert r["method"] == "chi-square"
+    assert r["statistic"] == pytest.approx(chi2) and r["p_value"] == pytest.approx(p) and r["dof"] == dof
+    assert r["cramers_v"] == pytest.approx(stats.contingency.association(big, method="cramer"))
+    small = np.array([[3, 0], [0, 3]])
+    assert contingency_test(small)["method"] == "Fisher's exact test"
+    assert contingency_test(small)["p_value"] == pytest.approx(stats.fisher_exact(small).pvalue)
+    sparse = np.array([[4, 0, 1], [0, 3, 1], [1, 0, 2]])
+    r = contingency_test(sparse)
+    assert r["method"].startswith("Monte Carlo") and 0 < r["p_value"] < 0.2
+    same = np.array([[5, 5, 5], [5, 5, 5]])
+    assert contingency_test(same)["p_value"] == pytest.approx(1.0)
+
+
+def test_distinctive_terms_find_a_planted_word():
+    texts = ["Decoupling hurts everyone and decoupling must stop."] * 6 + ["Controls protect security interests."] * 6
+    texts += ["Trade talks continue this week."] * 6
+    groups = ["a"] * 6 + ["b"] * 6 + ["a"] * 3 + ["b"] * 3
+    terms = distinctive_terms(texts, groups)
+    a = terms[terms["group"] == "a"].iloc[0]
+    assert a["term"] == "decoupling" and a["count"] == 12 and a["z"] > 1.96
+    assert terms[terms["group"] == "b"].iloc[0]["term"] in ("controls", "security", "protect", "controls protect")
+
+
+# --- voice, grouping -----------------------------------------------------------------
+
+
+def test_voice_filter_splits_author_and_quoted(table, codebook):
+    data = table.data.copy()
+    quoted = (data["index"] % 3 == 0).to_numpy()
+    data.loc[quoted, "speaker"] = "quoted"
+    voiced = SentenceTable(data, table.topics, table.frames)
+    n = {v: {r["group"]: r["n"] for r in compare(voiced, codebook, topic="trade_tariffs", voice=v).rows()}
+         for v in ("all", "author", "quoted")}
+    for group in n["all"]:
+        assert n["author"][group] + n["quoted"][group] == n["all"][group]
+    assert sum(n["quoted"].values()) > 0
+    with pytest.raises(StanceError, match="voice"):
+        compare(voiced, codebook, voice="nobody")
+
+
+def test_group_by_metadata_fields(table, codebook):
+    by_country = compare(table, codebook, topic="export_controls", by="country")
+    assert {r["group"] for r in by_country.rows()} == {"Belgium", "Germany", "China"}
+    by_kind = compare(table, codebook, topic="export_controls", by="kind")
+    assert "think tank" in by_kind.groups
+    by_year = compare(table, codebook, topic="export_controls", by="year")
+    assert set(by_year.groups) == {"2024", "2025"}
+    assert sum(r["n"] for r in by_year.rows()) == sum(r["n"] for r in by_country.rows())
+    with pytest.raises(StanceError, match="cannot group by"):
+        compare(table, codebook, by="colour")
+
+
+# --- label quality and adjusted shares ----------------------------------------------
+
+
+def _over_predicting(table, every: int):
+    """A "model" that agrees with the annotators, except that it also sees cooperation
+    in every ``every``-th content sentence of the outlet."""
+    data = table.data.copy()
+    data["labelled_by"] = "model"
+    outlet = np.flatnonzero(((data["source"] == "outlet") & ~data["boilerplate"]).to_numpy())
+    data.loc[outlet[::every], "frame:cooperation"] = True
+    return SentenceTable(data, table.topics, table.frames)
+
+
+def test_adjusted_share_undoes_a_model_that_over_predicts_for_one_source(table, codebook, tagged):
+    records, _ = tagged
+    gold = gold_labels(records)
+    assert len(gold) == 274
+    truth = cell(compare(table, codebook, topic="trade_tariffs"), "outlet", "trade_tariffs")["frames"]["cooperation"]["share"]
+    predicted = _over_predicting(table, 2)
+    quality = label_quality(predicted, gold, by="source")
+    row = quality[(quality["label"] == "cooperation") & (quality["group"] == "outlet")].iloc[0]
+    assert row["recall"] == 1.0 and row["precision"] < 0.5 and 0.4 < row["fpr"] < 0.6
+    pooled = quality[(quality["label"] == "ai") & (quality["group"] == "all")].iloc[0]
+    assert pooled["precision"] == 1.0 and pooled["recall"] == 1.0
+    outlet = cell(compare(predicted, codebook, topic="trade_tariffs", gold=gold), "outlet", "trade_tariffs")
+    raw, adjusted = outlet["frames"]["cooperation"]["share"], outlet["adjusted"]["cooperation"]
+    assert raw > truth + 0.2  # the over-prediction shows as a difference between sources ...
+    assert abs(adjusted - truth) < abs(raw - truth) / 2  # ... which the adjusted share mostly takes back
+    # A model that says "cooperation" for every outlet sentence tells nothing: no adjusted share, not a fake one.
+    everything = cell(compare(_over_predicting(table, 1), codebook, topic="trade_tariffs", gold=gold), "outlet", "trade_tariffs")
+    assert everything["frames"]["cooperation"]["share"] == 1.0 and everything["adjusted"]["cooperation"] is None
+    # human labels are not predictions: they are left out of the quality figures
+    assert label_quality(table, gold).empty
+
+
+def test_adjusted_share_formula():
+    assert adjusted_share(0.5, 0.8, 0.2) == pytest.approx(0.5)
+    assert adjusted_share(0.14, 0.8, 0.2) == 0.0  # clipped
+    assert adjusted_share(0.3, 0.5, 0.45) is None  # the model cannot tell the label apart: no correction
+
+
+# --- exports read back, and the CLI ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory, tagged, codebook):
+    records, sources = tagged
+    folder = tmp_path_factory.mktemp("exports")
+    prov = provenance(codebook=codebook, model_version="seed-labels", sources=sources)
+    for ext in ("parquet", "jsonl", "csv"):
+        export_tagged(list(records), folder / f"seeds.{ext}", sources=sources, codebook=codebook, prov=prov)
+    return folder
+
+
+@pytest.mark.parametrize("ext", ["parquet", "jsonl", "csv"])
+def test_an_export_reads_back_to_the_same_comparison(exported, export_controls, table, codebook, ext):
+    again_table = read_export(exported / f"seeds.{ext}", codebook)
+    again = compare(again_table, codebook, topic="export_controls", terms=True)
+    assert again.rows() == export_controls.rows()
+    assert again.readings() == export_controls.readings()
+    pd.testing.assert_frame_equal(again.terms, export_controls.terms)
+    # Parquet keeps metadata as dictionaries (categoricals): groups must still come out in the same order.
+    by_kind = compare(again_table, codebook, topic="export_controls", by="kind").rows()
+    assert by_kind == compare(table, codebook, topic="export_controls", by="kind").rows()
+    assert [r["group"] for r in by_kind] == ["author newsletter", "state-aligned outlet", "think tank"]
+
+
+def test_cli_compare_json_follows_the_row_schema(exported, capsys):
+    from stance.cli import main
+
+    assert main(["compare", str(exported / "seeds.parquet"), "--topic", "export_controls", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["group"] for r in rows] == ["coppens", "merics", "outlet"]
+    codebook = load_codebook()
+    for row in rows:
+        assert {"group", "topic", "n", "frames", "stance", "tone", "sentence_ids"} <= set(row)
+        assert row["topic"] == "export_controls" and isinstance(row["n"], int)
+        assert set(row["frames"]) == set(codebook.frame_ids)
+        for value in row["frames"].values():
+            assert set(value) == {"count", "share"} and isinstance(value["count"], int) and isinstance(value["share"], float)
+        assert set(row["stance"]) == {a.id for a in codebook.axes}
+        for value in row["stance"].values():
+            assert set(value) == {"index", "low", "high", "n"}
+            assert value["index"] is None or -1 <= value["low"] <= value["index"] <= value["high"] <= 1
+            assert isinstance(value["n"], int)
+        assert set(row["tone"]) == {"polarity", "subjectivity", "compound"}
+        assert all(isinstance(v, float) for v in row["tone"].values())
+        assert len(row["sentence_ids"]) == row["n"]
+
+
+def test_cli_compare_table_prints_the_readings(exported, capsys):
+    from stance.cli import main
+
+    assert main(["compare", str(exported / "seeds.jsonl"), "--topic", "export_controls", "--by", "country"]) == 0
+    out = capsys.readouterr().out
+    assert "Germany" in out and "n is small" in out
+    assert main(["compare", str(exported / "seeds.jsonl"), "--topic", "nonsense"]) == 1
+    assert "unknown topic" in capsys.readouterr().err
+
+
+def test_cli_compare_tags_the_seeds_with_the_model(capsys):
+    from stance.cli import main
+
+    assert main(["compare", "--topic", "export_controls", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["group"] for r in rows} == {"coppens", "merics", "outlet"}
+    assert all(r["n"] > 0 for r in rows)
+    assert "adjusted" in rows[0]  # the seed annotations are the gold labels on the seeds

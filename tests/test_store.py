@@ -1,0 +1,449 @@
+"""The store: labels survive restarts, re-ingestion, changed documents, concurrent writers and crashes."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import pwd
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from stance.annotations import Annotation, seed_annotation_files
+from stance.codebook import load_codebook, parse_codebook
+from stance.errors import StanceError
+from stance.store import SCHEMA_VERSION, AnnotationFileError, Store, label_events, open_store, resolve_url
+
+CODEBOOK = load_codebook()
+FIRST = "Export controls on chips are tightening."
+MIDDLE = "Beijing answered with its own measures."
+LAST = "Tariffs on electric vehicles rose again."
+
+
+@pytest.fixture
+def db(tmp_path):
+    return tmp_path / "labels.db"
+
+
+@pytest.fixture
+def seeded(db):
+    store = open_store(db)
+    store.ingest_paths(["seeds"])
+    yield store
+    store.close()
+
+
+def _sid(store: Store, text: str, source: str | None = None) -> str:
+    found = store.match_text(text, source)
+    assert len(found) == 1, (text, found)
+    return found[0]
+
+
+def _label(store, sid, annotator, topics=(), frames=(), primary=None, note="", **kw):
+    store.annotate(Annotation("", tuple(topics), tuple(frames), primary, sid, annotator=annotator, note=note), codebook=CODEBOOK, **kw)
+
+
+# --- opening ---------------------------------------------------------------------
+
+
+def test_sqlite_file_is_wal_with_a_busy_timeout_and_recorded_migrations(db):
+    store = open_store(db)
+    with sqlite3.connect(db) as raw:
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 10_000
+    assert [m[0] for m in store.migrations()] == [1] and store.schema_version == SCHEMA_VERSION
+    store.close()
+    assert open_store(db).migrations() == store.migrations()  # reopening runs nothing again
+
+
+def test_where_the_store_lives(tmp_path, monkeypatch):
+    monkeypatch.setenv("STANCE_DB", str(tmp_path / "env.db"))
+    assert resolve_url(None) == f"sqlite:///{tmp_path / 'env.db'}"
+    assert resolve_url(tmp_path / "x.db") == f"sqlite:///{tmp_path / 'x.db'}"
+    assert resolve_url("postgresql://me@host/stance") == "postgresql+psycopg://me@host/stance"
+    monkeypatch.delenv("STANCE_DB")
+    monkeypatch.setattr("platformdirs.user_data_dir", lambda *a, **k: str(tmp_path / "data"))
+    assert resolve_url(None) == f"sqlite:///{tmp_path / 'data' / 'stance.db'}"
+
+
+def test_a_newer_schema_or_a_foreign_file_is_refused_not_damaged(tmp_path, db):
+    open_store(db).close()
+    with sqlite3.connect(db) as raw:
+        raw.execute("INSERT INTO schema_migrations VALUES (99, 'from the future', 'now')")
+    with pytest.raises(StanceError, match="newer than this stance"):
+        open_store(db)
+    junk = tmp_path / "notes.db"
+    junk.write_bytes(b"these are my notes, not a database" * 100)
+    with pytest.raises(StanceError) as info:
+        open_store(junk)
+    assert str(junk) in str(info.value)
+
+
+# --- ingesting ---------------------------------------------------------------------
+
+
+def test_annotations_survive_a_restart(db, seeded):
+    sid = _sid(seeded, "The greater risk is that the US and China are heading towards a full-blown economic war that could escalate into a global geopolitical conflict.")
+    _label(seeded, sid, "alice", ["geopolitics", "trade_tariffs"], ["security_risk"], "security_risk", note="lens, not stance")
+    seeded.close()
+    reopened = open_store(db)
+    label = reopened.current_labels()[sid]
+    assert (label.topics, label.frames, label.primary_frame) == (("geopolitics", "trade_tariffs"), ("security_risk",), "security_risk")
+    assert label.annotator == "alice" and label.note == "lens, not stance" and label.source == "coppens"
+    assert reopened.events(sid)[0].codebook_version == CODEBOOK.fingerprint
+
+
+def test_reingesting_unchanged_documents_changes_nothing(seeded):
+    sid = _sid(seeded, "The greater risk is that the US and China are heading towards a full-blown economic war that could escalate into a global geopolitical conflict.")
+    _label(seeded, sid, "alice", ["geopolitics"])
+    before = (seeded.count_sentences(active_only=False), seeded.events(), seeded.current_labels())
+    report, _ = seeded.ingest_paths(["seeds"])
+    assert (report.added, report.unchanged, report.changed) == (0, 3, [])
+    assert (seeded.count_sentences(active_only=False), seeded.events(), seeded.current_labels()) == before
+
+
+def test_a_changed_document_keeps_unchanged_sentences_labels_and_lists_orphans(tmp_path, db):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    doc = folder / "note.txt"
+    doc.write_text(f"{FIRST} {MIDDLE} {LAST}\n", encoding="utf-8")
+    store = open_store(db)
+    store.ingest_paths([folder])
+    first, middle = _sid(store, FIRST), _sid(store, MIDDLE)
+    _label(store, first, "alice", ["export_controls", "semiconductors"], ["security_risk"], "security_risk")
+    _label(store, middle, "alice", ["geopolitics"], ["sovereignty"])
+    store.mark_boilerplate(middle, False, annotator="bob")
+
+    doc.write_text(f"{FIRST} Beijing answered quickly. {LAST} A new closing line.\n", encoding="utf-8")
+    report, _ = store.ingest_paths([folder])
+    assert report.added == 1 and len(report.changed) == 1
+    change = report.changed[0]
+    assert change.carried == 1
+    assert [o.sentence_id for o in change.orphaned] == [middle]
+    assert change.orphaned[0].annotators == ("alice", "bob") and "Beijing answered" in str(change.orphaned[0])
+
+    new_first = _sid(store, FIRST)
+    assert new_first != first  # sentence ids derive from the document's text
+    labels = store.current_labels()
+    assert labels[new_first].topics == ("export_controls", "semiconductors") and labels[new_first].annotator == "alice"
+    assert labels[middle].topics == ("geopolitics",)  # the orphan's labels are kept, never deleted
+    assert [o.sentence_id for o in store.orphans()] == [middle]
+    assert middle not in {s.sentence_id for s in store.sentences()}  # but it is no longer an active sentence
+    assert len(store.sentences(active_only=False)) == 3 + 4
+
+    # The old text comes back: its sentences are active again, with their labels and the carried ones.
+    doc.write_text(f"{FIRST} {MIDDLE} {LAST}\n", encoding="utf-8")
+    report, _ = store.ingest_paths([folder])
+    assert report.added == 0 and len(report.changed) == 1
+    assert {s.sentence_id for s in store.sentences()} >= {first, middle}
+    assert store.orphans() == []
+    events_before = len(store.events())
+    store.ingest_paths([folder])
+    assert len(store.events()) == events_before  # re-ingesting again carries nothing twice
+
+
+# --- human decisions --------------------------------------------------------------
+
+
+def test_latest_human_decision_wins_adjudication_decides_and_conflicts_stay_visible(seeded):
+    sid = _sid(seeded, "The greater risk is that the US and China are heading towards a full-blown economic war that could escalate into a global geopolitical conflict.")
+    _label(seeded, sid, "alice", ["geopolitics"], ["security_risk"])
+    _label(seeded, sid, "bob", ["trade_tariffs"], ["security_risk"])
+    assert seeded.current_labels()[sid].topics == ("trade_tariffs",)  # the latest human decision
+    [conflict] = seeded.conflicts()
+    assert (conflict.kind, conflict.by_annotator, conflict.adjudicated) == ("topics", {"alice": ("geopolitics",), "bob": ("trade_tariffs",)}, None)
+
+    _label(seeded, sid, "carol", ["geopolitics", "trade_tariffs"], ["security_risk"], adjudication=True)
+    _label(seeded, sid, "bob", ["economy"], ["security_risk"])  # a later word from an annotator
+    label = seeded.current_labels()[sid]
+    assert label.topics == ("geopolitics", "trade_tariffs") and label.annotator == "carol"
+    [conflict] = seeded.conflicts()
+    assert conflict.adjudicated == ("geopolitics", "trade_tariffs") and conflict.by_annotator["bob"] == ("economy",)
+    assert seeded.human_annotations()[0].sentence_id == sid
+
+
+
+def test_model_and_rule_events_never_override(seeded):
+    sid = _sid(seeded, "The greater risk is that the US and China are heading towards a full-blown economic war that could escalate into a global geopolitical conflict.")
+    seeded.add_event(sid, "topics", ["ai"], annotator="tagger", origin="model:20250101-abc")
+    seeded.add_event(sid, "frames", ["innovation"], annotator="cues", origin="rule")
+    assert sid not in seeded.current_labels()
+    assert [e.origin for e in seeded.events(sid)] == ["model:20250101-abc", "rule"]
+
+
+def test_a_human_boilerplate_mark_clears_the_labels(seeded):
+    sid = _sid(seeded, "The greater risk is that the US and China are heading towards a full-blown economic war that could escalate into a global geopolitical conflict.")
+    _label(seeded, sid, "alice", ["geopolitics"])
+    seeded.mark_boilerplate(sid, annotator="bob", reason="navigation")
+    assert seeded.boilerplate_overrides() == {sid: True}
+    label = seeded.current_labels()[sid]
+    assert (label.topics, label.frames) == ((), ())
+    assert sid not in {a.sentence_id for a in seeded.human_annotations()}
+
+
+def test_bad_events_are_refused(seeded):
+    sid = _sid(seeded, "The greater risk is that the US and China are heading towards a full-blown economic war that could escalate into a global geopolitical conflict.")
+    with pytest.raises(StanceError, match="unknown topic id 'tarifs'"):
+        _label(seeded, sid, "alice", ["tarifs"])
+    with pytest.raises(StanceError, match="no stored sentence"):
+        seeded.add_event("0000000000000000", "topics", ["ai"], annotator="alice")
+    with pytest.raises(StanceError, match="unknown label kind"):
+        seeded.add_event(sid, "tone", ["ai"], annotator="alice")
+    assert seeded.count_events() == 0
+
+
+def test_labels_from_another_codebook_are_marked_stale(seeded):
+    sid = _sid(seeded, "The greater risk is that the US and China are heading towards a full-blown economic war that could escalate into a global geopolitical conflict.")
+    _label(seeded, sid, "alice", ["geopolitics"])
+    assert seeded.stale_labels(CODEBOOK) == {}
+    edited = parse_codebook(CODEBOOK.to_toml().replace("version = '1'", "version = '2'"))
+    assert edited.version == "2"
+    assert seeded.stale_labels(edited) == {sid: CODEBOOK.fingerprint}
+    assert [c["fingerprint"] for c in seeded.codebooks()] == [CODEBOOK.fingerprint]
+
+
+def test_model_cards_are_kept(seeded):
+    card = {"version": "20250101-abc", "trained_at": "2025-01-01T10:00:00", "codebook_fingerprint": CODEBOOK.fingerprint,
+            "examples": 274, "examples_per_label": {"ai": 12}, "cv_metrics": {"topics": {"micro_f1": 0.7}}, "path": "/models/a"}
+    assert seeded.record_model(card) == "20250101-abc"
+    assert seeded.record_model(card) == "20250101-abc"  # once
+    seeded.record_model({**card, "version": "20250102-def"})
+    assert [m["version"] for m in seeded.models()] == ["20250102-def", "20250101-abc"]
+    assert seeded.latest_model()["examples_per_label"] == {"ai": 12} and seeded.latest_model()["path"] == "/models/a"
+
+
+# --- concurrency and crashes ---------------------------------------------------------
+
+
+def _writer(db, sentence_ids, name, count):
+    store = open_store(db)  # one store per process
+    for i in range(count):
+        store.add_event(sentence_ids[i % len(sentence_ids)], "topics", ["ai"], annotator=name, note=f"{name}-{i}")
+    store.close()
+
+
+def test_concurrent_writers_lose_nothing(seeded, db):
+    ids = [s.sentence_id for s in seeded.sentences(source="merics")[:40]]
+    seeded.close()
+    ctx = multiprocessing.get_context("fork")
+    writers = [ctx.Process(target=_writer, args=(db, ids, f"analyst{k}", 60)) for k in range(4)]
+    for w in writers:
+        w.start()
+    for w in writers:
+        w.join(60)
+        assert w.exitcode == 0
+    notes = [e.note for e in open_store(db).events()]
+    assert len(notes) == 240 and set(notes) == {f"analyst{k}-{i}" for k in range(4) for i in range(60)}
+
+
+def _crash_mid_write(db, sentence_id):
+    store = open_store(db)
+    store.add_event(sentence_id, "topics", ["ai"], annotator="alice", note="committed")
+    with store._write() as conn:
+        conn.execute(label_events.insert(), [
+            {"sentence_id": sentence_id, "kind": "topics", "labels": "[]", "annotator": "alice", "origin": "human",
+             "adjudication": False, "created_at": "x", "codebook_version": "", "note": "in flight", "carried_from": None}
+        ] * 50)
+        os.kill(os.getpid(), signal.SIGKILL)  # the power goes out before the commit
+
+
+def test_a_crash_mid_write_loses_only_the_write_in_flight(seeded, db):
+    sid = _sid(seeded, "The greater risk is that the US and China are heading towards a full-blown economic war that could escalate into a global geopolitical conflict.")
+    seeded.close()
+    child = multiprocessing.get_context("fork").Process(target=_crash_mid_write, args=(db, sid))
+    child.start()
+    child.join(60)
+    assert child.exitcode == -signal.SIGKILL
+    store = open_store(db)
+    assert [e.note for e in store.events()] == ["committed"]
+    with sqlite3.connect(db) as raw:
+        assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    store.add_event(sid, "frames", ["security_risk"], annotator="bob")  # and the store still takes writes
+    assert store.count_events() == 2
+
+
+# --- annotation files --------------------------------------------------------------
+
+
+def test_seed_annotations_import_idempotently_and_export_round_trips(tmp_path, seeded):
+    report = seeded.import_files(seed_annotation_files(), annotator="me", codebook=CODEBOOK)
+    assert (report.rows, report.recorded, report.unchanged, report.unmatched) == (274, 274, 0, [])
+    events = seeded.count_events()
+    again = seeded.import_files(seed_annotation_files(), annotator="me", codebook=CODEBOOK)
+    assert (again.recorded, again.unchanged) == (0, 274) and seeded.count_events() == events
+    for suffix in ("csv", "jsonl"):
+        first, second = tmp_path / f"one.{suffix}", tmp_path / f"two.{suffix}"
+        assert seeded.export_annotations(first) == 274
+        fresh = open_store(tmp_path / f"fresh-{suffix}.db")
+        fresh.ingest_paths(["seeds"])
+        assert fresh.import_files([first], annotator="me", codebook=CODEBOOK).recorded == 274
+        fresh.export_annotations(second)
+        assert second.read_bytes() == first.read_bytes()
+        assert seeded.import_files([first], annotator="me", codebook=CODEBOOK).recorded == 0
+
+
+def test_export_keeps_every_annotator_and_adjudications(tmp_path, seeded):
+    sid = _sid(seeded, "The greater risk is that the US and China are heading towards a full-blown economic war that could escalate into a global geopolitical conflict.")
+    _label(seeded, sid, "alice", ["geopolitics"])
+    _label(seeded, sid, "bob", ["trade_tariffs"])
+    _label(seeded, sid, "carol", ["geopolitics"], adjudication=True)
+    out = tmp_path / "labels.jsonl"
+    seeded.export_annotations(out)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(r["annotator"], r["topics"]) for r in rows] == [
+        ("adjudication:carol", ["geopolitics"]), ("alice", ["geopolitics"]), ("bob", ["trade_tariffs"])]
+    fresh = open_store(tmp_path / "fresh.db")
+    fresh.ingest_paths(["seeds"])
+    fresh.import_files([out], annotator="x", codebook=CODEBOOK)
+    assert fresh.current_labels()[sid].annotator == "carol" and len(fresh.conflicts()) == 1
+
+
+def test_import_matches_by_text_and_reports_unmatched_rows_by_line(tmp_path, seeded):
+    path = tmp_path / "mine.csv"
+    path.write_text(
+        "text,topics,frames,primary_frame,sentence_id,source,annotator,note\n"
+        # no id, text with other spacing and case: matched by normalised text
+        '"the greater risk is that the US and China are heading  towards a full-blown economic war that could escalate into a GLOBAL geopolitical conflict.",geopolitics,security_risk,,,,,\n'
+        "A sentence nobody ingested.,ai,,,,,,\n"
+        "Another stranger.,ai,,,ffffffffffffffff,,,\n",
+        encoding="utf-8",
+    )
+    report = seeded.import_files([path], annotator="dora", codebook=CODEBOOK)
+    assert report.recorded == 1
+    assert [(u.path, u.line) for u in report.unmatched] == [(str(path), 3), (str(path), 4)]
+    assert "ingest" in str(report.unmatched[0])
+    sid = _sid(seeded, "The greater risk is that the US and China are heading towards a full-blown economic war that could escalate into a global geopolitical conflict.")
+    assert seeded.current_labels()[sid].annotator == "dora"
+
+
+def test_import_rejects_unknown_label_ids_by_file_and_line_and_writes_nothing(tmp_path, seeded):
+    path = tmp_path / "typos.jsonl"
+    good = {"text": "x", "topics": ["ai"], "frames": [], "sentence_id": _sid(seeded, "#### DeepSeek model revs up US-China AI race")}
+    path.write_text(
+        json.dumps(good) + "\n\n" + json.dumps({"text": "y", "topics": ["tarifs"]}) + "\n" + json.dumps({"text": "z", "frames": ["risk"]}) + "\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(AnnotationFileError) as info:
+        seeded.import_files([path], annotator="me", codebook=CODEBOOK)
+    problems = info.value.problems
+    assert [(p.path, p.line) for p in problems] == [(str(path), 3), (str(path), 4)]
+    assert "unknown topic id 'tarifs'" in str(problems[0]) and "trade_tariffs" in str(problems[0])  # the fix names the ids
+    assert seeded.count_events() == 0
+
+
+def test_export_refuses_an_unknown_format(tmp_path, seeded):
+    with pytest.raises(StanceError, match=r"\.csv or \.jsonl"):
+        seeded.export_annotations(tmp_path / "labels.xlsx")
+
+
+# --- PostgreSQL --------------------------------------------------------------------
+
+
+def _postgres_bin() -> Path | None:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    initdb = found[-1] if found else (Path(shutil.which("initdb")) if shutil.which("initdb") else None)
+    return initdb.parent if initdb else None
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    """A throwaway PostgreSQL server in a temporary folder, on a free port."""
+    pytest.importorskip("psycopg", reason="the PostgreSQL driver is not installed (pip install 'stance[postgres]')")
+    bin_dir = _postgres_bin()
+    if bin_dir is None:
+        pytest.skip("no PostgreSQL server on this machine (initdb not found)")
+    user = None
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+        try:
+            user = pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.skip("running as root and there is no 'postgres' user to run the server as")
+    folder = Path(tempfile.mkdtemp(prefix="stance-pg-"))
+    if user:
+        os.chown(folder, user.pw_uid, user.pw_gid)
+    data = folder / "data"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    run = dict(check=True, capture_output=True, user=user.pw_name if user else None)
+    try:
+        subprocess.run([bin_dir / "initdb", "-D", data, "-A", "trust", "-U", "stance", "--no-sync"], **run)
+        options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        subprocess.run([bin_dir / "pg_ctl", "-D", data, "-o", options, "-l", folder / "log", "-w", "start"], **run)
+    except subprocess.CalledProcessError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        pytest.skip(f"could not start PostgreSQL: {exc.stderr.decode(errors='replace')[:200]}")
+    yield f"postgresql://stance@127.0.0.1:{port}/postgres"
+    subprocess.run([bin_dir / "pg_ctl", "-D", data, "-m", "immediate", "stop"], capture_output=True, user=run["user"])
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_postgresql_store(postgres_url, tmp_path):
+    store = open_store(postgres_url)
+    assert store.dialect == "postgresql" and store.schema_version == SCHEMA_VERSION
+    report, _ = store.ingest_paths(["seeds"])
+    assert report.added == 3
+    assert store.import_files(seed_annotation_files(), annotator="me", codebook=CODEBOOK).recorded == 274
+    sid = _sid(store, "The greater risk is that the US and China are heading towards a full-blown economic war that could escalate into a global geopolitical conflict.")
+    _label(store, sid, "alice", ["geopolitics"], ["security_risk"], "security_risk")
+    assert store.current_labels()[sid].annotator == "alice" and len(store.conflicts()) == 1
+
+    ids = [s.sentence_id for s in store.sentences(source="outlet")[:10]]
+    store.close()
+    ctx = multiprocessing.get_context("fork")
+    writers = [ctx.Process(target=_writer, args=(postgres_url, ids, f"analyst{k}", 25)) for k in range(3)]
+    for w in writers:
+        w.start()
+    for w in writers:
+        w.join(60)
+        assert w.exitcode == 0
+    store = open_store(postgres_url)  # reopening migrates nothing
+    assert len([e for e in store.events() if e.annotator.startswith("analyst")]) == 75
+
+    out, again = tmp_path / "pg.csv", tmp_path / "pg2.csv"
+    store.export_annotations(out)
+    assert store.import_files([out], annotator="me", codebook=CODEBOOK).recorded == 0
+    store.export_annotations(again)
+    assert again.read_bytes() == out.read_bytes()
+    store.close()
+
+
+# --- the commands ------------------------------------------------------------------
+
+
+def test_ingest_import_export_commands(tmp_path, capsys):
+    from stance.cli import main
+
+    db = str(tmp_path / "cli.db")
+    assert main(["ingest", "seeds", "--db", db]) == 0
+    assert "3 new documents" in capsys.readouterr().out
+    assert main(["ingest", "seeds", "--db", db]) == 0
+    assert "0 new documents (0 sentences), 3 unchanged, 0 changed" in capsys.readouterr().out
+
+    files = [str(p) for p in seed_annotation_files()]
+    assert main(["annotations", "import", *files, "--db", db]) == 0
+    assert "274 recorded" in capsys.readouterr().out
+    out = tmp_path / "all.csv"
+    assert main(["annotations", "export", "-o", str(out), "--db", db]) == 0
+    assert main(["annotations", "import", str(out), "--db", db]) == 0
+    assert "0 recorded, 274 already in the store" in capsys.readouterr().out
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("text,topics,frames\nTariffs rose.,trade_tariffs,\nChips.,chipz,\nTalks.,,coop\nNobody wrote this.,ai,\n", encoding="utf-8")
+    assert main(["annotations", "import", str(bad), "--db", db]) == 1
+    err = capsys.readouterr().err
+    assert f"{bad}:3: unknown topic id 'chipz'" in err and f"{bad}:4: unknown frame id 'coop'" in err
+    assert "nothing imported" in err and "Traceback" not in err
+
+    unmatched = tmp_path / "unmatched.csv"
+    unmatched.write_text("text,topics\nNobody wrote this.,ai\n", encoding="utf-8")
+    assert main(["annotations", "import", str(unmatched), "--annotator", "eve", "--db", db]) == 1
+    assert f"unmatched {unmatched}:2: no stored sentence has this text" in capsys.readouterr().err
