@@ -79,7 +79,9 @@ def main() -> None:
             store.save_scores("bench-model", labels, chunk, probs)
         print(f"stored scores: {len(ids):,} sentences x {len(labels)} labels in {time.perf_counter() - start:.1f} s")
 
-    sources = store.score_sources("bench-model")
+    took, table = timed(lambda: store.score_table("bench-model"), repeat=1)
+    sources = sorted(table.sources)
+    print(f"reading every stored score: {took:.2f} s ({len(table.ids):,} sentences)")
     for what, kwargs in (
         ("queue of 50", {}),
         ("queue of 50 --source", {"source": sources[0]}),

@@ -1,18 +1,21 @@
-"""How fast is stance.tone, and how fast are the libraries it replaces?
+"""How fast are stance.tone (and stance.speaker), and the libraries tone replaces?
 
     .venv/bin/python bench/bench_tone.py [--seeds DIR] [--repeat N]
 
 Sentences come from the bundled seed documents, cut at sentence-final
 punctuation and line breaks (headings and list lines of fewer than 8 words
 are left out), so they are the mix of lengths and punctuation that the tagger
-sees. Every figure is the best of --repeat runs on one core:
+sees. Every figure is the best of --repeat runs, in CPU time of this process
+(one core; other load on the machine does not count):
 
 - libraries: TextBlob(s).sentiment plus VADER's polarity_scores(s), the two
   calls that tone() answers for;
 - tone, cold: every memo emptied first, so every word is new (the first
   sentences of a corpus);
 - tone, warm: the same sentences again (vocabulary already seen, which is
-  most words of a corpus once a few documents are in).
+  most words of a corpus once a few documents are in);
+- speaker: speaker(text, previous) as the tagger calls it, and speakers() over
+  the sentences in order, with its per-sentence cache emptied before each run.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from stance import speaker as speaker_module  # noqa: E402
 from stance import tone as tone_module  # noqa: E402
 
 _DEFAULT_SEEDS = Path("/work/shared/seeds")
@@ -48,9 +52,9 @@ def best_rate(run: Callable[[], None], count: int, repeat: int, before: Callable
     best = float("inf")
     for _ in range(repeat):
         before()
-        start = time.perf_counter()
+        start = time.process_time()
         run()
-        best = min(best, time.perf_counter() - start)
+        best = min(best, time.process_time() - start)
     return count / best
 
 
@@ -87,11 +91,26 @@ def main() -> None:
         tone_module._lexicons.cache_clear()
         tone_module.tone("warm up the lexicons")
 
+    previous = [None, *sentences[:-1]]
+
+    def voices() -> None:
+        for text, before in zip(sentences, previous):
+            speaker_module.speaker(text, before)
+
+    def document_voices() -> None:
+        speaker_module.speakers(sentences)
+
+    def empty_cache() -> None:
+        speaker_module._analyse.cache_clear()
+
     ours()  # load lexicons before timing
+    n = len(sentences)
     rows = [
-        ("libraries (TextBlob + VADER)", best_rate(libraries, len(sentences), 3, nothing)),
-        ("tone, cold memo", best_rate(ours, len(sentences), args.repeat, empty_memos)),
-        ("tone, warm memo", best_rate(ours, len(sentences), args.repeat, nothing)),
+        ("libraries (TextBlob + VADER)", best_rate(libraries, n, 3, nothing)),
+        ("tone, cold memo", best_rate(ours, n, args.repeat, empty_memos)),
+        ("tone, warm memo", best_rate(ours, n, args.repeat, nothing)),
+        ("speaker(text, previous)", best_rate(voices, n, args.repeat, empty_cache)),
+        ("speakers(document)", best_rate(document_voices, n, args.repeat, empty_cache)),
     ]
     for name, rate in rows:
         print(f"{name:32s} {rate:10,.0f} sentences/s")

@@ -22,10 +22,10 @@ human already labelled are never offered.
 
 The selection works on any probability matrix (``select``), so it can be fed
 straight from the tagger (``queue_from_tagged``); at scale the probabilities
-are stored once per model (``Store.save_scores``, filled by
-``score_store``) and the queue is one indexed query plus numpy
-(``build_queue``): 50 from a million stored sentences in well under a
-second (``bench/bench_store.py``).
+are stored once per model in blocks (``Store.save_scores``, filled by
+``score_store``) and the queue reads them back in one go and selects in
+numpy (``build_queue``; timed on a million sentences by
+``bench/bench_store.py``).
 """
 
 from __future__ import annotations
@@ -237,48 +237,53 @@ def build_queue(
     run = store.score_run(model_version)
     if run is None:
         raise StanceError("the store has no model scores yet", path=store.where, fix="run `stance queue` with a model to score the stored sentences")
-    version, label_ids, t = run
-    pool = max(POOL_PER_SLOT * n, MIN_POOL)
-    if topic is None:
-        sources = [source] if source is not None else store.score_sources(version)
-        rows: list[tuple] = []
-        per_source = pool if len(sources) <= 1 else max(pool // len(sources), 4 * n)
-        if len(sources) > 50:  # many small sources: one global pool; the turns still balance it
-            rows = store.candidates(version, source=source, limit=pool)
-        else:
-            for s in sources:
-                rows.extend(store.candidates(version, source=s, limit=per_source))
-        if not rows:
-            return []
-        P = _matrix([r[3] for r in rows], len(label_ids))
-        score = np.array([r[2] for r in rows], dtype=np.float32)
-        texts = [r[4] for r in rows]
-    else:
-        if topic not in label_ids:
-            raise StanceError(f"unknown topic {topic!r}", fix=f"use one of {', '.join(label_ids)}")
-        everything = store.candidates(version, source=source, with_text=False)
-        if not everything:
-            return []
-        P_all = _matrix([r[3] for r in everything], len(label_ids))
-        frames = [j for j, label in enumerate(label_ids) if label in frame_ids and label != topic]
-        s_all = focus_uncertainty(P_all, t, label_ids.index(topic), frames)
-        top = np.argpartition(-s_all, min(pool, len(s_all)) - 1)[:pool] if len(s_all) > pool else np.arange(len(s_all))
-        chosen_ids = [everything[i][0] for i in top]
-        text_of = {s.sentence_id: s.text for s in store.sentences(ids=chosen_ids, active_only=True)}
-        rows = [everything[i] + (text_of.get(everything[i][0], ""),) for i in top]
-        P = P_all[top]
-        score = s_all[top]
-        texts = [r[4] for r in rows]
-    chosen = select(texts, [r[1] for r in rows], score, n, diversity=diversity)
+    table = store.score_table(run[0])
+    t = table.thresholds
+    score = table.uncertainty if topic is None else _score(table.probs, t, table.label_ids, topic, frame_ids)
+    pool = _pool(table, score, n, source)
+    if len(pool) == 0:
+        return []
+    ids = [str(table.ids[i]) for i in pool]
+    sources = [table.sources[table.source_codes[i]] for i in pool]
+    text_of = {s.sentence_id: s.text for s in store.sentences(ids=ids)}
+    chosen = select([text_of.get(sid, "") for sid in ids], sources, score[pool], n, diversity=diversity)
+    P = table.probs[pool]
     U = label_uncertainty(P, t)
     return [
-        QueueItem(rows[c][0], rows[c][1], texts[c], float(score[c]), _unsure(P[c], U[c], label_ids), _suggested(P[c], t, label_ids))
+        QueueItem(ids[c], sources[c], text_of.get(ids[c], ""), float(score[pool[c]]),
+                  _unsure(P[c], U[c], table.label_ids), _suggested(P[c], t, table.label_ids))
         for c in chosen
     ]
 
 
-def _matrix(blobs: Sequence[bytes], width: int) -> np.ndarray:
-    return np.frombuffer(b"".join(blobs), dtype="<f4").reshape(len(blobs), width)
+def _pool(table, score: np.ndarray, n: int, source: str | None) -> np.ndarray:
+    """The most uncertain offerable rows of each source: about ``POOL_PER_SLOT * n`` in all.
+
+    One sort by (source, -score); each source's run is then walked from the
+    top, skipping what may not be offered, until its share is full — so the
+    work is a sort plus a walk over the pool, never a Python loop over every row.
+    """
+    size = max(POOL_PER_SLOT * n, MIN_POOL)
+    if source is not None:
+        if source not in table.sources:
+            return np.zeros(0, dtype=np.int64)
+        rows = np.flatnonzero(table.source_codes == table.sources.index(source))
+        runs = [rows[np.argsort(-score[rows], kind="stable")]]
+    else:
+        order = np.lexsort((-score, table.source_codes))
+        bounds = np.searchsorted(table.source_codes[order], np.arange(len(table.sources) + 1))
+        runs = [order[bounds[k] : bounds[k + 1]] for k in range(len(table.sources))]
+    share = max(size // max(len(runs), 1), 10)
+    picked: list[int] = []
+    for run in runs:
+        taken = 0
+        for i in run.tolist():
+            if taken == share:
+                break
+            if table.offerable(i):
+                picked.append(i)
+                taken += 1
+    return np.array(picked, dtype=np.int64)
 
 
 def score_store(
@@ -297,7 +302,8 @@ def score_store(
     can use their context), and returns their probabilities, shape
     ``(len(sentences), len(label_ids))``. Boilerplate is not scored. Each
     batch of documents is stored in its own transaction, so an interrupted
-    run resumes where it stopped.
+    run resumes where it stopped. Once every document is scored, other
+    models' stored scores are dropped (they are derived data).
     """
     todo = store.unscored(model_version)
     done = 0
@@ -316,6 +322,8 @@ def score_store(
             pending, size = [], 0
             if progress:
                 progress(done)
+    if store.score_run(model_version) is not None:
+        store.drop_scores(keep=model_version)
     return done
 
 

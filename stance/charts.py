@@ -35,6 +35,13 @@ def frame_colours(frames: Sequence[str]) -> dict[str, str]:
     return {f: PALETTE[i % len(PALETTE)] for i, f in enumerate(frames)}
 
 
+def tag_style(colour: str) -> str:
+    """CSS for a frame tag: the frame's colour behind black or white text, whichever reads better."""
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    ink = "#000" if 0.299 * r + 0.587 * g + 0.114 * b > 150 else "#fff"
+    return f"background:{colour};color:{ink}"
+
+
 def _frame_scale(comparison: Comparison) -> alt.Scale:
     colours = frame_colours(comparison.frames)
     names = [comparison.name_of(f) for f in comparison.frames]

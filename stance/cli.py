@@ -230,7 +230,7 @@ def cmd_agreement(args: argparse.Namespace) -> int:
     return 0
 
 
-QUEUE_COLUMNS = ("sentence_id", "source", "uncertainty", "unsure_about", "text")
+QUEUE_COLUMNS = ("sentence_id", "source", "uncertainty", "unsure_about", "suggested", "text")
 
 
 def _queue(args: argparse.Namespace, store):

@@ -46,10 +46,10 @@ Plain phrase, e.g. ``"export control"``:
   dash with optional spaces: ``"win-win"`` matches "win win" and "win-win",
   ``"export control"`` matches "export-control";
 - every word written in lower-case letters only and at least 3 letters long
-  also matches its simple inflections: ``+s``, ``+ed``, ``+ing``, and ``+es``
-  after s, x, z, ch, sh, o (tax: taxes, taxed, taxing); for a final ``e``: ``+s``, ``+d`` and
-  ``e`` -> ``ing`` (use: uses, used, using); for a consonant + ``y``:
-  ``ies``, ``ied``, ``+ing`` (subsidy: subsidies); a final
+  also matches its simple inflections: ``+s``, ``+ed``, ``+ing``, and
+  ``+es`` after s, x, z, ch, sh, o (tax: taxes, taxed, taxing); for a final
+  ``e``: ``+s``, ``+d`` and ``e`` -> ``ing`` (use: uses, used, using); for a
+  consonant + ``y``: ``ies``, ``ied``, ``+ing`` (subsidy: subsidies); a final
   consonant-vowel-consonant may double (ban: banned, banning; control:
   controlled). Words ending in -ion, -ism, -ity, -ness, -ship, -ment only
   take ``+s``/``+es``. Inflections only add forms: write the base form
@@ -96,7 +96,6 @@ except ImportError:  # pragma: no cover - a future Python may move it
 
 DEFAULT_CODEBOOK_PATH = Path(__file__).with_name("default_codebook.toml")
 
-KINDS = ("topic", "frame")
 _TABLES = {"topics": "topic", "frames": "frame"}
 _TOP_KEYS = ("name", "version", "topics", "frames", "axes")
 _LABEL_KEYS = ("id", "name", "description", "cues", "negative_cues")
@@ -201,7 +200,9 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
             "codebook file not found", path=shown, fix="check the path, or leave it out to use the default codebook"
         ) from None
     except OSError as exc:
-        raise CodebookError(f"cannot read the codebook: {exc.strerror}", path=shown, fix="give a readable TOML file") from None
+        raise CodebookError(
+            f"cannot read the codebook: {exc.strerror}", path=shown, fix="give a readable TOML file"
+        ) from None
     try:
         text = raw.decode("utf-8-sig")  # tolerate the BOM some Windows editors write
     except UnicodeDecodeError as exc:
@@ -498,7 +499,8 @@ def _axis(entry: dict, index: int, frame_ids: list[str], seen: dict[str, str], w
             else:
                 problem = f"unknown frame {value!r}"
                 close = difflib.get_close_matches(value, frame_ids, n=1)
-                fix = f"did you mean {close[0]!r}?" if close else f"use one of: {', '.join(frame_ids) or '(no frames defined)'}"
+                known = ", ".join(frame_ids) or "(no frames defined)"
+                fix = f"did you mean {close[0]!r}?" if close else f"use one of: {known}"
             raise CodebookError(f"axis {axis_id!r}: '{side}' names {problem}", path=where.path, line=line, fix=fix)
         ends.append(value)
     if ends[0] == ends[1]:
@@ -516,7 +518,9 @@ def _id(entry: dict, table: str, index: int, where: _Locator) -> str:
     header = where.header_line(table, index)
     ordinal = f"{table} entry {index + 1}"
     if value is None:
-        raise CodebookError(f"{ordinal} has no 'id'", path=where.path, line=header, fix='add a line such as id = "my_label"')
+        raise CodebookError(
+            f"{ordinal} has no 'id'", path=where.path, line=header, fix='add a line such as id = "my_label"'
+        )
     if not isinstance(value, str) or not _ID_RE.match(value):
         slug = re.sub(r"[^a-z0-9]+", "_", str(value).lower()).strip("_") or "my_label"
         if not slug[0].isalpha():
@@ -576,9 +580,8 @@ def _cues(entry: dict, key: str, label_id: str, where: _Locator, span: tuple[int
 
 
 def _type_name(value: object) -> str:
-    return {str: "a string", int: "a number", float: "a number", bool: "true/false", list: "a list", dict: "a table"}.get(
-        type(value), type(value).__name__
-    )
+    names = {str: "a string", int: "a number", float: "a number", bool: "true/false", list: "a list", dict: "a table"}
+    return names.get(type(value), type(value).__name__)
 
 
 class _Locator:

@@ -633,25 +633,22 @@ def adjusted_share(share: float | None, tpr: float | None, fpr: float | None) ->
     return float(min(1.0, max(0.0, (share - fpr) / (tpr - fpr))))
 
 
-def _rates(quality: pd.DataFrame | None, label: str, group: str) -> tuple[float | None, float | None, str]:
-    """(tpr, fpr, basis) for a label in a group.
+def _rates(quality: Mapping[tuple[str, str], dict] | None, label: str, group: str) -> tuple[float | None, float | None, str]:
+    """(tpr, fpr, basis) for a label in a group; ``quality`` maps (group, label) to a ``label_quality`` row.
 
     Each rate is the group's own when it rests on ``MIN_GOLD`` gold sentences
     (positives for the tpr, negatives for the fpr), else the pooled one: a
     model that over-predicts a label for one source shows in that source's
     false positive rate, which is what the correction must use.
     """
-    if quality is None or quality.empty:
+    if not quality:
         return None, None, ""
-    rows = quality[quality["label"] == label]
-    pooled = rows[rows["group"] == "all"]
-    if not len(pooled):
+    p = quality.get(("all", label))
+    if p is None:
         return None, None, ""
-    p = pooled.iloc[0]
     tpr, fpr, basis = p["recall"], p["fpr"], ["pooled tpr", "pooled fpr"]
-    own = rows[rows["group"] == group]
-    if len(own):
-        r = own.iloc[0]
+    r = quality.get((group, label))
+    if r is not None:
         if r["gold"] >= MIN_GOLD:
             tpr, basis[0] = r["recall"], "own tpr"
         if r["n"] - r["gold"] >= MIN_GOLD:
@@ -917,6 +914,7 @@ def compare(
     T = _columns(data, TOPIC_PREFIX, topics)[content]
     F = _columns(data, FRAME_PREFIX, frames)[content]
     quality = label_quality(table, gold, by=by) if gold is not None else None
+    rates = {(r["group"], r["label"]): r for r in quality.to_dict("records")} if quality is not None else None
 
     # coverage: every topic, whatever ``topic`` says
     content_n = np.bincount(group_codes, minlength=G)
@@ -928,7 +926,7 @@ def compare(
             row = {"group": groups[g], "group_name": names[groups[g]], "topic": t, "topic_name": _name(codebook, t),
                    "sentences": int(counts[g]), "content": int(content_n[g]), "share": share}
             if quality is not None:
-                tpr, fpr, basis = _rates(quality, t, groups[g])
+                tpr, fpr, basis = _rates(rates, t, groups[g])
                 row["adjusted_share"] = adjusted_share(share, tpr, fpr)
             coverage.append(row)
     coverage_df = pd.DataFrame(coverage)
@@ -936,6 +934,7 @@ def compare(
     chosen = [topic] if topic is not None else list(topics)
     confidence = data["confidence"].to_numpy(dtype=float)[content]
     position = data["index"].to_numpy()[content]
+    path = _factorize(data["path"].take(content))[0]  # codes in alphabetical order of the paths
     tone = {k: data[k].to_numpy(dtype=float)[content] for k in ("polarity", "subjectivity", "compound")}
     cells, tests = [], {}
     for t in chosen:
@@ -962,8 +961,8 @@ def compare(
                 mean = np.where(n > 0, s1 / n, np.nan)
                 var = np.where(n > 1, (s2 - n * mean * mean) / (n - 1), np.nan)
             tone_stats[key] = (mean, np.sqrt(np.clip(var, 0, None)))
-        # sentence ids per group, most confident first (ties: document order)
-        order = np.lexsort((position[rows], -confidence[rows], g))
+        # sentence ids per group, most confident first (ties: document order, as in ``evidence``)
+        order = np.lexsort((position[rows], path[rows], -confidence[rows], g))
         sorted_ids = _strings(data["sentence_id"], content[rows[order]])
         bounds = np.concatenate([[0], np.cumsum(n)])
         for gi in range(G):
@@ -975,7 +974,7 @@ def compare(
                 cell[f"frame.{f}.count"] = count
                 cell[f"frame.{f}.share"] = share
                 if quality is not None:
-                    tpr, fpr, basis = _rates(quality, f, groups[gi])
+                    tpr, fpr, basis = _rates(rates, f, groups[gi])
                     cell[f"frame.{f}.adjusted"] = adjusted_share(share, tpr, fpr)
                     cell[f"frame.{f}.basis"] = basis
             for a in codebook.axes:
@@ -1171,31 +1170,33 @@ def evidence(
     Columns: ``EVIDENCE_COLUMNS``; ``why`` is the label's evidence (cues and
     features that fired) for the frame, else the topic.
     """
-    content = table.select(table._content_mask(voice))
-    data = content.data
-    mask = np.ones(len(data), bool)
-    if topic is not None:
-        mask &= data[TOPIC_PREFIX + topic].to_numpy(dtype=bool) if TOPIC_PREFIX + topic in data else False
-    if frame is not None:
-        mask &= data[FRAME_PREFIX + frame].to_numpy(dtype=bool) if FRAME_PREFIX + frame in data else False
-    keys = content.group_keys(by).to_numpy()
+    # Row numbers into the one table: nothing is copied, however big it is.
+    data = table.data
+    mask = table._content_mask(voice)
+    for prefix, label in ((TOPIC_PREFIX, topic), (FRAME_PREFIX, frame)):
+        if label is not None:
+            mask &= data[prefix + label].to_numpy(dtype=bool) if prefix + label in data else False
+    keys = table.group_keys(by)
     if group is not None:
-        mask &= keys == group
+        mask &= (keys == group).to_numpy(dtype=bool)
     rows = np.flatnonzero(mask)
-    sub = data.iloc[rows]
+    keys = keys.take(rows).astype(str).to_numpy()
+    position = data["index"].to_numpy()[rows]
+    path = data["path"].take(rows).astype(str).to_numpy()
     if order == "confidence":
-        rank = np.lexsort((sub["index"].to_numpy(), sub["path"].astype(str).to_numpy(), -sub["confidence"].to_numpy(dtype=float)))
+        rank = np.lexsort((position, path, -data["confidence"].to_numpy(dtype=float)[rows]))
     elif order == "document":
-        rank = np.lexsort((sub["index"].to_numpy(), sub["path"].astype(str).to_numpy(), keys[rows]))
+        rank = np.lexsort((position, path, keys))
     else:
         raise ValueError(f"order must be 'confidence' or 'document', not {order!r}")
-    rows = rows[rank][:limit] if limit is not None else rows[rank]
+    rank = rank[:limit] if limit is not None else rank
+    rows, keys = rows[rank], keys[rank]
     sub = data.iloc[rows]
-    topics, frames = content.label_lists(rows)
+    topics, frames = table.label_lists(rows)
     label = frame or topic
     why = sub["evidence"].tolist() if "evidence" in sub else [None] * len(sub)
     out = pd.DataFrame({
-        "group": keys[rows],
+        "group": keys,
         "source": sub["source"].to_numpy(),
         "source_name": sub["source_name"].to_numpy(),
         "doc_id": sub["doc_id"].to_numpy(),
@@ -1216,11 +1217,163 @@ def evidence(
     return out
 
 
-def side_by_side(table: SentenceTable, topic: str, *, by: str = "source", voice: str = "all") -> dict[str, pd.DataFrame]:
-    """For one topic, each group's sentences in document order (the groups of the stance table)."""
+def side_by_side(
+    table: SentenceTable,
+    topic: str,
+    *,
+    by: str = "source",
+    voice: str = "all",
+    frames: Collection[str] | None = None,
+    min_confidence: float = 0.0,
+) -> dict[str, pd.DataFrame]:
+    """For one topic, each group's sentences in document order (the groups of the stance table).
+
+    ``frames`` keeps the sentences with at least one of these frames;
+    ``min_confidence`` those whose confidence reaches it (a human label is
+    always kept: its confidence is the model's, not the human's). Besides
+    ``EVIDENCE_COLUMNS`` each row has ``scores`` and ``reasons``: the
+    probability of, and the evidence for, each of its topics and frames.
+    """
     rows = evidence(table, topic=topic, by=by, voice=voice, order="document")
-    groups = sorted(table.content(voice).group_keys(by).unique().tolist())
+    if frames is not None:
+        wanted = set(frames)
+        rows = rows[np.fromiter((bool(wanted.intersection(f)) for f in rows["frames"]), bool, len(rows))]
+    if min_confidence > 0:
+        human = rows["labelled_by"].astype("string").str.startswith("human:").fillna(False).to_numpy(dtype=bool)
+        rows = rows[(rows["confidence"].to_numpy(dtype=float) >= min_confidence) | human]
+    at = pd.Index(table.data["sentence_id"]).get_indexer(rows["sentence_id"])
+    for column in ("scores", "evidence"):
+        values = table.data[column].to_numpy()[at] if column in table.data and len(at) else [None] * len(rows)
+        mine = [_for_labels(v, t + f) for v, t, f in zip(values, rows["topics"], rows["frames"])]
+        rows = rows.assign(**{"reasons" if column == "evidence" else column: mine})
+    groups = sorted(str(g) for g in table.group_keys(by)[table._content_mask(voice)].unique())
     return {g: rows[rows["group"] == g].reset_index(drop=True) for g in groups}
+
+
+def _for_labels(value, labels: Sequence[str]) -> dict:
+    """A ``scores`` or ``evidence`` cell (dict or JSON text) narrowed to ``labels``, in their order."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value) if value else {}
+        except json.JSONDecodeError:
+            return {}
+    if not isinstance(value, Mapping):
+        return {}
+    return {label: value[label] for label in labels if label in value}
+
+
+def neighbours(table: SentenceTable, sentence_ids: Iterable[str], *, before: int = 2, after: int = 1) -> dict[str, tuple[list[str], list[str]]]:
+    """The text around each sentence: up to ``before`` and ``after`` sentences of its document (boilerplate left out).
+
+    Returns ``{sentence_id: (sentences before, sentences after)}`` in reading
+    order; ids the table does not hold are left out.
+    """
+    data = table.data
+    wanted = list(dict.fromkeys(sentence_ids))
+    rows = pd.Index(data["sentence_id"]).get_indexer(wanted)
+    if not len(data) or (rows < 0).all():
+        return {}
+    keep = np.flatnonzero(~data["boilerplate"].to_numpy(dtype=bool))
+    docs = pd.factorize(data["doc_id"].astype(str))[0][keep]
+    order = keep[np.lexsort((data["index"].to_numpy()[keep], docs))]
+    rank = np.full(len(data), -1)
+    rank[order] = np.arange(len(order))
+    doc_of = pd.factorize(data["doc_id"].astype(str))[0]
+    texts = data["text"] if "text" in data else pd.Series([""] * len(data))
+    out = {}
+    for sid, row in zip(wanted, rows):
+        if row < 0:
+            continue
+        k = rank[row]
+        if k < 0:  # a boilerplate sentence: no neighbours of its own
+            out[sid] = ([], [])
+            continue
+        near = [order[j] for j in range(max(0, k - before), min(len(order), k + after + 1)) if doc_of[order[j]] == doc_of[row]]
+        out[sid] = ([str(texts.iat[r]) for r in near if rank[r] < k], [str(texts.iat[r]) for r in near if rank[r] > k])
+    return out
+
+
+def source_overview(table: SentenceTable) -> pd.DataFrame:
+    """One row per source: its metadata, and its documents, sentences, content sentences and human-labelled ones."""
+    data = table.data
+    columns = ["source", *SOURCE_FIELDS, "documents", "sentences", "content", "human"]
+    if not len(data):
+        return pd.DataFrame(columns=columns)
+    human = data["labelled_by"].astype("string").str.startswith("human:").fillna(False).to_numpy(dtype=bool)
+    frame = pd.DataFrame({
+        "source": data["source"].astype(str).to_numpy(),
+        "doc_id": data["doc_id"].astype(str).to_numpy(),
+        "content": ~data["boilerplate"].to_numpy(dtype=bool),
+        "human": human,
+    })
+    grouped = frame.groupby("source", sort=True)
+    counts = pd.DataFrame({
+        "documents": grouped["doc_id"].nunique(),
+        "sentences": grouped.size(),
+        "content": grouped["content"].sum(),
+        "human": grouped["human"].sum(),
+    })
+    meta = data[["source", *SOURCE_FIELDS]].astype({"source": str}).drop_duplicates("source").set_index("source")
+    out = meta.join(counts, how="right").reset_index()
+    for name in SOURCE_FIELDS:
+        out[name] = out[name].astype(object).where(out[name].notna(), "").astype(str)
+    return out[columns]
+
+
+SEARCH_COLUMNS = (
+    "sentence_id", "source", "source_name", "doc_id", "path", "index", "paragraph", "text", "topics", "frames",
+    "primary_frame", "confidence", "speaker", "speaker_name", "labelled_by", "boilerplate",
+)
+
+
+def find_sentences(
+    table: SentenceTable,
+    *,
+    text: str = "",
+    sources: Collection[str] | None = None,
+    topic: str | None = None,
+    frame: str | None = None,
+    speaker: str = "all",
+    labelled_by: str = "all",
+    boilerplate: bool = False,
+    limit: int | None = None,
+) -> pd.DataFrame:
+    """Sentences matching every filter given, in document order (``SEARCH_COLUMNS``).
+
+    ``text``: words that must all occur (case-insensitive); ``speaker``:
+    all | author | quoted; ``labelled_by``: all | human | model;
+    ``boilerplate``: include boilerplate too.
+    """
+    data = table.data
+    mask = np.ones(len(data), bool) if boilerplate else ~data["boilerplate"].to_numpy(dtype=bool)
+    if sources is not None:
+        mask &= data["source"].astype(str).isin(list(sources)).to_numpy()
+    if topic is not None:
+        mask &= data[TOPIC_PREFIX + topic].to_numpy(dtype=bool) if TOPIC_PREFIX + topic in data else False
+    if frame is not None:
+        mask &= data[FRAME_PREFIX + frame].to_numpy(dtype=bool) if FRAME_PREFIX + frame in data else False
+    if speaker != "all":
+        if speaker not in VOICES:
+            raise StanceError(f"unknown speaker {speaker!r}", fix=f"use one of: {', '.join(VOICES)}")
+        mask &= (data["speaker"] == speaker).to_numpy()
+    if labelled_by != "all":
+        if labelled_by not in ("human", "model"):
+            raise StanceError(f"unknown labeller {labelled_by!r}", fix="use one of: all, human, model")
+        human = data["labelled_by"].astype("string").str.startswith("human:").fillna(False).to_numpy(dtype=bool)
+        mask &= human if labelled_by == "human" else (data["labelled_by"] == "model").to_numpy()
+    for word in text.split():
+        rows = np.flatnonzero(mask)
+        found = data["text"].iloc[rows].astype(str).str.contains(word, case=False, regex=False).to_numpy()
+        mask[rows[~found]] = False
+    rows = np.flatnonzero(mask)
+    sub = data.iloc[rows]
+    rank = np.lexsort((sub["index"].to_numpy(), sub["path"].astype(str).to_numpy(), sub["source"].astype(str).to_numpy()))
+    rows = rows[rank][:limit] if limit is not None else rows[rank]
+    sub = data.iloc[rows]
+    topics, frames = table.label_lists(rows)
+    out = {c: sub[c].to_numpy() for c in SEARCH_COLUMNS if c in sub and c not in ("topics", "frames")}
+    out["topics"], out["frames"] = topics, frames
+    return pd.DataFrame(out, columns=list(SEARCH_COLUMNS))
 
 
 def _reasons(value, label: str | None, primary: str | None) -> list[str]:

@@ -708,9 +708,9 @@ METHOD_NOTES = (
 
 
 def _tag_style(colour: str) -> str:
-    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
-    ink = "#000" if 0.299 * r + 0.587 * g + 0.114 * b > 150 else "#fff"
-    return f"background:{colour};color:{ink}"
+    from stance.charts import tag_style  # one rule for tag colours, shared with the dashboard
+
+    return tag_style(colour)
 
 
 _CSS = """
@@ -790,7 +790,8 @@ def render_html(comparison: Any, prov: Mapping[str, Any], svgs: Mapping[str, str
     for topic in _report_topics(comparison):
         topic_id = f"topic-{topic}"
         out.append(f'<h2 id="{e(topic_id)}">{e(comparison.name_of(topic))}</h2>')
-        out.append(f'<p class="reading">{e(comparison.tests[topic].reading)}</p>')
+        if not comparison.topic:  # with one topic its reading already opens the report
+            out.append(f'<p class="reading">{e(comparison.tests[topic].reading)}</p>')
         out.append("<h3>Frame mix: sentences (share of the topic's sentences)</h3>")
         table(_frame_mix_rows(comparison, topic))
         terms = _terms_by_group(comparison, topic)
@@ -856,7 +857,9 @@ def render_markdown(comparison: Any, prov: Mapping[str, Any], images: Mapping[st
         if name in images:
             w(f"\n![{_CHART_TITLES[name]}]({images[name]})\n")
     for topic in _report_topics(comparison):
-        w(f"\n## {_md_cell(comparison.name_of(topic))}\n\n> {_md_cell(comparison.tests[topic].reading)}\n\n")
+        w(f"\n## {_md_cell(comparison.name_of(topic))}\n\n")
+        if not comparison.topic:  # with one topic its reading already opens the report
+            w(f"> {_md_cell(comparison.tests[topic].reading)}\n\n")
         w("### Frame mix: sentences (share of the topic's sentences)\n\n")
         write_markdown(_frame_mix_rows(comparison, topic), buffer)
         terms = _terms_by_group(comparison, topic)

@@ -149,7 +149,8 @@ class RuleSet:
         self._finder = re.compile(rf"(?<!\w)(?:{alternation(full)}|{alternation(short)}(?!\w))\w*")
 
     def __repr__(self) -> str:
-        return f"RuleSet({self.codebook.name!r}: {len(self.label_ids)} labels, {len(self.cues)} cues, {len(self._scan)} searched)"
+        counts = f"{len(self.label_ids)} labels, {len(self.cues)} cues, {len(self._scan)} searched"
+        return f"RuleSet({self.codebook.name!r}: {counts})"
 
     def _pattern(self, ci: int) -> re.Pattern[str]:
         pattern = self._patterns[ci]
@@ -226,16 +227,18 @@ class RuleSet:
         cols: list[int] = []
         data: list[int] = []
         word_probes, scan_probes = self._word_probes, self._scan_probes
-        finder = self._finder.finditer
+        finder, every_word = self._finder.finditer, _WORD.finditer
         for row, text in enumerate(texts):
             # The tagger's hot path: kept flat, with no helper call per word.
             votes: dict[int, int] = {}
             low = text.lower()
-            found = [(m.start(), m.group()) for m in finder(low)] if len(low) == len(text) else self._words(text)
-            for pos, word in found:
+            same = len(low) == len(text)  # else a character such as "İ" grew: look at every word
+            for w in finder(low) if same else every_word(text):
+                word = w.group() if same else w.group().lower()
                 probes = word_probes.get(word)
                 if probes is None:
                     probes = self._probes_for(word)
+                pos = w.start()
                 for pattern, answers in probes:
                     m = pattern.match(text, pos)
                     if m.lastindex is not None:  # some cue matched here
@@ -283,7 +286,9 @@ def _phrase_trie(phrases: list[tuple[str, ...]]) -> str:
 
     def after(node: dict) -> str:
         nexts = [word + after(child) for word, child in node.items() if word is not None]
-        options = ([PHRASE_SEP + "(?:" + "|".join(nexts) + ")"] if nexts else []) + ([r"(?!\w)"] if None in node else [])
+        options = [PHRASE_SEP + "(?:" + "|".join(nexts) + ")"] if nexts else []
+        if None in node:
+            options.append(r"(?!\w)")
         return options[0] if len(options) == 1 else "(?:" + "|".join(options) + ")"
 
     return "(?:" + "|".join(word + after(child) for word, child in trie.items()) + ")"

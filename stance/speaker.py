@@ -22,9 +22,10 @@ Rules, in order (regular expressions only, no model, no network):
    A speaker is a name, an organisation, a role ("the spokesman", "UN
    experts") or he/she/they; "which", "the number" or a whole clause is not,
    so "OpenAI, which has since accused DeepSeek" stays the author's.
-3. A sentence mostly inside quotation marks (“...” or "..."; spans of under
-   four words are scare quotes or titles and do not count), or one that
-   continues a quotation left open by the previous sentence, is quoted.
+3. A sentence mostly inside quotation marks (“...”, "..." or «...»; spans of
+   under four words are scare quotes or titles and do not count), or one that
+   continues a quotation left open by the previous sentence (or closes one
+   it did not open), is quoted; a closing "– Xi Jinping" names the speaker.
 4. Anything else is the author's.
 
 The name prefers a person ("Ding Xuexiang" out of "Chinese vice-premier Ding
@@ -127,9 +128,9 @@ def _name_from(current: Speaker, later: Speaker) -> Speaker:
     return current
 
 
-_QUOTE_CHARS = '"“”«»„'
-_QUOTE = re.compile('["“”«»„]')
-_OPENERS = "“«„"
+_QUOTE_CHARS = '"“”«»'
+_QUOTE = re.compile('["“”«»]')
+_OPENERS = "“«"
 _CLOSERS = "”»"
 _HOLE = " \ue000 "  # stands for a quotation in the text outside quotation marks
 
@@ -241,7 +242,11 @@ _ROLE_OF = re.compile(
 
 
 def _has_quote(text: str) -> bool:
-    return '"' in text or "“" in text or "”" in text or "«" in text or "»" in text or "„" in text
+    return _QUOTE.search(text) is not None
+
+
+_PLAIN_FOUND = _Found(_PLAIN, False, False, False)
+_FIRST_PERSON_FOUND = _Found(Speaker(AUTHOR, None, "first person"), False, False, False)
 
 
 @lru_cache(maxsize=4096)
@@ -250,16 +255,17 @@ def _analyse(text: str, inside: bool) -> _Found:
     if not inside and not _has_quote(text):
         triggers = _TRIGGER_KEYS & text.split()
         if not triggers:
-            return _Found(_PLAIN, False, False, False)  # the common case: plain prose
+            return _PLAIN_FOUND  # the common case: plain prose
         words = {_TRIGGER_FORMS[t] for t in triggers}
         if not _FIRST_PERSON_SET.isdisjoint(words):
-            return _Found(Speaker(AUTHOR, None, "first person"), False, False, False)
-        return _Found(_attribution(text, words) or _PLAIN, False, False, False)
+            return _FIRST_PERSON_FOUND
+        attributed = _attribution(text, words)
+        return _Found(attributed, False, False, False) if attributed else _PLAIN_FOUND
     spans, open_after, starts_inside = _quote_spans(text, inside)
     outside = _outside(text, spans)
     words = {_TRIGGER_FORMS[t] for t in _TRIGGER_KEYS & outside.split()}
     if not _FIRST_PERSON_SET.isdisjoint(words) and _FIRST_PERSON.search(outside):
-        return _Found(Speaker(AUTHOR, None, "first person"), open_after, starts_inside, False)
+        return _Found(_FIRST_PERSON_FOUND.speaker, open_after, starts_inside, False)
     attributed = _attribution(outside, words) if words else None
     if attributed is not None:
         return _Found(attributed, open_after, starts_inside, False)

@@ -44,9 +44,10 @@ What the rest of stance calls
   fingerprint; the ``codebooks`` table maps it to name and version).
 - ``record_model(card) -> version`` / ``models()`` / ``latest_model()``: model
   cards (dicts as ``LabelModel.card``; a ``path`` key, if given, is kept).
-- ``save_scores(model_version, label_ids, sentence_ids, probs, thresholds)``
-  and ``candidates(...)``: stored model probabilities, for the active
-  learning queue (``stance.active``).
+- ``save_scores(model_version, label_ids, sentence_ids, probs, thresholds)``,
+  ``unscored(model_version)`` and ``score_table(model_version)``: model
+  probabilities stored once per model, for the active-learning queue
+  (``stance.active``).
 - ``sentences(...)``: stored sentences as ``Sentence`` records.
 
 Label events (table ``label_events``): ``sentence_id``, ``kind`` (``topics``,
@@ -80,7 +81,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from stance.active import sentence_uncertainty, threshold_array
 from stance.annotations import Annotation, read_annotations, write_annotations
-from stance.corpus import DEFAULT_MAX_BYTES, Corpus, Document, Source, iter_corpus
+from stance.corpus import DEFAULT_MAX_BYTES, Corpus, Document, Problem, Source, iter_corpus, read_file, source_for_file
 from stance.errors import StanceError
 from stance.segment import Sentence, iter_sentences, normalise_text
 
@@ -93,6 +94,7 @@ BUSY_TIMEOUT_S = 60
 DB_ENV = "STANCE_DB"
 DB_FILE = "stance.db"
 INGEST_BATCH = 20_000  # sentences per write transaction while ingesting
+SCORE_CHUNK = 20_000  # sentences per stored block of model scores
 _IN_CHUNK = 900  # ids per IN (...) list
 
 # --- the schema --------------------------------------------------------------
@@ -135,6 +137,7 @@ documents = Table(
     Column("n_sentences", Integer, nullable=False, default=0),
 )
 Index("ix_documents_location", documents.c.location)
+Index("ix_documents_active", documents.c.active)
 
 sentences = Table(
     "sentences", metadata,
@@ -199,23 +202,36 @@ score_runs = Table(
     Column("model_version", String(200), primary_key=True),
     Column("label_ids", Text, nullable=False),  # JSON list: the column order of every probs blob
     Column("thresholds", Text, nullable=False),  # JSON list, same order
+    Column("rescored", Boolean, nullable=False, default=False),  # some sentence was scored twice
     Column("created_at", String(40), nullable=False),
 )
 
-# Model probabilities per sentence, and the uncertainty computed from them, so
-# that the queue is one indexed query rather than a model run over the corpus.
-sentence_scores = Table(
-    "sentence_scores", metadata,
-    Column("sentence_id", String(40), ForeignKey("sentences.sentence_id"), primary_key=True),
-    Column("source", String(200), nullable=False),
+# Model probabilities, stored once per model: a block of up to 20,000
+# sentences per row (ids, sources and a float32 matrix), so that reading a
+# million sentences' scores for the queue is a few hundred rows, not a
+# million, and the selection runs in numpy.
+score_chunks = Table(
+    "score_chunks", metadata,
+    Column("chunk_id", Integer, primary_key=True, autoincrement=True),
     Column("model_version", String(200), nullable=False),
-    Column("uncertainty", Float, nullable=False),
-    Column("probs", LargeBinary, nullable=False),  # float32 little-endian, score_runs.label_ids order
+    Column("n", Integer, nullable=False),
+    Column("sentence_ids", Text, nullable=False),  # newline-separated
+    Column("sources", Text, nullable=False),  # JSON list of the block's source ids
+    Column("source_codes", LargeBinary, nullable=False),  # n int32: each sentence's index into ``sources``
+    Column("probs", LargeBinary, nullable=False),  # n x len(label_ids) float32 little-endian
+    Column("uncertainty", LargeBinary, nullable=False),  # n float32: stance.active.sentence_uncertainty
+    Column("created_at", String(40), nullable=False),
 )
-Index("ix_sentence_scores_uncertainty", sentence_scores.c.uncertainty)
-Index("ix_sentence_scores_source", sentence_scores.c.source, sentence_scores.c.uncertainty)
+Index("ix_score_chunks_model", score_chunks.c.model_version, score_chunks.c.chunk_id)
 
-V1_TABLES = (sources, documents, sentences, label_events, codebooks, models, score_runs, sentence_scores)
+# Which documents a model has scored (the queue scores the rest first).
+scored_documents = Table(
+    "scored_documents", metadata,
+    Column("doc_id", String(40), ForeignKey("documents.doc_id"), primary_key=True),
+    Column("model_version", String(200), primary_key=True),
+)
+
+V1_TABLES = (sources, documents, sentences, label_events, codebooks, models, score_runs, score_chunks, scored_documents)
 
 
 def _migration_1(conn: Connection) -> None:
@@ -560,6 +576,31 @@ class Store:
             self._save_sources(corpus.sources.values())
         return report, corpus
 
+    def ingest_file(self, path: str | Path, *, source: Source | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[IngestReport, Corpus]:
+        """Read one file (an upload) as ``source`` and ingest it; its problems land in the returned corpus.
+
+        Without ``source`` the file is its own source, named after it. Rows of
+        a table that name their own source keep it. A source the store does
+        not know yet is added; ``source``, when given, is saved as given.
+        """
+        path = Path(path)
+        chosen = source or source_for_file(path)
+        corpus = Corpus()
+        for item in read_file(path, source=chosen, max_bytes=max_bytes):
+            if isinstance(item, Problem):
+                corpus.problems.append(item)
+                continue
+            corpus.sources.setdefault(item.source, chosen if item.source == chosen.id else Source(id=item.source, name=item.source))
+            corpus.documents.append(item)
+        report = self.ingest(corpus.documents, corpus.sources)
+        known = self.sources()
+        self._save_sources(s for sid, s in corpus.sources.items() if sid not in known or (source is not None and sid == source.id))
+        return report, corpus
+
+    def update_sources(self, items: Iterable[Source]) -> None:
+        """Add sources, or replace the metadata (name, outlet, kind, country, language, date) of known ones."""
+        self._save_sources(items)
+
     def _save_sources(self, items: Iterable[Source]) -> None:
         with self._write() as conn:
             known = set(conn.execute(sa.select(sources.c.source_id)).scalars())
@@ -643,10 +684,12 @@ class Store:
         old_keys = {sid: key for key, (sid, _) in self._keyed_sentences(conn, previous).items()}
         new_by_key = self._keyed_sentences(conn, [document.doc_id])
         targets = {old: new_by_key[key][0] for old, key in old_keys.items() if key in new_by_key}
+        # What the new sentences already hold, by original event (a reverted
+        # edit brings back sentences that still have their own events).
         already = set()
-        target_ids = sorted(set(targets.values()))
-        for chunk in _chunks(target_ids):
-            already.update(conn.execute(sa.select(e.c.sentence_id, e.c.carried_from).where(e.c.sentence_id.in_(chunk), e.c.carried_from.is_not(None))).all())
+        for chunk in _chunks(sorted(set(targets.values()))):
+            query = sa.select(e.c.sentence_id, sa.func.coalesce(e.c.carried_from, e.c.event_id)).where(e.c.sentence_id.in_(chunk))
+            already.update((sid, root) for sid, root in conn.execute(query))
         copies, carried, orphans = [], set(), {}
         for ev in events:
             target = targets.get(ev.sentence_id)
@@ -885,6 +928,38 @@ class Store:
     def count_events(self) -> int:
         with self._read() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(label_events)).scalar_one())
+
+    def labelled_count(self, *, annotator: str | None = None, since: str | None = None) -> int:
+        """Sentences with a human label event (by ``annotator``, made at or after the ISO time ``since``)."""
+        e = label_events
+        query = sa.select(sa.func.count(sa.distinct(e.c.sentence_id))).where(e.c.origin == HUMAN)
+        if annotator is not None:
+            query = query.where(e.c.annotator == annotator)
+        if since is not None:
+            query = query.where(e.c.created_at >= since)
+        with self._read() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def revision(self) -> dict[str, str]:
+        """Cheap fingerprints of what the store holds, one per part: ``documents``, ``labels``, ``sources``, ``models``.
+
+        A part's value changes whenever that part changes (a document is
+        ingested or superseded, a label event is added, source metadata is
+        edited, a model is recorded), so a cache keyed by it is never stale.
+        """
+        d, e, m = documents, label_events, models
+        with self._read() as conn:
+            docs = conn.execute(sa.select(sa.func.count(), sa.func.max(d.c.ingested_at)).where(d.c.active.is_(True))).one()
+            events = conn.execute(sa.select(sa.func.count(), sa.func.max(e.c.event_id))).one()
+            model = conn.execute(sa.select(sa.func.count(), sa.func.max(m.c.model_id))).one()
+            meta = conn.execute(sa.select(sources).order_by(sources.c.source_id)).all()
+        digest = hashlib.blake2b(json.dumps([list(r) for r in meta]).encode("utf-8"), digest_size=6).hexdigest()
+        return {
+            "documents": f"{docs[0]}:{docs[1] or ''}",
+            "labels": f"{events[0]}:{events[1] or 0}",
+            "sources": digest,
+            "models": f"{model[0]}:{model[1] or 0}",
+        }
 
     # --- decisions ---
 
@@ -1148,42 +1223,60 @@ class Store:
 
     def save_scores(self, model_version: str, label_ids: Sequence[str], sentence_ids: Sequence[str], probs: np.ndarray,
                     thresholds: Mapping[str, float] | Sequence[float] | None = None) -> int:
-        """Store a model's probabilities (rows: ``sentence_ids``, columns: ``label_ids``) and their uncertainty.
+        """Store a model's probabilities (rows: ``sentence_ids``, columns: ``label_ids``).
 
-        Scores are derived data: they are written 20,000 rows per transaction
-        so that analysts' label writes never wait long behind them.
+        Give whole documents' content sentences (as ``stance.active.score_store``
+        does): their documents count as scored by ``model_version``. Scoring a
+        sentence again replaces its earlier scores. Blocks of 20,000 sentences
+        are written one transaction each, so analysts' label writes never wait
+        long behind them. Returns how many sentences were stored.
         """
-        probs = np.asarray(probs, dtype=np.float32)
+        probs = np.asarray(probs, dtype="<f4")
         if probs.shape != (len(sentence_ids), len(label_ids)):
             raise ValueError(f"probs has shape {probs.shape}, expected ({len(sentence_ids)}, {len(label_ids)})")
         t = threshold_array(label_ids, thresholds)
-        uncertainty = sentence_uncertainty(probs, t)
-        blobs = probs.astype("<f4")
+        uncertainty = sentence_uncertainty(probs, t).astype("<f4")
         with self._write() as conn:
             run = conn.execute(sa.select(score_runs.c.label_ids).where(score_runs.c.model_version == model_version)).first()
             if run is None:
                 conn.execute(score_runs.insert().values(
                     model_version=model_version, label_ids=json.dumps(list(label_ids)),
-                    thresholds=json.dumps([float(x) for x in t]), created_at=_now(),
+                    thresholds=json.dumps([float(x) for x in t]), rescored=False, created_at=_now(),
                 ))
             elif json.loads(run[0]) != list(label_ids):
                 raise StanceError(f"model {model_version} was scored before with other labels", fix="score with the same label order")
         written = 0
-        for start in range(0, len(sentence_ids), 20_000):
-            ids = list(sentence_ids[start : start + 20_000])
+        for start in range(0, len(sentence_ids), SCORE_CHUNK):
+            ids = list(sentence_ids[start : start + SCORE_CHUNK])
             with self._write() as conn:
-                source_of: dict[str, str] = {}
+                where: dict[str, tuple[str, str]] = {}
                 for chunk in _chunks(ids):
-                    source_of.update(conn.execute(sa.select(sentences.c.sentence_id, sentences.c.source).where(sentences.c.sentence_id.in_(chunk))).all())
-                    conn.execute(sentence_scores.delete().where(sentence_scores.c.sentence_id.in_(chunk)))
-                rows = [
-                    {"sentence_id": sid, "source": source_of[sid], "model_version": model_version,
-                     "uncertainty": float(uncertainty[start + i]), "probs": blobs[start + i].tobytes()}
-                    for i, sid in enumerate(ids) if sid in source_of
-                ]
-                if rows:
-                    conn.execute(sentence_scores.insert(), rows)
-                written += len(rows)
+                    query = sa.select(sentences.c.sentence_id, sentences.c.doc_id, sentences.c.source).where(sentences.c.sentence_id.in_(chunk))
+                    where.update((sid, (doc_id, source)) for sid, doc_id, source in conn.execute(query))
+                keep = [i for i, sid in enumerate(ids) if sid in where]
+                if not keep:
+                    continue
+                rows = start + np.array(keep)
+                names = sorted({where[ids[i]][1] for i in keep})
+                code = {name: k for k, name in enumerate(names)}
+                conn.execute(score_chunks.insert().values(
+                    model_version=model_version, n=len(keep), sentence_ids="\n".join(ids[i] for i in keep),
+                    sources=json.dumps(names, ensure_ascii=False),
+                    source_codes=np.array([code[where[ids[i]][1]] for i in keep], dtype="<i4").tobytes(),
+                    probs=np.ascontiguousarray(probs[rows]).tobytes(),
+                    uncertainty=np.ascontiguousarray(uncertainty[rows]).tobytes(), created_at=_now(),
+                ))
+                docs = sorted({where[ids[i]][0] for i in keep})
+                done: set[str] = set()
+                for chunk in _chunks(docs):
+                    done.update(conn.execute(sa.select(scored_documents.c.doc_id).where(
+                        scored_documents.c.doc_id.in_(chunk), scored_documents.c.model_version == model_version)).scalars())
+                fresh = [{"doc_id": d, "model_version": model_version} for d in docs if d not in done]
+                if fresh:
+                    conn.execute(scored_documents.insert(), fresh)
+                if done:  # scored before: reading must let the latest scores win
+                    conn.execute(score_runs.update().where(score_runs.c.model_version == model_version).values(rescored=True))
+                written += len(keep)
         return written
 
     def score_run(self, model_version: str | None = None) -> tuple[str, tuple[str, ...], np.ndarray] | None:
@@ -1197,46 +1290,84 @@ class Store:
         return row.model_version, tuple(json.loads(row.label_ids)), np.array(json.loads(row.thresholds), dtype=np.float32)
 
     def unscored(self, model_version: str) -> dict[str, int]:
-        """Documents with active, non-boilerplate sentences ``model_version`` has not scored: doc id -> how many."""
-        s, sc = sentences, sentence_scores
-        query = (
-            sa.select(s.c.doc_id, sa.func.count()).outerjoin(sc, sc.c.sentence_id == s.c.sentence_id)
-            .where(s.c.active.is_(True), s.c.boilerplate.is_(False),
-                   sa.or_(sc.c.sentence_id.is_(None), sc.c.model_version != model_version))
-            .group_by(s.c.doc_id).order_by(s.c.doc_id)
-        )
+        """Active documents ``model_version`` has not scored: doc id -> its number of sentences."""
+        d, x = documents, scored_documents
+        done = sa.select(x.c.doc_id).where(x.c.doc_id == d.c.doc_id, x.c.model_version == model_version).exists()
+        query = sa.select(d.c.doc_id, d.c.n_sentences).where(d.c.active.is_(True), ~done).order_by(d.c.doc_id)
         with self._read() as conn:
             return {doc_id: int(n) for doc_id, n in conn.execute(query)}
 
-    def candidates(self, model_version: str, *, source: str | None = None, limit: int | None = None,
-                   with_text: bool = True) -> list[tuple]:
-        """Queue candidates, most uncertain first: (sentence_id, source, uncertainty, probs bytes[, text]).
+    def drop_scores(self, *, keep: str) -> None:
+        """Forget every model's stored scores but ``keep``'s (scores are derived data, unlike labels)."""
+        with self._write() as conn:
+            conn.execute(score_chunks.delete().where(score_chunks.c.model_version != keep))
+            conn.execute(scored_documents.delete().where(scored_documents.c.model_version != keep))
+            conn.execute(score_runs.delete().where(score_runs.c.model_version != keep))
 
-        Only active, non-boilerplate sentences no human has labelled or marked
-        as boilerplate, scored by ``model_version``. ``limit`` rows (per the
-        uncertainty index), or all of them.
-        """
-        s, sc, e = sentences, sentence_scores, label_events
-        columns = [sc.c.sentence_id, sc.c.source, sc.c.uncertainty, sc.c.probs]
-        if with_text:
-            columns.append(s.c.text)
-        annotated = sa.select(e.c.sentence_id).where(e.c.sentence_id == sc.c.sentence_id, e.c.origin == HUMAN).exists()
-        query = (
-            sa.select(*columns).join(s, s.c.sentence_id == sc.c.sentence_id)
-            .where(sc.c.model_version == model_version, s.c.active.is_(True), s.c.boilerplate.is_(False), ~annotated)
+    def score_table(self, model_version: str) -> "ScoreTable | None":
+        """Every stored score of ``model_version`` as arrays, and the sentences the queue must skip."""
+        with self._read() as conn:
+            run = conn.execute(sa.select(score_runs).where(score_runs.c.model_version == model_version)).first()
+            if run is None:
+                return None
+            label_ids = tuple(json.loads(run.label_ids))
+            ids: list[np.ndarray] = []
+            codes: list[np.ndarray] = []
+            blobs: list[bytes] = []
+            unsure: list[bytes] = []
+            names: dict[str, int] = {}
+            c = score_chunks.c
+            query = sa.select(c.sentence_ids, c.sources, c.source_codes, c.probs, c.uncertainty).where(
+                c.model_version == model_version).order_by(c.chunk_id)
+            for chunk_ids, chunk_sources, chunk_codes, blob, u in conn.execute(query):
+                ids.append(np.array(chunk_ids.split("\n")))
+                to_global = np.array([names.setdefault(name, len(names)) for name in json.loads(chunk_sources)], dtype=np.int32)
+                codes.append(to_global[np.frombuffer(bytes(chunk_codes), dtype="<i4")])
+                blobs.append(bytes(blob))
+                unsure.append(bytes(u))
+            d, s, e = documents, sentences, label_events
+            skip = set(conn.execute(sa.select(e.c.sentence_id).where(e.c.origin == HUMAN).distinct()).scalars())
+            inactive = list(conn.execute(sa.select(d.c.doc_id).where(d.c.active.is_(False))).scalars())
+            for chunk in _chunks(inactive):
+                skip.update(conn.execute(sa.select(s.c.sentence_id).where(s.c.doc_id.in_(chunk))).scalars())
+        id_array = np.concatenate(ids) if ids else np.array([], dtype=str)
+        stale = None
+        if run.rescored:  # a sentence scored twice: its latest scores win
+            latest = {sid: i for i, sid in enumerate(id_array.tolist())}
+            stale = np.ones(len(id_array), dtype=bool)
+            stale[np.fromiter(latest.values(), dtype=np.int64, count=len(latest))] = False
+        return ScoreTable(
+            model_version=model_version, label_ids=label_ids,
+            thresholds=np.array(json.loads(run.thresholds), dtype=np.float32),
+            ids=id_array, sources=tuple(names),
+            source_codes=np.concatenate(codes) if codes else np.zeros(0, dtype=np.int32),
+            probs=np.frombuffer(b"".join(blobs), dtype="<f4").reshape(len(id_array), len(label_ids)),
+            uncertainty=np.frombuffer(b"".join(unsure), dtype="<f4"), skip=skip, stale=stale,
         )
-        if source is not None:
-            query = query.where(sc.c.source == source)
-        if limit:
-            query = query.order_by(sc.c.uncertainty.desc(), sc.c.sentence_id).limit(limit)
-        with self._read() as conn:
-            return [tuple(r) for r in conn.execute(query)]
 
-    def score_sources(self, model_version: str) -> list[str]:
-        with self._read() as conn:
-            return list(conn.execute(
-                sa.select(sentence_scores.c.source).where(sentence_scores.c.model_version == model_version).distinct()
-            ).scalars())
+
+@dataclass(frozen=True)
+class ScoreTable:
+    """A model's stored scores: row ``i`` is sentence ``ids[i]`` of source ``sources[source_codes[i]]``.
+
+    ``skip``: sentence ids the queue must not offer (labelled by a human, or
+    of a superseded document version); ``stale``: rows superseded by a later
+    score of the same sentence (None when there are none).
+    """
+
+    model_version: str
+    label_ids: tuple[str, ...]
+    thresholds: np.ndarray
+    ids: np.ndarray
+    sources: tuple[str, ...]
+    source_codes: np.ndarray
+    probs: np.ndarray
+    uncertainty: np.ndarray
+    skip: set[str]
+    stale: np.ndarray | None = None
+
+    def offerable(self, i: int) -> bool:
+        return not (self.stale is not None and self.stale[i]) and str(self.ids[i]) not in self.skip
 
 
 # --- helpers ------------------------------------------------------------------

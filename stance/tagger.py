@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -29,12 +29,13 @@ from stance.errors import StanceError
 from stance.model import CONTEXT_SEPARATOR, Example, inherit_topics, LabelModel, ModelError, cached_votes, ruleset_for, train_model
 from stance.rules import RuleSet
 from stance.segment import Sentence, iter_sentences, normalise_text
-from stance.speaker import speaker as find_speaker
+from stance.speaker import speakers
 from stance.tagged import TaggedSentence
 from stance.tone import tones
 
 CONTEXT_BEFORE = 2  # sentences before that count as context
 CONTEXT_AFTER = 1
+BATCH_SENTENCES = 4000  # documents are tagged in batches of about this many sentences
 
 
 def examples_for(sentences: Sequence[Sentence], title: str = "") -> list[Example]:
@@ -94,7 +95,11 @@ class Tagger:
         overrides: Mapping[str, Annotation] | None = None,
         explain: bool = True,
     ) -> list[TaggedSentence]:
-        """Tag sentences (of one document, in order, when ``inputs`` is None)."""
+        """Tag sentences of one or more documents, each document's sentences in order.
+
+        ``inputs`` come from ``examples_for`` per document; without them the
+        sentences are taken as one document.
+        """
         if inputs is None:
             inputs = examples_for(sentences)
         labels = self.codebook.label_ids
@@ -103,7 +108,9 @@ class Tagger:
         examples = [inputs[i] for i in keep]
         texts = [e.text for e in examples]
         votes = sp.csr_matrix(cached_votes(self._toml, texts))
-        probs = self.model.predict_proba(examples, votes)
+        votes_dense = votes.toarray()
+        X = self.model.transform(examples)
+        probs = self.model.predict_proba(examples, votes, X)
         if self.model.inherit:
             probs = inherit_topics(probs, examples, range(n_topics))
         decided = self.model.decide(probs)
@@ -113,15 +120,14 @@ class Tagger:
             for j, label in enumerate(labels):
                 rows = np.flatnonzero(decided[:, j])
                 if len(rows):
-                    tops = self.model.top_features([examples[r] for r in rows], label)
+                    tops = self.model.top_features(X[rows] if X is not None else None, label)
                     features[label] = dict(zip(rows.tolist(), tops))
         row_of = {i: r for r, i in enumerate(keep)}
         out = []
-        previous = None
+        voices = _voices(sentences)
         for i, s in enumerate(sentences):
             tone = all_tones[i]
-            who = find_speaker(s.text, previous)
-            previous = s.text
+            who = voices[i]
             base = dict(
                 polarity=tone.polarity,
                 subjectivity=tone.subjectivity,
@@ -138,11 +144,13 @@ class Tagger:
             topics = tuple(labels[j] for j in chosen if j < n_topics)
             frames = tuple(labels[j] for j in chosen if j >= n_topics)
             primary = max(frames, key=lambda f: row[labels.index(f)]) if frames else None
-            scores = {label: round(float(row[j]), 4) for j, label in enumerate(labels)}
+            scores = dict(zip(labels, np.round(row, 4).tolist()))
             evidence: dict[str, list[str]] = {}
-            if explain:
+            if explain and (votes_dense[r] != 0).any():
                 for hit in self.rules.hits(s.text):
-                    evidence.setdefault(hit.label, []).append(("veto: " if hit.vote < 0 else "cue: ") + hit.cue)
+                    # A regex cue is shown by what it matched, which an analyst can read.
+                    shown = f'"{s.text[hit.start:hit.end]}"' if hit.cue.startswith("re:") else hit.cue
+                    evidence.setdefault(hit.label, []).append(("veto: " if hit.vote < 0 else "cue: ") + shown)
                 for label in topics + frames:
                     evidence.setdefault(label, []).extend(features.get(label, {}).get(r, []))
             labelled_by = "model"
@@ -157,6 +165,17 @@ class Tagger:
                 )
             )
         return out
+
+
+def _voices(sentences: Sequence[Sentence]):
+    """Speakers document by document, so that a quotation is followed across sentences."""
+    out = []
+    start = 0
+    for i in range(1, len(sentences) + 1):
+        if i == len(sentences) or sentences[i].doc_id != sentences[start].doc_id:
+            out.extend(speakers(s.text for s in sentences[start:i]))
+            start = i
+    return out
 
 
 # --- the default model ------------------------------------------------------
@@ -254,10 +273,19 @@ def iter_tagged(
     max_bytes: int | None = None,
     explain: bool = True,
 ) -> Iterator[TaggedSentence]:
-    """Stream tagged sentences document by document."""
+    """Stream tagged sentences, documents batched so the model runs on big matrices."""
     kwargs = {"max_bytes": max_bytes} if max_bytes else {}
+    sentences: list[Sentence] = []
+    inputs: list[Example] = []
     for document in iter_corpus(list(paths or [SEEDS_DIR]), corpus, **kwargs):
-        yield from tagger.tag_document(document, overrides=overrides, explain=explain)
+        doc_sentences = list(iter_sentences(document))
+        sentences.extend(doc_sentences)
+        inputs.extend(examples_for(doc_sentences, document.title))
+        if len(sentences) >= BATCH_SENTENCES:
+            yield from tagger.tag(sentences, inputs, overrides=overrides, explain=explain)
+            sentences, inputs = [], []
+    if sentences:
+        yield from tagger.tag(sentences, inputs, overrides=overrides, explain=explain)
 
 
 def tag_paths(
@@ -273,3 +301,129 @@ def tag_paths(
     corpus = Corpus()
     tagged = list(iter_tagged(paths, corpus, tagger, overrides))
     return tagged, corpus
+
+
+# --- the store: its documents tagged, its human labels, its models ----------
+
+
+def tag_stored(
+    store,
+    tagger: Tagger,
+    documents: Sequence[Document] | None = None,
+    *,
+    explain: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, list[TaggedSentence]]:
+    """The model's labels for stored documents (default: every active one), by document id.
+
+    Each document is tagged with its stored sentences, so the sentence ids
+    are the store's. No human label is applied (see ``with_human_labels``),
+    so the result stays valid while analysts annotate. ``progress(done, total)``
+    is called after each document.
+    """
+    documents = list(store.documents() if documents is None else documents)
+    out: dict[str, list[TaggedSentence]] = {}
+    for start in range(0, len(documents), 50):  # one query per 50 documents
+        batch = documents[start:start + 50]
+        stored: dict[str, list[Sentence]] = {}
+        for s in store.sentences(doc_ids=[d.doc_id for d in batch]):
+            stored.setdefault(s.doc_id, []).append(s)
+        for k, document in enumerate(batch, start + 1):
+            out[document.doc_id] = tagger.tag_document(document, stored.get(document.doc_id, []), explain=explain)
+            if progress:
+                progress(k, len(documents))
+    return out
+
+
+def with_human_labels(
+    tagged: Iterable[TaggedSentence],
+    overrides: Mapping[str, Annotation],
+    boilerplate: Mapping[str, bool] | None = None,
+) -> list[TaggedSentence]:
+    """Tagged sentences with the humans' labels in place of the model's, as ``Tagger.tag(overrides=...)`` gives.
+
+    ``overrides`` is ``Store.current_labels()``; ``boilerplate`` is
+    ``Store.boilerplate_overrides()``: a sentence a human marked as
+    boilerplate becomes boilerplate without labels, one marked as content
+    becomes content. The model's scores and evidence are kept.
+    """
+    boilerplate = boilerplate or {}
+    out = []
+    for t in tagged:
+        marked = boilerplate.get(t.sentence_id)
+        human = overrides.get(t.sentence_id)
+        if marked is True:
+            who = human.annotator if human is not None and human.annotator else "unknown"
+            t = t._replace(boilerplate=True, boilerplate_reason="marked by a human", topics=(), frames=(),
+                           primary_frame=None, labelled_by=f"human:{who}")
+        elif marked is False and t.boilerplate:
+            t = t._replace(boilerplate=False, boilerplate_reason=None)
+        if human is not None and not t.boilerplate:
+            t = t._replace(topics=human.topics, frames=human.frames, primary_frame=human.primary_frame,
+                           labelled_by=f"human:{human.annotator or 'unknown'}")
+        out.append(t)
+    return out
+
+
+def store_tagger(store, codebook_path: str | Path | None = None) -> Tagger:
+    """The store's latest model (``retrain``) when its folder exists and it uses this codebook, else the default model."""
+    wanted = load_codebook(codebook_path).to_toml()
+    for card in store.models():
+        path = card.get("path")
+        if not path or not (Path(path) / "model.json").is_file():
+            continue
+        try:
+            model = LabelModel.load(path)
+        except ModelError:
+            continue
+        if model.codebook.to_toml() == wanted:
+            return Tagger(model)
+    return Tagger(default_model(codebook_path))
+
+
+def store_examples(store, annotations: Sequence[Annotation], codebook: Codebook) -> tuple[list[Example], list[frozenset[str]], list[str]]:
+    """Training examples for annotations of stored sentences, each with its context in the stored document.
+
+    Annotations that match no stored sentence fall back to the seeds' context
+    (by id, else text), then to the text alone.
+    """
+    wanted = [a.sentence_id for a in annotations if a.sentence_id]
+    doc_ids = sorted({s.doc_id for s in store.sentences(ids=wanted)}) if wanted else []
+    titles = {d.doc_id: d.title for d in store.documents() if d.doc_id in set(doc_ids)}
+    by_doc: dict[str, list[Sentence]] = {}
+    for s in store.sentences(doc_ids=doc_ids) if doc_ids else []:
+        by_doc.setdefault(s.doc_id, []).append(s)
+    by_id: dict[str, tuple[Example, str]] = {}
+    by_text: dict[str, tuple[Example, str]] = {}
+    for doc_id, sentences in by_doc.items():
+        for s, example in zip(sentences, examples_for(sentences, titles.get(doc_id, ""))):
+            by_id[s.sentence_id] = (example, s.source)
+            by_text.setdefault(normalise_text(s.text), (example, s.source))
+    for document in read_corpus([SEEDS_DIR]).documents:
+        sentences = list(iter_sentences(document))
+        for s, example in zip(sentences, examples_for(sentences, document.title)):
+            by_id.setdefault(s.sentence_id, (example, s.source))
+            by_text.setdefault(normalise_text(s.text), (example, s.source))
+    return examples_from(annotations, codebook, by_id, by_text)
+
+
+def retrain(store, directory: str | Path, codebook_path: str | Path | None = None, *, include_seeds: bool = True) -> LabelModel:
+    """Train on the seed annotations and the store's human labels; save under ``directory/<version>`` and record it.
+
+    A human label in the store wins over the seed annotation of the same
+    sentence. The model card (with its cross-validated metrics and ``path``)
+    is recorded in the store, where ``store_tagger`` finds it.
+    """
+    codebook = load_codebook(codebook_path)
+    chosen: dict[str, Annotation] = {}
+    if include_seeds:
+        for a in read_annotations(seed_annotation_files(), codebook).annotations:
+            chosen[a.sentence_id or "text:" + normalise_text(a.text)] = a
+    for a in store.human_annotations():
+        chosen[a.sentence_id or "text:" + normalise_text(a.text)] = a
+    annotations = list(chosen.values())
+    examples, label_sets, sources = store_examples(store, annotations, codebook)
+    model = train_model(codebook, examples, label_sets, sources=sources)
+    path = model.save(Path(directory) / model.version)
+    store.record_model({**model.card, "path": str(path)})
+    return model

@@ -7,15 +7,15 @@
 
 The numbers are exactly those of ``TextBlob(text).sentiment`` and of
 ``SentimentIntensityAnalyzer().polarity_scores(text)["compound"]``, but those
-calls manage about 1,500 seed sentences/s together, far too slow for the
+calls manage under 2,000 seed sentences/s together, far too slow for the
 tagger. Caching by text would not help: a corpus rarely repeats a sentence.
 So this module runs both hot paths itself, on the libraries' own data:
 
 - the lexicons are the loaded library objects' (``en-sentiment.xml`` as parsed
   by ``textblob.en.sentiment``, with its added "-ly" adverbs; VADER's
   ``vader_lexicon.txt`` and emoji table from a ``SentimentIntensityAnalyzer``),
-  as are the tokenizer constants (``textblob._text``) and VADER's
-  ``scalar_inc_dec``, ``normalize`` and "but" rule, which are called;
+  as are the tokenizer constants (``textblob._text``), and VADER's
+  ``scalar_inc_dec`` and "but" rule are called;
 - the per-sentence control flow is rewritten: each whitespace token is split,
   looked up and classified once for both scorers and memoised (a corpus's
   vocabulary is small, its sentences are not); a sentence becomes a string of
@@ -31,6 +31,7 @@ every seed sentence, hand-made edge cases and shuffled sentences;
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -91,9 +92,9 @@ _p_joined = itemgetter(2)
 _v_lower = itemgetter(4)
 _v_code = itemgetter(5)
 
-# The memo grows with the vocabulary, which is bounded in practice; the limit
-# only keeps a long-running app from growing without end.
-_MEMO_LIMIT = 1 << 18
+# The memo grows with the vocabulary (about 300 bytes a token), which is
+# bounded in practice; the limit keeps a long-running app under ~30 MB.
+_MEMO_LIMIT = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +131,6 @@ class _Lexicons:
     v_n_scalar: float
     v_c_incr: float
     v_scalar_inc_dec: Any
-    v_normalize: Any
     v_punctuation: str
     memo: dict[str, _Token]  # whitespace token -> _token()
 
@@ -164,6 +164,9 @@ def _lexicons() -> _Lexicons:
     punct = tuple(_text.PUNCTUATION.replace(".", ""))
 
     analyzer = vs.SentimentIntensityAnalyzer()
+    if "but" in analyzer.lexicon:
+        # _vader_token() gives "but" its own code on the grounds that it never scores
+        raise RuntimeError("vaderSentiment's lexicon scores 'but'; stance.tone must be updated")
     multi_word = [key.split(" ") for key in [*vs.SPECIAL_CASES, *vs.BOOSTER_DICT] if " " in key]
     rule_words = {
         # sentiment_valence, _negation_check, _least_check, "kind of"
@@ -192,7 +195,9 @@ def _lexicons() -> _Lexicons:
         p_letter_faces=tuple(face for face in rewritten if face.isalpha()),
         p_heads={b: heads[b] for _a, b in pairs},
         p_tails={a: tails[a] for a, _b in pairs},
-        p_meet_re=re.compile("|".join(map(re.escape, [_SELF_MARK] + [tails[a] + heads[b] for a, b in pairs]))),
+        p_meet_re=re.compile(
+            "|".join(map(re.escape, [_SELF_MARK] + [tails[a] + heads[b] for a, b in pairs]))
+        ),
         p_library=sentiment,
         v_analyzer=analyzer,
         v_lexicon=analyzer.lexicon,
@@ -204,7 +209,6 @@ def _lexicons() -> _Lexicons:
         v_n_scalar=vs.N_SCALAR,
         v_c_incr=vs.C_INCR,
         v_scalar_inc_dec=vs.scalar_inc_dec,
-        v_normalize=vs.normalize,
         v_punctuation=string.punctuation,
         memo={},
     )
@@ -236,6 +240,7 @@ _DROP_NEGATION = "d"  # two-letter unknown word ("of"): forgets a pending negati
 _RESET = "r"  # longer unknown word: forgets the pending modifier and negation
 _KNOWN = "k"  # in the lexicon
 _OTHER = "o"  # negation, "!", "(!)", emoticon, odd lengths: run the full rules
+_ACTIVE_CODES = (_KNOWN, _OTHER)
 
 # _PAIR_MARKS: TextBlob rewrites emoticons and "(!)" after tokenizing, and a
 # rewrite can span the space between two tokens. So a token's codes also carry
@@ -261,7 +266,7 @@ def _pattern_sentiment(text: str, tokens: list[_Token], lx: _Lexicons) -> tuple[
         joined = " ".join(map(_p_joined, tokens))
         if lx.p_emoticon_re.search(joined) or lx.p_sarcasm_re.search(joined):
             return _pattern_library(text, lx)
-    actives = list(chain.from_iterable(map(_p_actives, tokens)))
+    actives = list(chain.from_iterable(filter(None, map(_p_actives, tokens))))
     if not actives:
         return 0.0, 0.0  # no assessments: the library's avg() of nothing
     # gaps[j]: the codes between active token j-1 and active token j
@@ -330,7 +335,12 @@ def _pattern_token(token: str, lx: _Lexicons) -> tuple[str, tuple[Any, ...], str
         and lx.p_quotes.isdisjoint(token)
     ):
         # The common case, a bare word: one pattern token, nothing to split.
-        return _pattern_parts([token], lx)
+        kind = _pattern_kind(token, lx)
+        codes = lx.p_heads.get(token[0], "") + kind[0]
+        if _pattern_rewrites(token, lx):
+            codes += _SELF_MARK
+        codes += lx.p_tails.get(token[-1], "")
+        return codes, (kind,) if kind[0] in _ACTIVE_CODES else (), token
     s = token
     if "'" in s:
         # find_tokens applies these with re.sub; the patterns are plain text,
@@ -360,18 +370,21 @@ def _pattern_parts(parts: list[str], lx: _Lexicons) -> tuple[str, tuple[Any, ...
         # first and last characters are the ones next to its spaces.
         codes.append(lx.p_heads.get(part[0], ""))
         codes.extend(kind[0] for kind in kinds)
-        if text.isalpha():
-            # One plain word: only an all-letter emoticon ("xD") at its very
-            # end can match, and no "(!)".
-            rewrites = text.endswith(lx.p_letter_faces)
-        else:
-            rewrites = bool(lx.p_emoticon_re.search(text) or lx.p_sarcasm_re.search(text))
-        if rewrites:
+        if _pattern_rewrites(text, lx):
             codes.append(_SELF_MARK)
         codes.append(lx.p_tails.get(part[-1], ""))
-        actives.extend(kind for kind in kinds if kind[0] in (_KNOWN, _OTHER))
+        actives.extend(kind for kind in kinds if kind[0] in _ACTIVE_CODES)
         joined.append(text)
     return "".join(codes), tuple(actives), " ".join(joined)
+
+
+def _pattern_rewrites(text: str, lx: _Lexicons) -> bool:
+    """Would TextBlob rewrite an emoticon or "(!)" inside these tokens?"""
+    if text.isalpha():
+        # One plain word: only an all-letter emoticon ("xD") at its very end
+        # can match, and no "(!)".
+        return text.endswith(lx.p_letter_faces)
+    return bool(lx.p_emoticon_re.search(text) or lx.p_sarcasm_re.search(text))
 
 
 def _pattern_kind(token: str, lx: _Lexicons) -> tuple[str, str, Any]:
@@ -458,7 +471,7 @@ def _vader_token(token: str, lx: _Lexicons) -> tuple[str, str, str]:
     # Boosters score 0 even where the lexicon has them too.
     scores = lower in lx.v_lexicon and lower not in lx.v_boosters
     rule = lower in lx.v_rule_words or "n't" in lower
-    if lower == "but" and not scores:
+    if lower == "but":
         code = _V_BUT
     elif scores:
         code = _V_SCORES_RULE if rule else _V_SCORES
@@ -506,7 +519,10 @@ def _vader_compound(text: str, tokens: list[_Token], lx: _Lexicons) -> float:
         if questions > 1:
             emphasis += questions * 0.18 if questions <= 3 else 0.96
         total = total + emphasis if total > 0 else total - emphasis
-    return round(lx.v_normalize(total), 4)
+    # vaderSentiment.normalize(total), alpha 15, written out: a call costs
+    # more than the arithmetic
+    score = total / math.sqrt(total * total + 15)
+    return round(-1.0 if score < -1.0 else 1.0 if score > 1.0 else score, 4)
 
 
 def _vader_replace_emojis(text: str, lx: _Lexicons) -> str:

@@ -127,22 +127,25 @@ def test_queue_command_scores_the_store_once_and_skips_what_is_labelled(tmp_path
     from stance.annotations import seed_annotation_files
     from stance.cli import main
 
+    from stance.tagger import default_model
+
+    model = str(default_model().save(tmp_path / "model"))  # one model for both runs
     db = str(tmp_path / "seeds.db")
     assert main(["ingest", "seeds", "--db", db]) == 0
     merics = [str(p) for p in seed_annotation_files() if "merics" in p.name]
     assert main(["annotations", "import", *merics, "--db", db]) == 0
     capsys.readouterr()
-    assert main(["queue", "-n", "6", "--format", "jsonl", "--db", db]) == 0
+    assert main(["queue", "-n", "6", "--format", "jsonl", "--db", db, "--model", model]) == 0
     captured = capsys.readouterr()
     rows = [json.loads(line) for line in captured.out.splitlines()]
     assert "scored" in captured.err
     assert len(rows) == 6 and {r["source"] for r in rows} == {"coppens", "outlet"}  # merics is all labelled
     assert [r["source"] for r in rows[:2]] in (["coppens", "outlet"], ["outlet", "coppens"])
-    assert main(["queue", "-n", "3", "--topic", "export_controls", "--format", "jsonl", "--db", db]) == 0
+    assert main(["queue", "-n", "3", "--topic", "export_controls", "--format", "jsonl", "--db", db, "--model", model]) == 0
     captured = capsys.readouterr()
     assert "scored" not in captured.err  # the scores are stored once per model
     assert len(captured.out.splitlines()) == 3
-    assert main(["queue", "--topic", "export_control", "--db", db]) == 1
+    assert main(["queue", "--topic", "export_control", "--db", db, "--model", model]) == 1
     assert "unknown topic 'export_control'" in capsys.readouterr().err
 
 
@@ -166,3 +169,20 @@ def test_annotate_command_stores_each_answer(tmp_path, capsys, monkeypatch):
     first = next(a for a in labels if a.topics)
     assert (first.topics, first.frames, first.primary_frame, first.note) == (
         ("trade_tariffs",), ("competition", "economic_cost"), "economic_cost", "tariffs are the point")
+
+
+def test_a_new_model_rescores_and_old_scores_are_dropped(scored):
+    assert score_store(scored, lambda sentences: np.full((len(sentences), len(LABELS)), 0.5), "m2", LABELS) == 12
+    assert scored.score_run("m1") is None and scored.score_run()[0] == "m2"
+    assert len(build_queue(scored, 3)) == 3
+
+
+def test_scoring_a_sentence_again_keeps_its_latest_scores(scored):
+    table = scored.score_table("m1")
+    first = str(table.ids[0])
+    scored.save_scores("m1", LABELS, [first], np.array([[0.5, 0.5, 0.5, 0.5]]))
+    table = scored.score_table("m1")
+    rows = [i for i, sid in enumerate(table.ids) if sid == first]
+    assert len(rows) == 2 and not table.offerable(rows[0]) and table.offerable(rows[1])
+    assert table.probs[rows[1]].tolist() == [0.5] * 4 and table.uncertainty[rows[1]] == pytest.approx(1.0)
+    assert sum(item.sentence_id == first for item in build_queue(scored, 20)) == 1

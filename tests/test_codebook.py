@@ -246,6 +246,11 @@ def test_cues_must_be_a_list_of_strings(tmp_path):
     assert err.line == 3 and "a number" in str(err)
 
 
+def test_duplicate_cue_names_the_line_of_the_copy(tmp_path):
+    err = error_of(tmp_path, '[[topics]]\nid = "ai"\ncues = [\n  "AI",\n  "chatbot",\n  "AI",\n]\n')
+    assert err.line == 6 and "listed twice" in str(err)
+
+
 def test_missing_id_points_at_the_entry(tmp_path):
     err = error_of(tmp_path, '[[topics]]\nid = "ai"\n\n[[topics]]\nname = "Chips"\n')
     assert err.line == 4 and "no 'id'" in str(err)

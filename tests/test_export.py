@@ -255,3 +255,30 @@ def test_html_report_renders_in_headless_chromium_without_network(report, chromi
     assert requests, "the page itself should have been requested"
     leaving = [u for u in requests if not u.startswith(("file://", "data:"))]
     assert not leaving, leaving
+
+
+# --- the commands ----------------------------------------------------------------------
+
+
+def test_cli_export_then_report_and_xlsx_from_the_export(tmp_path, capsys):
+    from stance.cli import main
+
+    parquet = tmp_path / "tagged.parquet"
+    assert main(["export", "-o", str(parquet)]) == 0
+    table = pq.read_table(parquet)
+    assert table.num_rows > 300 and set(table.column("source").to_pylist()) == {"coppens", "merics", "outlet"}
+    assert set(table.column("labelled_by").to_pylist()) <= {"model", "none"}  # predictions, not the seed labels
+    prov = json.loads(table.schema.metadata[b"stance.provenance"])
+    assert prov["model_version"] and prov["codebook_version"]
+    html = tmp_path / "report.html"
+    assert main(["report", str(parquet), "--topic", "export_controls", "-o", str(html)]) == 0
+    page = html.read_text(encoding="utf-8")
+    assert "How the sources frame export controls" in page and page.count("data:image/svg+xml;base64,") == 3
+    xlsx = tmp_path / "compare.xlsx"
+    assert main(["compare", str(parquet), "--topic", "export_controls", "--format", "xlsx", "-o", str(xlsx)]) == 0
+    book = load_workbook(xlsx, read_only=True)
+    assert {"stance", "codebook", "provenance"} <= set(book.sheetnames)
+    fields = {r[0]: r[1] for r in book["provenance"].iter_rows(min_row=2, values_only=True)}
+    assert fields["model_version"] == prov["model_version"]
+    assert main(["report", str(parquet), "-o", str(tmp_path / "report.txt")]) == 1
+    assert "cannot tell the format" in capsys.readouterr().err

@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from stance.annotations import Annotation, seed_annotation_files
@@ -140,8 +141,10 @@ def test_a_changed_document_keeps_unchanged_sentences_labels_and_lists_orphans(t
     assert len(store.sentences(active_only=False)) == 3 + 4
 
     # The old text comes back: its sentences are active again, with their labels and the carried ones.
+    events_before = len(store.events())
     doc.write_text(f"{FIRST} {MIDDLE} {LAST}\n", encoding="utf-8")
     report, _ = store.ingest_paths([folder])
+    assert len(store.events()) == events_before  # nothing to carry back: the old sentences kept their events
     assert report.added == 0 and len(report.changed) == 1
     assert {s.sentence_id for s in store.sentences()} >= {first, middle}
     assert store.orphans() == []
@@ -387,10 +390,15 @@ def postgres_url():
 
 
 def test_postgresql_store(postgres_url, tmp_path):
+    from stance.active import build_queue, score_store
+
     store = open_store(postgres_url)
     assert store.dialect == "postgresql" and store.schema_version == SCHEMA_VERSION
     report, _ = store.ingest_paths(["seeds"])
     assert report.added == 3
+    labels = CODEBOOK.label_ids
+    assert score_store(store, lambda ss: np.random.default_rng(1).uniform(size=(len(ss), len(labels))), "m1", labels) == 274
+    assert len({item.source for item in build_queue(store, 4)}) == 3
     assert store.import_files(seed_annotation_files(), annotator="me", codebook=CODEBOOK).recorded == 274
     sid = _sid(store, "The greater risk is that the US and China are heading towards a full-blown economic war that could escalate into a global geopolitical conflict.")
     _label(store, sid, "alice", ["geopolitics"], ["security_risk"], "security_risk")
@@ -407,6 +415,8 @@ def test_postgresql_store(postgres_url, tmp_path):
         assert w.exitcode == 0
     store = open_store(postgres_url)  # reopening migrates nothing
     assert len([e for e in store.events() if e.annotator.startswith("analyst")]) == 75
+
+    assert build_queue(store, 4) == []  # the seed annotations cover every content sentence
 
     out, again = tmp_path / "pg.csv", tmp_path / "pg2.csv"
     store.export_annotations(out)

@@ -1,0 +1,169 @@
+"""Sources & export: add documents (every format stance reads), edit who each source is, download every export."""
+
+import re
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from app_pages import common
+from stance import charts as charting
+from stance.compare import VOICES, compare
+from stance.corpus import SUPPORTED, Source
+from stance.export import EXPORT_FORMATS, export_tagged, provenance, write_comparison, write_report
+from stance.tagger import with_human_labels
+
+NEW_SOURCE = "__new__"
+OWN_SOURCE = "__own__"
+PREVIEW_CHARS = 400
+
+store = common.get_store()
+loaded = common.load()
+codebook = loaded.codebook
+ss = st.session_state
+ss.setdefault("upload_round", 0)
+
+st.title("Sources & export")
+add_tab, sources_tab, export_tab = st.tabs(["Add documents", "Sources", "Export"])
+
+# --- uploads -----------------------------------------------------------------------------------
+with add_tab:
+    kinds = ", ".join(sorted(s.lstrip(".") for s in SUPPORTED))
+    st.caption(f"Files of these kinds: {kinds}. A table (.csv, .jsonl) holds one document per row in a `text` column. "
+               "A file that cannot be read is reported on its own; the others still go in.")
+    uploads = st.file_uploader("Documents", type=sorted(s.lstrip(".") for s in SUPPORTED), accept_multiple_files=True,
+                               key=f"uploader-{ss['upload_round']}")
+    known = store.sources()
+    options = [OWN_SOURCE, *sorted(known, key=lambda s: known[s].name.lower()), NEW_SOURCE]
+    assign = st.selectbox("Source", options, key="upload_source", format_func=lambda s: {
+        OWN_SOURCE: "each file is its own source, named after it", NEW_SOURCE: "a new source…"}.get(s, known[s].name if s in known else s))
+    chosen = known.get(assign)
+    if assign == NEW_SOURCE:
+        c1, c2, c3, c4, c5 = st.columns(5)
+        sid = c1.text_input("id", key="new_source_id", placeholder="e.g. csis", help="lower case; used in every table and export")
+        new = Source(id=re.sub(r"[^a-z0-9_-]+", "-", sid.strip().lower()).strip("-"), name=c2.text_input("name", key="new_source_name"),
+                     kind=c3.text_input("kind", key="new_source_kind", placeholder="think tank"),
+                     country=c4.text_input("country", key="new_source_country"), date=c5.text_input("date", key="new_source_date"))
+        chosen = Source(new.id, new.name or new.id, new.outlet, new.kind, new.country, new.language, new.date) if new.id else None
+    ready = bool(uploads) and (assign != NEW_SOURCE or chosen is not None)
+    if st.button("Add to the store", type="primary", icon=":material/upload:", disabled=not ready, key="upload_add"):
+        folder = common.data_dir() / "uploads" / datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+        folder.mkdir(parents=True, exist_ok=True)
+        results = []
+        with st.status(f"Reading and storing {len(uploads)} file{'s' if len(uploads) != 1 else ''}…", expanded=True) as status:
+            bar = st.progress(0.0)
+            for k, upload in enumerate(uploads, 1):
+                name = Path(upload.name).name or f"upload-{k}"
+                path = folder / (name if not (folder / name).exists() else f"{k}-{name}")
+                path.write_bytes(upload.getvalue())
+                try:
+                    report, corpus = store.ingest_file(path, source=chosen)
+                except Exception as exc:  # one bad file never stops the others
+                    results.append({"file": name, "documents": [], "problems": [str(exc)], "report": None})
+                else:
+                    results.append({
+                        "file": name, "problems": [str(p) for p in corpus.problems], "report": report.lines()[0],
+                        "documents": [(d.source, d.title, d.text[:PREVIEW_CHARS]) for d in corpus.documents],
+                    })
+                bar.progress(k / len(uploads), text=f"{k} of {len(uploads)}: {name}")
+            ok = sum(1 for r in results if r["documents"])
+            status.update(label=f"Added {ok} of {len(uploads)} file{'s' if len(uploads) != 1 else ''}",
+                          state="complete" if ok == len(uploads) else "error", expanded=False)
+        ss["upload_results"] = results
+        ss["upload_round"] += 1  # a fresh, empty uploader
+        st.rerun()
+
+    for result in ss.get("upload_results", []):
+        if result["documents"]:
+            st.success(f"{result['file']}: {result['report']}", icon=":material/check_circle:")
+        for problem in result["problems"]:
+            st.error(f"{result['file']}: {problem}" if result["file"] not in problem else problem, icon=":material/error:")
+        for source, title, text in result["documents"][:3]:
+            st.markdown(f"<div class='stance-card'><div class='stance-meta'>{common.esc(source)} · {common.esc(title or result['file'])}</div>"
+                        f"<div class='stance-text'>{common.esc(text)}{'…' if len(text) >= PREVIEW_CHARS else ''}</div></div>",
+                        unsafe_allow_html=True)
+    if ss.get("upload_results"):
+        st.caption("New documents are tagged when a page next needs them (Overview, Compare, Explore).")
+
+# --- source metadata ---------------------------------------------------------------------------
+with sources_tab:
+    st.caption("Who each source is: shown in every table and carried into every export.")
+    counts = common.sources_view(loaded.key).set_index("source")
+    meta = pd.DataFrame([{
+        "id": s.id, "name": s.name, "outlet": s.outlet, "kind": s.kind, "country": s.country, "language": s.language, "date": s.date,
+        "documents": int(counts["documents"].get(s.id, 0)) if s.id in counts.index else 0,
+        "sentences": int(counts["sentences"].get(s.id, 0)) if s.id in counts.index else 0,
+    } for s in store.sources().values()])
+    edited = st.data_editor(meta, hide_index=True, width="stretch", key="sources_editor", disabled=["id", "documents", "sentences"])
+    if st.button("Save the metadata", icon=":material/save:", key="sources_save"):
+        changed = [Source(r["id"], r["name"] or r["id"], r["outlet"] or "", r["kind"] or "", r["country"] or "", r["language"] or "",
+                          str(r["date"] or "")) for r in edited.to_dict("records")]
+        store.update_sources(changed)
+        st.toast("Saved the sources' metadata", icon=":material/check_circle:")
+        st.rerun()
+
+# --- exports -----------------------------------------------------------------------------------
+with export_tab:
+    c1, c2 = st.columns(2)
+    topic = c1.selectbox("Topic", [None, *codebook.topic_ids], key="export_topic",
+                         format_func=lambda t: "every topic" if t is None else common.name_of(codebook, t))
+    voice = c2.selectbox("Voice", VOICES, key="export_voice", format_func={"all": "all sentences", "author": "authors' own voice",
+                                                                          "quoted": "quoted voices"}.get)
+    prov = provenance(codebook=codebook, model_version=loaded.model_version, sources=loaded.sources, inputs=[store.where],
+                      options={"topic": topic, "voice": voice, "source": "dashboard"})
+    model = common.predictions(store, common.get_tagger(store))
+    table, sources = loaded.table, loaded.sources
+    stamp = topic or "all-topics"
+
+    def render(write, suffix: str) -> bytes:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"export{suffix}"
+            written = write(path)
+            return Path(written if isinstance(written, (str, Path)) else path).read_bytes()
+
+    def sentences(fmt: str):
+        def make() -> bytes:
+            tagged = with_human_labels((t for doc in model.documents.values() for t in doc),
+                                       store.current_labels(), store.boilerplate_overrides())
+            return render(lambda p: export_tagged(tagged, p, sources=sources, codebook=codebook, prov=prov, fmt=fmt), f".{fmt}")
+        return make
+
+    def comparison():
+        return compare(table, codebook, topic=topic, voice=voice, terms=True)
+
+    def comparison_file(fmt: str):
+        return lambda: render(lambda p: write_comparison(comparison(), fmt, p, prov), f".{fmt}")
+
+    def report() -> bytes:
+        return render(lambda p: write_report(comparison(), p, prov), ".html")
+
+    def chart(name: str, fmt: str):
+        def make() -> bytes:
+            figure = charting.charts(comparison())[name]
+            return charting.to_png(figure) if fmt == "png" else charting.to_svg(figure).encode("utf-8")
+        return make
+
+    mimes = {"csv": "text/csv", "jsonl": "application/jsonl", "json": "application/json", "parquet": "application/vnd.apache.parquet",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "html": "text/html",
+             "png": "image/png", "svg": "image/svg+xml"}
+    st.markdown("**Every tagged sentence** — labels, scores, evidence, tone, speaker and provenance")
+    cols = st.columns(len(EXPORT_FORMATS))
+    for column, fmt in zip(cols, EXPORT_FORMATS):
+        column.download_button(fmt.upper(), sentences(fmt), file_name=f"stance-sentences.{fmt}", mime=mimes[fmt],
+                               icon=":material/download:", key=f"dl-sentences-{fmt}", width="stretch")
+    st.markdown(f"**The comparison** ({'every topic' if topic is None else common.name_of(codebook, topic)}, {voice} voices) — "
+                "stance with intervals, frame mix, tests and their readings, distinctive terms, evidence")
+    cols = st.columns(4)
+    for column, fmt in zip(cols, ("json", "csv", "xlsx")):
+        column.download_button(fmt.upper(), comparison_file(fmt), file_name=f"stance-compare-{stamp}.{fmt}", mime=mimes[fmt],
+                               icon=":material/download:", key=f"dl-compare-{fmt}", width="stretch")
+    cols[3].download_button("HTML report", report, file_name=f"stance-report-{stamp}.html", mime=mimes["html"],
+                            icon=":material/description:", key="dl-report", width="stretch", type="primary")
+    st.markdown("**Charts**, offline, with one colour per frame")
+    cols = st.columns(6)
+    for k, (name, title) in enumerate((("stance", "Stance"), ("frame_mix", "Frame mix"), ("coverage", "Coverage"))):
+        for j, fmt in enumerate(("png", "svg")):
+            cols[2 * k + j].download_button(f"{title} {fmt.upper()}", chart(name, fmt), file_name=f"stance-{name}-{stamp}.{fmt}",
+                                            mime=mimes[fmt], icon=":material/image:", key=f"dl-{name}-{fmt}", width="stretch")

@@ -1,0 +1,274 @@
+"""Cue rules: which label a sentence gets, why, and how each cue behaves."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from stance.codebook import load_codebook, parse_codebook
+from stance.rules import CueHit, RuleSet, RuleStats, analyse, start_keys
+
+
+@pytest.fixture(scope="module")
+def rules() -> RuleSet:
+    return RuleSet(load_codebook())
+
+
+def labels_of(rules: RuleSet, text: str) -> dict[str, int]:
+    """Non-zero votes of one sentence, by label id."""
+    row = rules.votes([text]).toarray()[0]
+    return {label: int(v) for label, v in zip(rules.label_ids, row) if v}
+
+
+def voted_for(rules: RuleSet, text: str) -> set[str]:
+    return {label for label, v in labels_of(rules, text).items() if v > 0}
+
+
+# --- realistic sentences (written for these tests, in the styles the tool meets) ----------
+
+
+def test_entity_list_is_export_controls(rules):
+    text = "Washington added 140 Chinese firms to the entity list on Monday."
+    assert "export_controls" in voted_for(rules, text)
+    hit = next(h for h in rules.hits(text) if h.label == "export_controls")
+    start = text.index("entity list")
+    assert hit == CueHit("export_controls", "entity list", start, start + len("entity list"), 1)
+    assert text[hit.start : hit.end] == "entity list"
+
+
+def test_pretext_editorial_is_sovereignty_not_security_risk(rules):
+    text = "Beijing firmly opposes the US using national security as a pretext to suppress Chinese companies."
+    votes = labels_of(rules, text)
+    assert votes["sovereignty"] == 1
+    assert votes["security_risk"] == -1  # vetoed, although "national security" fired
+    fired = {(h.label, h.vote, text[h.start : h.end]) for h in rules.hits(text)}
+    assert ("security_risk", 1, "national security") in fired
+    assert ("security_risk", -1, "pretext") in fired
+
+
+def test_scare_quotes_veto_the_security_lens(rules):
+    assert labels_of(rules, 'They label Chinese cranes a "national security" problem.').get("security_risk") == -1
+    assert labels_of(rules, "Chinese cranes pose a national security risk, lawmakers warned.")["security_risk"] == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "not_expected"),
+    [
+        (
+            "The Commerce Department tightened restrictions on sales of advanced AI chips to China.",
+            {"export_controls", "semiconductors", "ai", "state_role"},
+            {"trade_tariffs"},
+        ),
+        (
+            "The EU imposed countervailing duties on Chinese electric vehicles after an anti-subsidy probe.",
+            {"trade_tariffs", "clean_tech"},
+            {"export_controls"},
+        ),
+        (
+            "Tariffs will raise prices for consumers and hurt American farmers.",
+            {"trade_tariffs", "economic_cost"},
+            {"economic_gain"},
+        ),
+        (
+            "SMIC is producing 7nm chips without access to EUV lithography machines.",
+            {"semiconductors", "self_reliance"},
+            set(),
+        ),
+        (
+            "Mutually beneficial cooperation serves the fundamental interests of both peoples.",
+            {"cooperation"},
+            {"security_risk"},
+        ),
+        (
+            "The real risk is that the standoff could escalate into a military conflict.",
+            {"security_risk"},
+            {"cooperation"},
+        ),
+        (
+            "Chinese start-ups are racing to catch up with OpenAI in the fierce AI race.",
+            {"ai", "competition"},
+            set(),
+        ),
+        (
+            "The Taiwan Affairs Office sternly demanded an apology from the DPP authorities.",
+            {"taiwan", "sovereignty"},
+            set(),
+        ),
+        (
+            "The detention of Uyghurs in Xinjiang may amount to crimes against humanity.",
+            {"human_rights", "rights_values"},
+            set(),
+        ),
+        (
+            "China's manufacturing PMI fell to 49.1 as factory activity contracted.",
+            {"economy", "economic_cost"},
+            {"economic_gain"},
+        ),
+        (
+            "Researchers unveiled the world's first quantum chip made with a record-breaking yield.",
+            {"science", "semiconductors", "innovation"},
+            set(),
+        ),
+        ("Subscribe to our newsletter for weekly updates.", set(), {"ai", "economy", "cooperation"}),
+        ("Tariffs became a bargaining chip in the talks.", {"trade_tariffs"}, {"semiconductors"}),
+        ("Let us hope the weather holds.", set(), {"geopolitics", "export_controls"}),
+        (
+            "The Bureau of Industry and Security published the rule on Friday.",
+            {"export_controls"},
+            {"security_risk"},
+        ),
+    ],
+)
+def test_realistic_sentences(rules, text, expected, not_expected):
+    got = voted_for(rules, text)
+    assert expected <= got, f"missing {expected - got}"
+    assert not (not_expected & got), f"unexpected {not_expected & got}"
+
+
+# --- votes: shape, order and veto semantics -------------------------------------------------
+
+BOOK = """
+[[topics]]
+id = "chips"
+cues = ["chip", "semiconduct*"]
+negative_cues = ["bargaining chip"]
+
+[[frames]]
+id = "risk"
+cues = ["risk", "threat"]
+negative_cues = ["pretext"]
+
+[[frames]]
+id = "numbers"
+cues = ['re:\\d+ ?nm\\b']
+"""
+
+
+@pytest.fixture(scope="module")
+def small() -> RuleSet:
+    return RuleSet(parse_codebook(BOOK))
+
+
+def test_votes_matrix_shape_order_and_values(small):
+    texts = [
+        "New chip plants carry risk.",  # chips +1, risk +1
+        "A bargaining chip, not a semiconductor story.",  # veto beats two positive hits
+        "The threat is a pretext.",  # risk vetoed
+        "A pretext alone.",  # a veto with no positive hit still votes -1
+        "Nothing here.",
+        "TSMC's 3 nm process.",  # a cue that must be searched, not looked up
+    ]
+    m = small.votes(texts)
+    assert sp.issparse(m) and m.format == "csr"
+    assert m.shape == (6, 3) and m.dtype == np.int8
+    assert small.label_ids == ("chips", "risk", "numbers")  # topics, then frames
+    assert m.toarray().tolist() == [
+        [1, 1, 0],
+        [-1, 0, 0],
+        [0, -1, 0],
+        [0, -1, 0],
+        [0, 0, 0],
+        [0, 0, 1],
+    ]
+
+
+def test_votes_rejects_a_bare_string(small):
+    with pytest.raises(TypeError, match="sequence of sentences"):
+        small.votes("one sentence")
+
+
+def test_empty_inputs(small):
+    assert small.votes([]).shape == (0, 3)
+    empty = RuleSet(parse_codebook('[[frames]]\nid = "x"\n'))
+    assert empty.votes(["anything at all"]).toarray().tolist() == [[0]]
+    assert empty.hits("anything at all") == []
+
+
+def test_hits_say_which_cue_fired_and_where(small):
+    text = "Semiconductors: a chip, a threat."
+    hits = small.hits(text)
+    assert [(h.label, h.cue, text[h.start : h.end], h.vote) for h in hits] == [
+        ("chips", "semiconduct*", "Semiconductors", 1),
+        ("chips", "chip", "chip", 1),
+        ("risk", "threat", "threat", 1),
+    ]
+
+
+def test_votes_agree_with_hits_on_the_default_codebook(rules):
+    texts = [
+        "Beijing firmly opposes the US using national security as a pretext.",
+        "İstanbul hosted talks on export controls and US tariffs.",  # lower() changes length here
+        "The E.U. and the U.S. coordinate on chip export restrictions; Nvidia's H20 is affected.",
+        "China's GDP grew 5 percent, beating the government's target, while exports surged.",
+        "“National security” is invoked to justify the so-called de-risking.",
+        "AI-powered chatbots, LLMs and 3-nanometre chips",
+    ]
+    votes = rules.votes(texts).toarray()
+    for row, text in zip(votes, texts):
+        expected = np.zeros(len(rules.label_ids), dtype=int)
+        for h in rules.hits(text):
+            i = rules.label_ids.index(h.label)
+            expected[i] = -1 if h.vote == -1 or expected[i] == -1 else 1
+        assert row.tolist() == expected.tolist(), text
+
+
+def test_raw_regexes_sharing_a_group_name_still_work():
+    book = parse_codebook(
+        "[[frames]]\nid = \"x\"\ncues = ['re:\\b(?P<w>chips?) ban', 're:\\b(?P<w>chip) curbs']\n"
+        "[[frames]]\nid = \"y\"\ncues = ['re:\\b(chip)s? (war)']\n"
+    )
+    rules = RuleSet(book)
+    assert rules.votes(["A chip ban.", "Chip curbs.", "A chip war.", "chips"]).toarray().tolist() == [
+        [1, 0],
+        [1, 0],
+        [0, 1],
+        [0, 0],
+    ]
+
+
+def test_every_default_cue_is_looked_up_by_its_first_word(rules):
+    # A cue the index cannot file is searched across every sentence, which
+    # costs several microseconds each: write regex cues that start with \\b and letters.
+    assert "0 searched" in repr(rules)
+
+
+def test_start_keys():
+    assert start_keys(r"(?<!\w)(?:export(?:s|ed)?)\s+controls?") == frozenset({"expo"})
+    assert start_keys(r"\bchips?\b") == frozenset({"chip"})
+    assert start_keys(r"(?-i:\bAI\b)") == frozenset({"ai"})
+    assert start_keys(r"chip") is None  # may start inside "microchip"
+    assert start_keys(r"\d+ ?nm") is None
+    assert start_keys(r"[\"“]national security") is None
+
+
+# --- analyse: coverage, overlaps, conflicts, accuracy -----------------------------------------
+
+
+def test_analyse_reports_each_cue_like_lfanalysis(small):
+    texts = ["chip risk", "chip threat", "bargaining chip", "a risk", "nothing"]
+    gold = [{"chips", "risk"}, {"chips"}, set(), {"risk"}, set()]
+    stats = {(s.label, s.cue): s for s in analyse(small, texts, gold)}
+    assert len(stats) == 7  # every cue, fired or not
+    chip = stats[("chips", "chip")]
+    assert isinstance(chip, RuleStats)
+    assert (chip.vote, chip.hits, chip.coverage) == (1, 3, 0.6)
+    assert chip.conflicts == pytest.approx(0.2)  # met its veto in "bargaining chip"
+    assert (chip.correct, chip.incorrect) == (2, 1)
+    assert chip.accuracy == pytest.approx(2 / 3)
+    veto = stats[("chips", "bargaining chip")]
+    assert (veto.vote, veto.hits, veto.accuracy, veto.conflicts) == (-1, 1, 1.0, 0.2)
+    threat = stats[("risk", "threat")]
+    assert threat.accuracy == 0.0  # gold says the second sentence is not framed as risk
+    risk = stats[("risk", "risk")]
+    assert risk.overlaps == 0.0 and risk.accuracy == 1.0
+    unused = stats[("chips", "semiconduct*")]
+    assert (unused.hits, unused.coverage, unused.accuracy) == (0, 0.0, None)
+
+
+def test_analyse_overlaps_and_without_gold(small):
+    stats = {s.cue: s for s in analyse(small, ["chip semiconductors", "chip"])}
+    assert stats["chip"].overlaps == 0.5  # another chips cue fired in one of two sentences
+    assert stats["chip"].accuracy is None and stats["chip"].correct is None
+    with pytest.raises(ValueError, match="one set per text"):
+        analyse(small, ["a", "b"], [set()])
