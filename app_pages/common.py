@@ -447,7 +447,8 @@ def queue(store: Store, tagger: Tagger, model: Predictions, *, topic: str | None
     todo = store.unscored(version)
     if todo:
         total = max(1, sum(todo.values()))
-        with st.status(f"Scoring {total:,} sentences for the queue…", expanded=True) as status:
+        holder = st.empty()
+        with holder.status(f"Scoring {total:,} sentences for the queue…", expanded=True):
             bar = st.progress(0.0)
 
             def predict(sentences):
@@ -457,7 +458,7 @@ def queue(store: Store, tagger: Tagger, model: Predictions, *, topic: str | None
 
             score_store(store, predict, version, label_ids, thresholds=tagger.model.thresholds,
                         progress=lambda done: bar.progress(min(1.0, done / total), text=f"{done:,} of {total:,} sentences"))
-            status.update(label="Scored the new sentences", state="complete", expanded=False)
+        holder.empty()
     return build_queue(store, n, topic=topic, source=source, frame_ids=tagger.codebook.frame_ids, model_version=version)
 
 

@@ -15,8 +15,8 @@ source_name = {s: loaded.sources[s].name or s for s in all_sources}
 
 st.title("Explore")
 text = st.text_input("Search the sentences", key="explore_text", persist_state="session",
-                     placeholder="words that must all occur, e.g. entity list", label_visibility="collapsed")
-f1, f2, f3, f4, f5, f6 = st.columns([3, 2.2, 2.2, 1.4, 1.4, 1.3], vertical_alignment="bottom")
+                     placeholder="words that must all occur, or \"a phrase\" in quotes — e.g. \"export controls\" chips", label_visibility="collapsed")
+f1, f2, f3, f4, f5, f6 = st.columns([3, 2.2, 2.2, 1.4, 1.4, 1.6], vertical_alignment="bottom")
 chosen = f1.multiselect("Sources", all_sources, format_func=source_name.get, key="explore_sources",
                         persist_state="session", placeholder="all sources")
 topic = f2.selectbox("Topic", [None, *codebook.topic_ids], format_func=lambda t: "any topic" if t is None else common.name_of(codebook, t),
@@ -27,15 +27,20 @@ speaker = f4.selectbox("Speaker", VOICES, format_func={"all": "any voice", "auth
                        key="explore_speaker", persist_state="session")
 labelled_by = f5.selectbox("Labelled by", ["all", "human", "model"], format_func={"all": "anyone", "human": "a human", "model": "the model"}.get,
                            key="explore_labelled", persist_state="session")
-boilerplate = f6.toggle("Boilerplate", key="explore_boilerplate", persist_state="session",
+boilerplate = f6.toggle("Boilerplate too", key="explore_boilerplate", persist_state="session",
                         help="Also list navigation, subscription prompts, comments… (flagged, never deleted)")
 
 found = common.search_view(loaded.key, text.strip(), tuple(sorted(chosen)) or None, topic, frame, speaker, labelled_by,
                            boilerplate, LIMIT + 1)
 more = len(found) > LIMIT
 found = found.head(LIMIT)
-st.caption(f"{'More than ' + format(LIMIT, ',') if more else format(len(found), ',')} sentence{'s' if len(found) != 1 else ''}"
-           " · select a row to see its context and evidence")
+summary, action = st.columns([5, 1.3], vertical_alignment="center")
+summary.caption(f"{'More than ' + format(LIMIT, ',') if more else format(len(found), ',')} sentence{'s' if len(found) != 1 else ''}"
+                " · select a row to see its context and evidence")
+if len(found) and action.button("Annotate these", icon=":material/edit_note:", key="explore_annotate_all", width="stretch",
+                                help="Label these sentences one by one, in this order, on the Annotate page (up to 500)."):
+    st.session_state["annotate_worklist"] = list(found["sentence_id"][:500])
+    st.switch_page("app_pages/annotate.py")
 
 names = {label.id: label.name for label in codebook.labels}
 view = pd.DataFrame({
@@ -51,22 +56,19 @@ view = pd.DataFrame({
 event = st.dataframe(
     view, hide_index=True, width="stretch", height=420, on_select="rerun", selection_mode="single-row",
     key=f"explore-table-{loaded.key}-{hash((text, tuple(chosen), topic, frame, speaker, labelled_by, boilerplate))}",
+    column_order=["source", "¶", "sentence", "frames", "topics", "confidence", "speaker", "labelled by"],
     column_config={
-        "sentence": st.column_config.TextColumn(width="large"),
-        "topics": st.column_config.ListColumn(),
-        "frames": st.column_config.ListColumn(),
+        "source": st.column_config.TextColumn(width="small"),
+        "¶": st.column_config.NumberColumn(width=40),
+        "sentence": st.column_config.TextColumn(width=520),
+        "topics": st.column_config.ListColumn(width="medium"),
+        "frames": st.column_config.ListColumn(width="medium"),
+        "speaker": st.column_config.TextColumn(width="small"),
         "confidence": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="%.2f"),
     },
 )
 
 left, right = st.columns([3, 2], gap="large")
-with right:
-    if len(found):
-        st.markdown(f"**Annotate these {len(found):,} sentences** one by one, in this order.")
-        if st.button("Annotate these", icon=":material/edit_note:", key="explore_annotate_all"):
-            st.session_state["annotate_worklist"] = list(found["sentence_id"][:500])
-            st.switch_page("app_pages/annotate.py")
-
 picked = event.selection.rows if event is not None else []
 if picked:
     sid = found["sentence_id"].iloc[picked[0]]

@@ -24,7 +24,7 @@ st.dataframe(
     sources,
     hide_index=True,
     width="stretch",
-    column_order=["source", "source_name", "outlet", "kind", "country", "language", "date", "documents", "sentences", "content", "human"],
+    column_order=["source", "source_name", "outlet", "kind", "country", "date", "documents", "sentences", "content", "human"],
     column_config={
         "source": st.column_config.TextColumn("id"),
         "source_name": st.column_config.TextColumn("name"),
@@ -58,7 +58,7 @@ if len(axes) > 1:
 stance_tab, mix_tab = st.tabs(["Stance index, with 95% intervals", "Frame mix"])
 with stance_tab:
     st.caption("Hollow points rest on fewer than 5 sentences (thin): read them in the sentences, not as findings.")
-    st.altair_chart(stance_chart(comparison, axis), width="content")
+    st.altair_chart(stance_chart(comparison, axis).configure_axis(labelLimit=260), width="content", theme=None)
 with mix_tab:
     st.markdown(common.legend(codebook), unsafe_allow_html=True)
-    st.altair_chart(frame_mix_chart(comparison), width="content")
+    st.altair_chart(frame_mix_chart(comparison).configure_axis(labelLimit=260), width="content", theme=None)

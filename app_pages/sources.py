@@ -37,16 +37,18 @@ with add_tab:
                                key=f"uploader-{ss['upload_round']}")
     known = store.sources()
     options = [OWN_SOURCE, *sorted(known, key=lambda s: known[s].name.lower()), NEW_SOURCE]
-    assign = st.selectbox("Source", options, key="upload_source", format_func=lambda s: {
+    assign = st.selectbox("Source of these files", options, key="upload_source", format_func=lambda s: {
         OWN_SOURCE: "each file is its own source, named after it", NEW_SOURCE: "a new source…"}.get(s, known[s].name if s in known else s))
     chosen = known.get(assign)
     if assign == NEW_SOURCE:
         c1, c2, c3, c4, c5 = st.columns(5)
-        sid = c1.text_input("id", key="new_source_id", placeholder="e.g. csis", help="lower case; used in every table and export")
-        new = Source(id=re.sub(r"[^a-z0-9_-]+", "-", sid.strip().lower()).strip("-"), name=c2.text_input("name", key="new_source_name"),
-                     kind=c3.text_input("kind", key="new_source_kind", placeholder="think tank"),
-                     country=c4.text_input("country", key="new_source_country"), date=c5.text_input("date", key="new_source_date"))
-        chosen = Source(new.id, new.name or new.id, new.outlet, new.kind, new.country, new.language, new.date) if new.id else None
+        sid = re.sub(r"[^a-z0-9_-]+", "-", c1.text_input("id", key="new_source_id", placeholder="e.g. csis",
+                                                         help="lower case; used in every table and export").strip().lower()).strip("-")
+        name = c2.text_input("name", key="new_source_name")
+        kind = c3.text_input("kind", key="new_source_kind", placeholder="e.g. think tank")
+        country = c4.text_input("country", key="new_source_country")
+        date = c5.text_input("date", key="new_source_date", placeholder="e.g. 2025-01")
+        chosen = Source(sid, name or sid, kind=kind, country=country, date=date) if sid else None
     ready = bool(uploads) and (assign != NEW_SOURCE or chosen is not None)
     if st.button("Add to the store", type="primary", icon=":material/upload:", disabled=not ready, key="upload_add"):
         folder = common.data_dir() / "uploads" / datetime.now().strftime("%Y%m%d-%H%M%S-%f")

@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus_gen import documents  # noqa: E402
 
-from stance.active import build_queue  # noqa: E402
+from stance.active import build_queue, score_store  # noqa: E402
 from stance.annotations import Annotation  # noqa: E402
 from stance.codebook import load_codebook  # noqa: E402
 from stance.store import open_store  # noqa: E402
@@ -67,17 +67,16 @@ def main() -> None:
     again = store.ingest(documents(20_000, seed=11))
     print(f"re-ingest of unchanged documents ({again.unchanged} documents, ~20,000 sentences): {time.perf_counter() - start:.2f} s, {again.added} added")
 
-    run = store.score_run("bench-model")
-    if run is None:
-        ids = [s.sentence_id for s in store.sentences() if not s.boilerplate]
+    if store.score_run("bench-model") is None:
         rng = np.random.default_rng(5)
-        start = time.perf_counter()
-        for i in range(0, len(ids), 100_000):
-            chunk = ids[i : i + 100_000]
+
+        def predict(sentences):
             # skewed like a real model's output: most labels confidently absent
-            probs = rng.beta(0.4, 2.5, size=(len(chunk), len(labels))).astype(np.float32)
-            store.save_scores("bench-model", labels, chunk, probs)
-        print(f"stored scores: {len(ids):,} sentences x {len(labels)} labels in {time.perf_counter() - start:.1f} s")
+            return rng.beta(0.4, 2.5, size=(len(sentences), len(labels))).astype(np.float32)
+
+        start = time.perf_counter()
+        scored = score_store(store, predict, "bench-model", labels, batch=20_000)
+        print(f"stored scores: {scored:,} sentences x {len(labels)} labels in {time.perf_counter() - start:.1f} s (random numbers for a model)")
 
     took, table = timed(lambda: store.score_table("bench-model"), repeat=1)
     sources = sorted(table.sources)

@@ -86,15 +86,13 @@ def sentence_uncertainty(probs: np.ndarray, thresholds: np.ndarray | float = 0.5
 
 def focus_uncertainty(probs: np.ndarray, thresholds: np.ndarray, label_index: int, frame_columns: Sequence[int]) -> np.ndarray:
     """For ``--topic``: unsure whether the sentence is about the topic, or in it but unsure of its frames."""
-    u = label_uncertainty(probs, thresholds)
-    about = u[:, label_index]
-    p = np.asarray(probs, dtype=np.float32)[:, label_index]
-    t = float(np.asarray(thresholds)[label_index])
-    inside = np.minimum(p / max(t, 1e-6), 1.0)
+    t = np.asarray(thresholds, dtype=np.float32)
+    p = np.asarray(probs[:, label_index], dtype=np.float32)
+    about = label_uncertainty(p[:, None], t[label_index : label_index + 1])[:, 0]
+    inside = np.minimum(p / max(float(t[label_index]), 1e-6), 1.0)
     if len(frame_columns):
-        frames = u[:, list(frame_columns)]
-        k = min(TOP_LABELS, frames.shape[1])
-        framing = -np.partition(-frames, k - 1, axis=1)[:, :k].mean(axis=1)
+        columns = list(frame_columns)
+        framing = sentence_uncertainty(probs[:, columns], t[columns])
     else:
         framing = np.zeros(len(p), dtype=np.float32)
     return np.maximum(about, inside * framing)

@@ -93,18 +93,20 @@ def _open_store(args: argparse.Namespace):
 
 
 def _training_data(args: argparse.Namespace):
-    from stance.annotations import read_annotations, seed_annotation_files
     from stance.codebook import load_codebook
-    from stance.tagger import seed_examples
+    from stance.tagger import seed_examples, store_examples, training_annotations
 
     codebook = load_codebook(args.codebook)
-    files = args.annotations or seed_annotation_files()
-    annotations = read_annotations(files, codebook)
-    for problem in annotations.problems:
+    store = _open_store(args) if getattr(args, "db", None) else None
+    annotations, problems = training_annotations(store, args.annotations, codebook)
+    for problem in problems:
         print(f"stance: skipped {problem}", file=sys.stderr)
-    if not annotations.annotations:
+    if not annotations:
         raise StanceError("no usable annotations", fix="check the files named with --annotations")
-    examples, label_sets, sources = seed_examples(annotations.annotations, codebook)
+    if store is not None:
+        examples, label_sets, sources = store_examples(store, annotations, codebook)
+    else:
+        examples, label_sets, sources = seed_examples(annotations, codebook)
     return codebook, examples, label_sets, sources
 
 
@@ -126,6 +128,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     codebook, examples, label_sets, sources = _training_data(args)
     model = train_model(codebook, examples, label_sets, sources=sources, use_cues=not args.no_cues)
     model.save(args.output)
+    if getattr(args, "db", None):
+        _open_store(args).record_model(model.card | {"path": str(Path(args.output).resolve())})
     print(f"trained on {len(examples)} annotated sentences; model {model.version} saved to {args.output}")
     print("cross-validated (5-fold) scores:")
     write_records(_metrics_rows(model.card["cv_metrics"], codebook), "table")
@@ -237,6 +241,8 @@ def _queue(args: argparse.Namespace, store):
     """Score what the model has not scored yet, then pick; returns (items, codebook)."""
     from stance.active import build_queue, score_store, tagger_predictor
 
+    if not store.count_sentences():
+        raise StanceError("the store holds no sentences yet", path=store.where, fix="add documents with `stance ingest PATH`")
     if args.model is None:
         latest = next((m for m in store.models() if m.get("path") and Path(m["path"]).is_dir()), None)
         args.model = latest["path"] if latest else None
@@ -455,6 +461,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--annotations", metavar="FILE", nargs="+", help="annotation files (default: the seed annotations)")
     p.add_argument("-o", "--output", metavar="DIR", required=True, help="where to save the model")
     p.add_argument("--no-cues", action="store_true", help="leave the cue votes out (the 'model alone' baseline)")
+    p.add_argument("--db", metavar="URL", help="also train on the store's human labels, and record the model card there")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser(
@@ -470,6 +477,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by-source", action="store_true", help="leave-one-source-out instead of 5-fold")
     p.add_argument("--labeller", choices=("all", "rules", "model", "combined"), default="all")
     p.add_argument("--curve", action="store_true", help="the learning curve: F1 as annotations grow")
+    p.add_argument("--db", metavar="URL", help="also evaluate on the store's human labels")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.set_defaults(func=cmd_evaluate)
 

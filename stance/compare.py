@@ -668,6 +668,42 @@ def _preprocess(text: str) -> str:
     return _US.sub(" U.S. ", text).lower()
 
 
+def _vectorizer():
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    return CountVectorizer(ngram_range=(1, 2), stop_words="english", token_pattern=TOKEN_PATTERN, preprocessor=_preprocess)
+
+
+@dataclass(frozen=True)
+class TermIndex:
+    """Every sentence's unigram and bigram counts (rows: the table's rows), made once per table.
+
+    With it, a topic's distinctive terms are a slice of rows rather than a
+    new pass of the tokeniser over the topic's sentences (what keeps a topic
+    switch in the dashboard fast on a large corpus).
+    """
+
+    matrix: object  # scipy.sparse CSR, table rows × terms
+    vocabulary: np.ndarray
+
+    def select(self, mask: np.ndarray) -> "TermIndex":
+        """The index of ``table.select(mask)``."""
+        return TermIndex(self.matrix[np.flatnonzero(mask)], self.vocabulary)
+
+
+def term_index(table: SentenceTable) -> TermIndex:
+    """Count the terms of every sentence of the table (see ``TermIndex``)."""
+    import scipy.sparse as sp
+
+    texts = _strings(table.data["text"], np.arange(len(table))) if "text" in table.data else []
+    vectorizer = _vectorizer()
+    try:
+        matrix = vectorizer.fit_transform(["" if t is None else str(t) for t in texts])
+    except ValueError:  # no text, or nothing but stop words
+        return TermIndex(sp.csr_matrix((len(table), 0)), np.array([], dtype=object))
+    return TermIndex(matrix.tocsr(), vectorizer.get_feature_names_out())
+
+
 def distinctive_terms(
     texts: Sequence[str],
     groups: Sequence[str],
@@ -675,6 +711,7 @@ def distinctive_terms(
     top: int = 12,
     min_count: int = 2,
     prior_strength: float | None = None,
+    counts: tuple | None = None,
 ) -> pd.DataFrame:
     """Each group's distinctive unigrams and bigrams against all other groups.
 
@@ -684,23 +721,28 @@ def distinctive_terms(
     the smaller side, which keeps one-off words from topping the list).
     English stop words are dropped before bigrams are formed. Returns the
     ``top`` terms of each group with ``z > 0`` and at least ``min_count`` uses,
-    best first: ``group, term, count, others, log_odds, z``.
+    best first: ``group, term, count, others, log_odds, z``. ``counts``
+    (the texts' rows of a ``TermIndex``: matrix and vocabulary) skips
+    tokenising them again; the result is the same.
     """
-    from sklearn.feature_extraction.text import CountVectorizer
-
     columns = ["group", "term", "count", "others", "log_odds", "z"]
     keys = np.asarray(groups, dtype=object)
     names = sorted(set(keys.tolist()))
-    if len(names) < 2 or not len(texts):
+    if len(names) < 2 or not len(keys):
         return pd.DataFrame(columns=columns)
-    vectorizer = CountVectorizer(
-        ngram_range=(1, 2), stop_words="english", token_pattern=TOKEN_PATTERN, preprocessor=_preprocess,
-    )
-    try:
-        X = vectorizer.fit_transform(texts)
-    except ValueError:  # nothing but stop words
-        return pd.DataFrame(columns=columns)
-    vocabulary = vectorizer.get_feature_names_out()
+    if counts is not None:  # the rows of a TermIndex: the same vocabulary CountVectorizer would find
+        X, vocabulary = counts
+        used = np.flatnonzero(np.asarray(X.sum(axis=0)).ravel() > 0)
+        if not len(used):
+            return pd.DataFrame(columns=columns)
+        X, vocabulary = X[:, used], vocabulary[used]
+    else:
+        vectorizer = _vectorizer()
+        try:
+            X = vectorizer.fit_transform(texts)
+        except ValueError:  # nothing but stop words
+            return pd.DataFrame(columns=columns)
+        vocabulary = vectorizer.get_feature_names_out()
     codes = np.searchsorted(names, keys)
     import scipy.sparse as sp
 
@@ -890,6 +932,7 @@ def compare(
     terms: bool = False,
     top_terms: int = 12,
     permutations: int = PERMUTATIONS,
+    term_index: TermIndex | None = None,
 ) -> Comparison:
     """Compare groups of sentences (by source, or any field of ``GROUP_FIELDS``).
 
@@ -898,7 +941,8 @@ def compare(
     voice only, or quoted voices only. ``gold``: human labels by sentence id
     (see ``gold_labels``); ``table`` must then hold the model's predictions,
     and each frame share gets an error-adjusted twin. ``terms``: also find
-    distinctive language (needs the text column).
+    distinctive language (needs the text column, or ``term_index``: the
+    table's ``TermIndex``, which makes it much faster when comparing many times).
     """
     topics = tuple(dict.fromkeys((*codebook.topic_ids, *table.topics)))
     frames = tuple(dict.fromkeys((*codebook.frame_ids, *table.frames)))
@@ -998,13 +1042,16 @@ def compare(
     cells_df = pd.DataFrame(cells)
     terms_df = None
     if terms:
-        if "text" not in data:
+        if "text" not in data and term_index is None:
             raise StanceError("distinctive terms need the sentence text", fix="read the export with its text column")
         parts = []
         for t in chosen:
             rows = np.flatnonzero(T[:, topics.index(t)])
-            texts = _strings(data["text"], content[rows])
-            found = distinctive_terms(texts, [groups[c] for c in group_codes[rows]], top=top_terms)
+            if term_index is not None:
+                found = distinctive_terms([], [groups[c] for c in group_codes[rows]], top=top_terms,
+                                          counts=(term_index.matrix[content[rows]], term_index.vocabulary))
+            else:
+                found = distinctive_terms(_strings(data["text"], content[rows]), [groups[c] for c in group_codes[rows]], top=top_terms)
             found.insert(1, "topic", t)
             parts.append(found)
         terms_df = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
@@ -1190,10 +1237,14 @@ def evidence(
     else:
         raise ValueError(f"order must be 'confidence' or 'document', not {order!r}")
     rank = rank[:limit] if limit is not None else rank
-    rows, keys = rows[rank], keys[rank]
+    return _evidence_frame(table, rows[rank], keys[rank], frame or topic)
+
+
+def _evidence_frame(table: SentenceTable, rows: np.ndarray, keys: np.ndarray, label: str | None) -> pd.DataFrame:
+    """``EVIDENCE_COLUMNS`` of some rows of the table, in the order given; ``why`` is ``label``'s evidence."""
+    data = table.data
     sub = data.iloc[rows]
     topics, frames = table.label_lists(rows)
-    label = frame or topic
     why = sub["evidence"].tolist() if "evidence" in sub else [None] * len(sub)
     out = pd.DataFrame({
         "group": keys,
@@ -1225,29 +1276,42 @@ def side_by_side(
     voice: str = "all",
     frames: Collection[str] | None = None,
     min_confidence: float = 0.0,
+    limit: int | None = None,
 ) -> dict[str, pd.DataFrame]:
     """For one topic, each group's sentences in document order (the groups of the stance table).
 
     ``frames`` keeps the sentences with at least one of these frames;
     ``min_confidence`` those whose confidence reaches it (a human label is
-    always kept: its confidence is the model's, not the human's). Besides
+    always kept: its confidence is the model's, not the human's); ``limit``
+    keeps each group's first sentences only (a page of them), and
+    ``frame.attrs["total"]`` says how many there are in all. Besides
     ``EVIDENCE_COLUMNS`` each row has ``scores`` and ``reasons``: the
     probability of, and the evidence for, each of its topics and frames.
     """
-    rows = evidence(table, topic=topic, by=by, voice=voice, order="document")
+    data = table.data
+    content = table._content_mask(voice)
+    mask = content & (data[TOPIC_PREFIX + topic].to_numpy(dtype=bool) if TOPIC_PREFIX + topic in data else False)
     if frames is not None:
-        wanted = set(frames)
-        rows = rows[np.fromiter((bool(wanted.intersection(f)) for f in rows["frames"]), bool, len(rows))]
+        mask &= _columns(data, FRAME_PREFIX, list(frames)).any(axis=1)
     if min_confidence > 0:
-        human = rows["labelled_by"].astype("string").str.startswith("human:").fillna(False).to_numpy(dtype=bool)
-        rows = rows[(rows["confidence"].to_numpy(dtype=float) >= min_confidence) | human]
-    at = pd.Index(table.data["sentence_id"]).get_indexer(rows["sentence_id"])
-    for column in ("scores", "evidence"):
-        values = table.data[column].to_numpy()[at] if column in table.data and len(at) else [None] * len(rows)
-        mine = [_for_labels(v, t + f) for v, t, f in zip(values, rows["topics"], rows["frames"])]
-        rows = rows.assign(**{"reasons" if column == "evidence" else column: mine})
-    groups = sorted(str(g) for g in table.group_keys(by)[table._content_mask(voice)].unique())
-    return {g: rows[rows["group"] == g].reset_index(drop=True) for g in groups}
+        human = data["labelled_by"].astype("string").str.startswith("human:").fillna(False).to_numpy(dtype=bool)
+        mask &= (data["confidence"].to_numpy(dtype=float) >= min_confidence) | human
+    keys = table.group_keys(by)
+    rows = np.flatnonzero(mask)
+    row_keys = keys.take(rows).astype(str).to_numpy()
+    rows = rows[np.lexsort((data["index"].to_numpy()[rows], data["path"].take(rows).astype(str).to_numpy(), row_keys))]
+    row_keys = keys.take(rows).astype(str).to_numpy()
+    out = {}
+    for g in sorted(str(g) for g in keys[content].unique()):
+        mine = rows[row_keys == g]
+        shown = mine[:limit] if limit is not None else mine
+        frame = _evidence_frame(table, shown, np.full(len(shown), g, dtype=object), topic)
+        for column, name in (("scores", "scores"), ("evidence", "reasons")):
+            values = data[column].to_numpy()[shown] if column in data else [None] * len(shown)
+            frame[name] = [_for_labels(v, t + f) for v, t, f in zip(values, frame["topics"], frame["frames"])]
+        frame.attrs["total"] = len(mine)
+        out[g] = frame
+    return out
 
 
 def _for_labels(value, labels: Sequence[str]) -> dict:
@@ -1320,6 +1384,11 @@ def source_overview(table: SentenceTable) -> pd.DataFrame:
     return out[columns]
 
 
+def _search_terms(text: str) -> list[str]:
+    """Words and "quoted phrases" of a search ('"export controls" chips' -> ['export controls', 'chips'])."""
+    return [a or b for a, b in re.findall(r'"([^"]+)"|(\S+)', text) if (a or b).strip('"')]
+
+
 SEARCH_COLUMNS = (
     "sentence_id", "source", "source_name", "doc_id", "path", "index", "paragraph", "text", "topics", "frames",
     "primary_frame", "confidence", "speaker", "speaker_name", "labelled_by", "boilerplate",
@@ -1340,7 +1409,7 @@ def find_sentences(
 ) -> pd.DataFrame:
     """Sentences matching every filter given, in document order (``SEARCH_COLUMNS``).
 
-    ``text``: words that must all occur (case-insensitive); ``speaker``:
+    ``text``: words, or "quoted phrases", that must all occur (case-insensitive); ``speaker``:
     all | author | quoted; ``labelled_by``: all | human | model;
     ``boilerplate``: include boilerplate too.
     """
@@ -1361,7 +1430,7 @@ def find_sentences(
             raise StanceError(f"unknown labeller {labelled_by!r}", fix="use one of: all, human, model")
         human = data["labelled_by"].astype("string").str.startswith("human:").fillna(False).to_numpy(dtype=bool)
         mask &= human if labelled_by == "human" else (data["labelled_by"] == "model").to_numpy()
-    for word in text.split():
+    for word in _search_terms(text):
         rows = np.flatnonzero(mask)
         found = data["text"].iloc[rows].astype(str).str.contains(word, case=False, regex=False).to_numpy()
         mask[rows[~found]] = False

@@ -32,8 +32,17 @@ What the rest of stance calls
   sentence and kind: the latest adjudication if there is one, else the
   latest human decision. A sentence a human marked as boilerplate comes with
   no topics and no frames. Conflicts stay listed in ``conflicts()``.
+- ``boilerplate_overrides() -> dict[sentence_id, bool]``: sentences a human
+  marked as boilerplate (True) or as content despite the cleaner (False).
 - ``human_annotations() -> list[Annotation]``: the same decisions as a list in
-  document order, for training (boilerplate-marked sentences left out).
+  document order, for training (boilerplate-marked sentences left out). For
+  each sentence's context, ``documents()`` and ``sentences(doc_ids=...)``
+  give the stored documents and their sentences in order.
+- ``annotate(annotation, annotator=, codebook=, adjudication=)`` records one
+  complete decision; ``add_event`` / ``add_events`` / ``mark_boilerplate``
+  record single events (rule and model labels too, with their ``origin``).
+- ``import_files(paths, annotator=, codebook=)`` / ``export_annotations(path)``:
+  annotation files (``stance.annotations``), round-tripping exactly.
 - ``annotator_annotations()``: each annotator's own latest decision per
   sentence (adjudications as annotator ``adjudication:NAME``); what
   ``stance annotations export`` writes and the agreement figures use.
@@ -76,7 +85,7 @@ from pathlib import Path
 
 import numpy as np
 import sqlalchemy as sa
-from sqlalchemy import Boolean, Column, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table, Text
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table, Text
 from sqlalchemy.engine import Connection, Engine
 
 from stance.active import sentence_uncertainty, threshold_array
@@ -1245,20 +1254,28 @@ class Store:
                 ))
             elif json.loads(run[0]) != list(label_ids):
                 raise StanceError(f"model {model_version} was scored before with other labels", fix="score with the same label order")
+        where: dict[str, tuple[str, str]] = {}  # sentence id -> (doc id, source)
+        scored_before: set[str] = set()
+        with self._read() as conn:
+            for chunk in _chunks(list(sentence_ids)):
+                query = sa.select(sentences.c.sentence_id, sentences.c.doc_id, sentences.c.source).where(sentences.c.sentence_id.in_(chunk))
+                where.update((sid, (doc_id, source)) for sid, doc_id, source in conn.execute(query))
+            docs = sorted({doc_id for doc_id, _ in where.values()})
+            for chunk in _chunks(docs):
+                scored_before.update(conn.execute(sa.select(scored_documents.c.doc_id).where(
+                    scored_documents.c.doc_id.in_(chunk), scored_documents.c.model_version == model_version)).scalars())
         written = 0
+        marked: set[str] = set()  # documents this call marked as scored
         for start in range(0, len(sentence_ids), SCORE_CHUNK):
             ids = list(sentence_ids[start : start + SCORE_CHUNK])
+            keep = [i for i, sid in enumerate(ids) if sid in where]
+            if not keep:
+                continue
+            rows = start + np.array(keep)
+            names = sorted({where[ids[i]][1] for i in keep})
+            code = {name: k for k, name in enumerate(names)}
+            fresh = sorted({where[ids[i]][0] for i in keep} - scored_before - marked)
             with self._write() as conn:
-                where: dict[str, tuple[str, str]] = {}
-                for chunk in _chunks(ids):
-                    query = sa.select(sentences.c.sentence_id, sentences.c.doc_id, sentences.c.source).where(sentences.c.sentence_id.in_(chunk))
-                    where.update((sid, (doc_id, source)) for sid, doc_id, source in conn.execute(query))
-                keep = [i for i, sid in enumerate(ids) if sid in where]
-                if not keep:
-                    continue
-                rows = start + np.array(keep)
-                names = sorted({where[ids[i]][1] for i in keep})
-                code = {name: k for k, name in enumerate(names)}
                 conn.execute(score_chunks.insert().values(
                     model_version=model_version, n=len(keep), sentence_ids="\n".join(ids[i] for i in keep),
                     sources=json.dumps(names, ensure_ascii=False),
@@ -1266,17 +1283,12 @@ class Store:
                     probs=np.ascontiguousarray(probs[rows]).tobytes(),
                     uncertainty=np.ascontiguousarray(uncertainty[rows]).tobytes(), created_at=_now(),
                 ))
-                docs = sorted({where[ids[i]][0] for i in keep})
-                done: set[str] = set()
-                for chunk in _chunks(docs):
-                    done.update(conn.execute(sa.select(scored_documents.c.doc_id).where(
-                        scored_documents.c.doc_id.in_(chunk), scored_documents.c.model_version == model_version)).scalars())
-                fresh = [{"doc_id": d, "model_version": model_version} for d in docs if d not in done]
                 if fresh:
-                    conn.execute(scored_documents.insert(), fresh)
-                if done:  # scored before: reading must let the latest scores win
+                    conn.execute(scored_documents.insert(), [{"doc_id": d, "model_version": model_version} for d in fresh])
+                if scored_before:  # documents scored again: reading must let the latest scores win
                     conn.execute(score_runs.update().where(score_runs.c.model_version == model_version).values(rescored=True))
-                written += len(keep)
+            marked.update(fresh)
+            written += len(keep)
         return written
 
     def score_run(self, model_version: str | None = None) -> tuple[str, tuple[str, ...], np.ndarray] | None:

@@ -209,6 +209,32 @@ def seed_examples(
     return examples_from(annotations, codebook, by_id, by_text)
 
 
+def store_examples(store, annotations: Sequence[Annotation], codebook: Codebook):
+    """Like ``seed_examples``, with the context of the store's documents as well."""
+    by_id: dict[str, tuple[Example, str]] = {}
+    by_text: dict[str, tuple[Example, str]] = {}
+    for document in [*read_corpus([SEEDS_DIR]).documents, *store.documents()]:
+        sentences = store.sentences(doc_ids=[document.doc_id]) or list(iter_sentences(document))
+        for s, example in zip(sentences, examples_for(sentences, document.title)):
+            by_id[s.sentence_id] = (example, s.source)
+            by_text.setdefault(normalise_text(s.text), (example, s.source))
+    return examples_from(annotations, codebook, by_id, by_text)
+
+
+def training_annotations(store=None, files: Sequence[str | Path] | None = None, codebook: Codebook | None = None):
+    """Annotations to train on: the files (default: the seed annotations) plus the
+    store's human decisions; where both label a sentence, the store's decision wins."""
+    codebook = codebook or load_codebook()
+    read = read_annotations(files or seed_annotation_files(), codebook)
+    annotations = list(read.annotations)
+    if store is not None:
+        human = store.human_annotations()
+        ids = {a.sentence_id for a in human if a.sentence_id}
+        texts = {normalise_text(a.text) for a in human}
+        annotations = [a for a in annotations if a.sentence_id not in ids and normalise_text(a.text) not in texts] + list(human)
+    return annotations, read.problems
+
+
 def examples_from(annotations, codebook, by_id, by_text):
     allowed = set(codebook.label_ids)
     examples, label_sets, sources = [], [], []
@@ -247,7 +273,7 @@ def default_model(codebook_path: str | Path | None = None) -> LabelModel:
 def rules_only_tagger(codebook_path: str | Path | None = None) -> Tagger:
     """The cue rules alone, without a trained model (for comparison)."""
     codebook = load_codebook(codebook_path)
-    return Tagger(LabelModel(codebook, None, (), {label: 0.5 for label in codebook.label_ids}, {"version": "rules-only"}))
+    return Tagger(LabelModel(codebook, None, (), {label: 0.5 for label in codebook.label_ids}, {"version": "rules-only"}, inherit=False))
 
 
 def load_tagger(codebook_path: str | Path | None = None, model_dir: str | Path | None = None) -> Tagger:

@@ -179,6 +179,7 @@ def test_a_new_model_rescores_and_old_scores_are_dropped(scored):
 
 def test_scoring_a_sentence_again_keeps_its_latest_scores(scored):
     table = scored.score_table("m1")
+    assert table.stale is None  # score_store scored each document once (in batches of 5)
     first = str(table.ids[0])
     scored.save_scores("m1", LABELS, [first], np.array([[0.5, 0.5, 0.5, 0.5]]))
     table = scored.score_table("m1")
@@ -186,3 +187,10 @@ def test_scoring_a_sentence_again_keeps_its_latest_scores(scored):
     assert len(rows) == 2 and not table.offerable(rows[0]) and table.offerable(rows[1])
     assert table.probs[rows[1]].tolist() == [0.5] * 4 and table.uncertainty[rows[1]] == pytest.approx(1.0)
     assert sum(item.sentence_id == first for item in build_queue(scored, 20)) == 1
+
+
+def test_queue_command_on_an_empty_store_says_to_ingest(tmp_path, capsys):
+    from stance.cli import main
+
+    assert main(["queue", "--db", str(tmp_path / "empty.db")]) == 1
+    assert "stance ingest" in capsys.readouterr().err

@@ -1,15 +1,225 @@
-"""The dashboard renders on the bundled seeds (Streamlit AppTest)."""
+"""The dashboard, page by page, on the bundled seeds (Streamlit AppTest).
 
+One store per module (a temporary ``STANCE_DB``), seeded by the app itself
+on first run, tagged once and shared by every test here; the model cache
+lives in a temporary ``STANCE_CACHE`` shared by the whole test run.
+"""
+
+from __future__ import annotations
+
+import html
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
+from stance.store import open_store
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+TIMEOUT = 600  # the first run may train the default model and tag the seeds on a busy machine
+SEED_SOURCES = {"Pascal Coppens", "MERICS", "Chinese outlet"}
 
 
-def test_app_shows_the_seed_sources_and_counts():
-    at = AppTest.from_file(APP, default_timeout=60).run()
+@pytest.fixture(scope="module")
+def app_env(tmp_path_factory):
+    """A fresh store for this module and the test run's shared model cache, set only while these tests run."""
+    db = tmp_path_factory.mktemp("app") / "stance.db"
+    cache = tmp_path_factory.getbasetemp().parent / "stance-cache"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("STANCE_DB", str(db))
+        mp.setenv("STANCE_CACHE", str(cache))
+        mp.delenv("STANCE_ANNOTATOR", raising=False)
+        yield db
+
+
+def run(page: str | None = None, **state) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    if page:
+        at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def cards(at: AppTest) -> list[str]:
+    return [m.value for m in at.markdown if 'class="stance-card"' in m.value]
+
+
+def column_cards(at: AppTest) -> dict[str, list[str]]:
+    """The side-by-side view: each source column's heading and its sentence cards."""
+    out = {}
+    for column in at.columns:
+        heads = [m.value for m in column.markdown if "stance-colhead" in m.value]
+        if heads:
+            name = heads[0].split("<p class='stance-colhead'>")[1].split("</p>")[0]
+            out[html.unescape(name)] = [m.value for m in column.markdown if 'class="stance-card"' in m.value]
+    return out
+
+
+def widget(elements, prefix: str):
+    found = [w for w in elements if (w.key or "").startswith(prefix)]
+    assert found, f"no widget with a key starting {prefix!r}"
+    return found[0]
+
+
+# --- every page renders, with its key widgets ------------------------------------------------
+
+
+def test_overview_shows_the_sources_their_counts_and_the_charts(app_env):
+    at = run()
+    sources = at.dataframe[0].value
+    assert set(sources["source"]) == {"coppens", "merics", "outlet"}
+    assert (sources["content"] > 0).all()
+    assert [m.label for m in at.metric][:4] == ["Sources", "Documents", "Content sentences", "Labelled by a human"]
+    assert at.metric[0].value == "3"
+    assert len(at.get("vega_lite_chart")) >= 3  # coverage, stance, frame mix
+    assert any("Export controls" in m.value for m in at.markdown)  # the difference tests' readings
+
+
+def test_compare_puts_the_three_sources_side_by_side_on_export_controls(app_env):
+    at = run("compare")
+    assert at.selectbox(key="compare_topic").value == "export_controls"
+    assert set(at.pills(key="compare_sources").value) == {"coppens", "merics", "outlet"}
+    assert at.segmented_control(key="compare_voice").value == "all"
+    assert at.multiselect(key="compare_frames").value == []
+    assert at.slider(key="compare_confidence").value == 0.0
+    columns = column_cards(at)
+    assert set(columns) == SEED_SOURCES
+    assert all(columns[name] for name in SEED_SOURCES), {k: len(v) for k, v in columns.items()}
+    text = " ".join(columns["MERICS"])
+    assert "export controls" in text.lower()
+    assert any("stance-tag" in c for c in columns["MERICS"])  # frames as coloured tags
+    assert any(e.value.startswith("Export controls & tech restrictions:") for e in at.info)  # the test's reading
+    assert len(at.get("vega_lite_chart")) == 2  # stance with intervals, frame mix
+
+
+def test_a_topic_change_updates_the_side_by_side_view(app_env):
+    at = run("compare")
+    before = column_cards(at)
+    assert not any("President Biden announced plans" in c for cs in before.values() for c in cs)
+    at.selectbox(key="compare_topic").set_value("trade_tariffs").run()
     assert not at.exception
-    frame = at.dataframe[0].value
-    assert set(frame["source"]) == {"coppens", "merics", "outlet"}
-    assert (frame["sentences"] > 0).all()
+    after = column_cards(at)
+    assert set(after) == SEED_SOURCES
+    assert any("President Biden announced plans" in c for c in after["Pascal Coppens"])
+    assert after != before
+    assert at.subheader[0].value == "Trade & tariffs"
+
+
+def test_compare_filters_narrow_the_columns_not_the_statistics(app_env):
+    at = run("compare")
+    everything = sum(len(v) for v in column_cards(at).values())
+    reading = [e.value for e in at.info]
+    at.multiselect(key="compare_frames").set_value(["security_risk"]).run()
+    narrowed = column_cards(at)
+    assert 0 < sum(len(v) for v in narrowed.values()) < everything
+    assert all("Security &amp; risk" in c for cs in narrowed.values() for c in cs)
+    assert [e.value for e in at.info] == reading
+    at.segmented_control(key="compare_voice").set_value("quoted").run()
+    assert not at.exception
+    assert all("quoted" in c.split("stance-meta")[1][:200] for cs in column_cards(at).values() for c in cs)
+
+
+def test_explore_searches_the_sentences(app_env):
+    at = run("explore")
+    assert len(at.dataframe[0].value) > 200
+    at.text_input(key="explore_text").set_value('"EXPORT controls" chips').run()
+    found = at.dataframe[0].value
+    assert 0 < len(found) < 10
+    assert all("export controls" in s.lower() and "chips" in s.lower() for s in found["sentence"])
+    at.text_input(key="explore_text").set_value("").run()
+    at.selectbox(key="explore_topic").set_value("human_rights").run()
+    at.selectbox(key="explore_speaker").set_value("author").run()
+    assert not at.exception
+    rows = at.dataframe[0].value
+    assert 0 < len(rows) < 10 and all("Human rights" in t for t in rows["topics"])
+    assert at.multiselect(key="explore_sources").value == [] and at.selectbox(key="explore_frame").value is None
+
+
+def test_annotating_through_the_page_records_the_labels_in_the_store(app_env):
+    at = run("annotate", annotator="page-tester")
+    save = at.button(key="annotate_save")
+    assert not save.disabled
+    assert any(p.proto.text.startswith("Sentence 1 of") for p in at.get("progress"))
+    topics = widget(at.pills, "ann-topics-")
+    sid = topics.key.removeprefix("ann-topics-")
+    topics.set_value(["ai"])
+    widget(at.pills, "ann-frames-").set_value(["competition"])
+    at.run()
+    widget(at.radio, f"ann-primary-{sid}").set_value("competition")
+    at.text_input(key=f"ann-note-{sid}").set_value("checked in the test")
+    at.button(key="annotate_save").click().run()
+    assert not at.exception
+    assert any(p.proto.text.startswith("Sentence 2 of") for p in at.get("progress"))
+
+    with open_store(str(app_env)) as store:  # what any other process sees
+        label = store.current_labels()[sid]
+    assert (label.topics, label.frames, label.primary_frame) == (("ai",), ("competition",), "competition")
+    assert label.annotator == "page-tester" and label.note == "checked in the test"
+
+    at.switch_page("app_pages/explore.py").run()  # the human label is what the rest of the app shows
+    at.selectbox(key="explore_labelled").set_value("human").run()
+    assert list(at.dataframe[0].value["labelled by"]) == ["page-tester"]
+
+
+def test_annotate_without_a_name_cannot_save(app_env):
+    at = run("annotate")
+    assert at.button(key="annotate_save").disabled
+    assert any("Annotator" in w.value for w in at.warning)
+
+
+def test_codebook_page_shows_labels_and_refuses_a_broken_codebook(app_env):
+    at = run("codebook")
+    assert [t.label for t in at.tabs] == ["Labels", "Edit", "Model", "Cue rules", "Learning curve"]
+    topics = at.dataframe[0].value
+    assert "export_controls" in set(topics["id"])
+    area = at.text_area[0]
+    assert "export_controls" in area.value
+    area.set_value(area.value.replace('id = \'cooperation\'', 'id = \'export_controls\'', 1)).run()
+    at.button(key="codebook_check").click().run()
+    assert not at.exception
+    assert any("export_controls" in e.value for e in at.error), [e.value for e in at.error]
+    assert not (app_env.parent / "codebook.toml").exists()  # nothing saved
+
+
+def test_sources_page_offers_every_export(app_env):
+    at = run("sources")
+    assert at.file_uploader[0].accept_multiple_files
+    labels = [b.label for b in at.get("download_button")]
+    for wanted in ("CSV", "XLSX", "JSONL", "PARQUET", "JSON", "HTML report", "Stance PNG", "Frame mix SVG", "Coverage PNG"):
+        assert wanted in labels, labels
+
+
+# --- uploads: every file on its own, document text never runs ----------------------------------
+
+
+HOSTILE = (b"<script>alert('owned')</script> The export controls on advanced chips were tightened again, "
+           b"and the entity list grew longer.\n\n<img src=x onerror=\"alert('owned')\"> Export controls keep biting.\n")
+
+
+def test_an_uploaded_document_with_html_and_script_is_shown_as_text(tmp_path, monkeypatch, app_env):
+    monkeypatch.setenv("STANCE_DB", str(tmp_path / "upload.db"))  # its own store: the other tests keep three sources
+    at = run("sources")
+    at.file_uploader[0].set_value([("hostile.txt", HOSTILE, "text/plain"), ("empty.txt", b"", "text/plain"),
+                                   ("notes.md", b"# Notes\n\nTariffs on EVs rose again this month.\n", "text/markdown")])
+    at.run()
+    at.button(key="upload_add").click().run()
+    assert not at.exception
+    assert [s.value.split(":")[0] for s in at.success] == ["hostile.txt", "notes.md"]
+    assert any("empty.txt" in e.value and "empty" in e.value for e in at.error)  # the bad file, named, alone
+    shown = [m.value for m in at.markdown if "stance-card" in m.value]
+    assert any("&lt;script&gt;alert(&#x27;owned&#x27;)&lt;/script&gt;" in m for m in shown)
+    assert any("&lt;img src=x onerror=" in m for m in shown)
+    everything = " ".join(m.value for m in at.markdown)
+    assert "<script" not in everything and "<img" not in everything
+
+    at.switch_page("app_pages/compare.py").run()
+    columns = column_cards(at)
+    assert "hostile" in columns and columns["hostile"]
+    assert all("<script" not in c and "<img" not in c for c in columns["hostile"])
+    assert any("&lt;img src=x onerror=" in c for c in columns["hostile"])
+    with open_store(str(tmp_path / "upload.db")) as store:
+        assert {"hostile", "notes", "coppens", "merics", "outlet"} <= set(store.sources())

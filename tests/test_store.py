@@ -457,3 +457,14 @@ def test_ingest_import_export_commands(tmp_path, capsys):
     unmatched.write_text("text,topics\nNobody wrote this.,ai\n", encoding="utf-8")
     assert main(["annotations", "import", str(unmatched), "--annotator", "eve", "--db", db]) == 1
     assert f"unmatched {unmatched}:2: no stored sentence has this text" in capsys.readouterr().err
+
+
+def test_human_labels_from_the_store_override_the_tagger(seeded):
+    from stance.tagger import tag_paths
+
+    sid = _sid(seeded, "The greater risk is that the US and China are heading towards a full-blown economic war that could escalate into a global geopolitical conflict.")
+    _label(seeded, sid, "alice", ["health"], ["innovation"], "innovation")
+    tagged, _ = tag_paths(["seeds"], store=seeded)
+    [mine] = [t for t in tagged if t.sentence_id == sid]
+    assert (mine.topics, mine.frames, mine.primary_frame, mine.labelled_by) == (("health",), ("innovation",), "innovation", "human:alice")
+    assert all(t.labelled_by in ("model", "none") for t in tagged if t.sentence_id != sid)

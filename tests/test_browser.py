@@ -1,0 +1,177 @@
+"""The dashboard in a real browser: `streamlit run app.py` driven by headless Chromium (Playwright).
+
+The test starts the app on a free port with its own store and the test run's
+model cache, opens Compare, picks export controls, checks that the three
+seed sources stand side by side with their sentences, saves a screenshot to
+``artifacts/``, annotates one sentence on Annotate and finds it in the store,
+then stops the server it started. It uses the system Chromium, installing it
+with apt-get when it is missing, and skips (saying why) only when it cannot.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from stance.store import open_store
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+SOURCES = ("Pascal Coppens", "MERICS", "Chinese outlet")
+FIRST_LOAD_S = 600  # on a cold cache the default model is trained first, on a shared machine
+ANNOTATOR = "browser-tester"
+
+
+def chromium() -> str:
+    """The system Chromium, installed with apt-get if missing; skip only when that is impossible."""
+    if os.access(CHROMIUM, os.X_OK):
+        return CHROMIUM
+    reason = "no apt-get on this machine"
+    if shutil.which("apt-get"):
+        sudo = [] if os.geteuid() == 0 else (["sudo", "-n"] if shutil.which("sudo") else None)
+        if sudo is None:
+            reason = "apt-get needs root and there is no sudo"
+        else:
+            env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+            done = subprocess.run([*sudo, "apt-get", "update"], env=env, capture_output=True, text=True, timeout=900)
+            if done.returncode == 0:
+                done = subprocess.run([*sudo, "apt-get", "install", "-y", "--no-install-recommends", "chromium"],
+                                      env=env, capture_output=True, text=True, timeout=1800)
+            if os.access(CHROMIUM, os.X_OK):
+                return CHROMIUM
+            reason = f"apt-get could not install chromium: {(done.stderr or done.stdout).strip()[-300:]}"
+    pytest.skip(f"no browser for the real-browser test: {CHROMIUM} is missing and {reason}")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """`streamlit run app.py` on a free port with a fresh store; stopped (and only it) at the end."""
+    pytest.importorskip("playwright.sync_api", reason="Playwright's Python package is not installed (pip install -e '.[dev]')")
+    folder = tmp_path_factory.mktemp("browser")
+    db = folder / "stance.db"
+    port = free_port()
+    env = {**os.environ, "STANCE_DB": str(db), "STANCE_CACHE": str(tmp_path_factory.getbasetemp().parent / "stance-cache")}
+    env.pop("STANCE_ANNOTATOR", None)
+    log = open(folder / "server.log", "w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.time() > deadline:
+                raise AssertionError(f"the app did not start: {(folder / 'server.log').read_text()[-2000:]}")
+            time.sleep(0.5)
+        yield url, db
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        context = browser.new_context(viewport={"width": 1500, "height": 1100})
+        tab = context.new_page()
+        tab.set_default_timeout(60_000)
+        dialogs: list[str] = []
+        tab.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        tab.dialogs = dialogs
+        yield tab
+        context.close()
+        browser.close()
+
+
+def wait_idle(tab, timeout_s: float = FIRST_LOAD_S) -> None:
+    """Until the script has finished running (Streamlit's running indicator is gone)."""
+    deadline = time.time() + timeout_s
+    time.sleep(0.5)
+    while tab.locator("[data-testid='stStatusWidget']").count() and time.time() < deadline:
+        time.sleep(0.5)
+
+
+def test_compare_shows_the_three_sources_side_by_side_and_annotate_saves_to_the_store(server, page):
+    url, db = server
+    page.goto(f"{url}/compare")
+    page.get_by_role("heading", name="Compare").wait_for(timeout=FIRST_LOAD_S * 1000)
+    wait_idle(page)
+
+    # pick the topic in the drop-down: another first, then export controls
+    def pick_topic(name: str) -> None:
+        page.get_by_test_id("stSelectbox").filter(has_text="Topic").click()
+        page.get_by_role("option", name=name, exact=True).click()
+        page.get_by_role("heading", name=name).wait_for()
+        wait_idle(page)
+
+    pick_topic("Trade & tariffs")
+    pick_topic("Export controls & tech restrictions")
+
+    for name in SOURCES:
+        column = page.get_by_test_id("stColumn").filter(has=page.locator(".stance-colhead", has_text=name)).last
+        column.locator(".stance-card").first.wait_for()
+        assert column.locator(".stance-card").count() >= 1, name
+        assert column.locator(".stance-card .stance-text").first.inner_text().strip()
+    merics = page.get_by_test_id("stColumn").filter(has=page.locator(".stance-colhead", has_text="MERICS")).last
+    assert "export controls" in merics.inner_text().lower()
+    assert merics.locator(".stance-tag").count() >= 1  # frames as coloured tags
+    card = merics.locator(".stance-card").first
+    card.get_by_text("▸ why").click()  # the evidence opens in place, without a rerun
+    assert card.locator(".stance-why li").first.is_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "compare-export-controls.png"), full_page=True)
+
+    # annotate one sentence: the name goes in the sidebar, the model's labels are accepted
+    page.get_by_test_id("stSidebar").get_by_role("link", name="Annotate").click()
+    page.get_by_role("heading", name="Annotate").wait_for()
+    name = page.get_by_test_id("stSidebar").get_by_label("Annotator", exact=True)
+    name.fill(ANNOTATOR)
+    name.press("Enter")
+    wait_idle(page)
+    page.get_by_text(re.compile(r"^Sentence 1 of \d+")).wait_for()
+    page.get_by_role("button", name=re.compile(r"(Accept|Save) and next")).click()
+    page.get_by_text(re.compile(r"^Sentence 2 of \d+")).wait_for()
+    wait_idle(page)
+    page.screenshot(path=str(ARTIFACTS / "annotate.png"), full_page=True)
+
+    with open_store(str(db)) as store:
+        mine = [a for a in store.current_labels().values() if a.annotator == ANNOTATOR]
+    assert len(mine) == 1, "the saved sentence is in the store, under the annotator's name"
+    assert page.dialogs == []  # nothing in the documents ran as script
