@@ -40,11 +40,13 @@ from stance.codebook import Codebook, load_codebook
 from stance.compare import (
     Comparison,
     SentenceTable,
+    TermIndex,
     compare,
     find_sentences,
     neighbours,
     side_by_side,
     source_overview,
+    term_index,
 )
 from stance.corpus import SEEDS_DIR, Source
 from stance.store import Store, open_store, resolve_url
@@ -223,10 +225,14 @@ def corpus(key: str) -> Loaded:
 # --- cached views: plain arguments in, small tables out ------------------------------------
 
 
-def _subset(table: SentenceTable, sources: Sequence[str] | None) -> SentenceTable:
-    if sources is None:
-        return table
-    return table.select(table.data["source"].astype(str).isin(list(sources)).to_numpy())
+def _mask(table: SentenceTable, sources: Sequence[str] | None):
+    return None if sources is None else table.data["source"].astype(str).isin(list(sources)).to_numpy()
+
+
+@st.cache_resource(show_spinner="Indexing the words of every sentence (once per corpus)…", max_entries=KEEP_CORPORA)
+def term_index_view(key: str) -> TermIndex:
+    """Every sentence's term counts, so that a topic's distinctive words need no new pass over its text."""
+    return term_index(corpus(key).table)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -245,17 +251,24 @@ def sources_view(key: str) -> pd.DataFrame:
 def stance_view(key: str, topic: str, sources: tuple[str, ...] | None, voice: str) -> Comparison:
     """One topic compared across the chosen sources: stance, frame mix, the test's reading, distinctive terms."""
     loaded = corpus(key)
-    result = compare(_subset(loaded.table, sources), loaded.codebook, topic=topic, voice=voice, terms=True)
+    table, index, mask = loaded.table, term_index_view(key), _mask(loaded.table, sources)
+    if mask is not None:
+        table, index = table.select(mask), index.select(mask)
+    result = compare(table, loaded.codebook, topic=topic, voice=voice, terms=True, term_index=index)
     return dataclasses.replace(result, table=None)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def columns_view(
     key: str, topic: str, sources: tuple[str, ...] | None, voice: str, frames: tuple[str, ...] | None, min_confidence: float,
+    limit: int,
 ) -> dict[str, pd.DataFrame]:
-    """Each chosen source's sentences on the topic, in document order, filtered by frame and confidence."""
-    loaded = corpus(key)
-    return side_by_side(_subset(loaded.table, sources), topic, voice=voice, frames=frames, min_confidence=min_confidence)
+    """Each chosen source's first ``limit`` sentences on the topic, in document order, filtered by frame and confidence
+    (``frame.attrs["total"]``: how many in all)."""
+    table = corpus(key).table
+    mask = _mask(table, sources)
+    return side_by_side(table if mask is None else table.select(mask), topic, voice=voice, frames=frames,
+                        min_confidence=min_confidence, limit=limit)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

@@ -114,7 +114,7 @@ mix_col, terms_col = st.columns([5, 6], gap="large")
 with mix_col:
     pick = alt.selection_point(name="frame_pick", fields=["frame"])
     st.markdown("**Frame mix** — each frame's share of the frame labels")
-    chart = frame_mix_chart(comparison).add_params(pick).encode(opacity=alt.condition(pick, alt.value(1.0), alt.value(0.35)))
+    chart = frame_mix_chart(comparison).add_params(pick).encode(opacity=alt.when(pick).then(alt.value(1.0)).otherwise(alt.value(0.35)))
     chart.encoding.color.legend = None  # the coloured frame tags below are the legend
     mix = st.altair_chart(common.fit(chart), width="stretch", theme=None, on_select="rerun", selection_mode="frame_pick", key=f"mix-{state}")
     clicked = (mix.selection.get("frame_pick") or []) if mix is not None else []
@@ -136,7 +136,8 @@ with terms_col:
 
 # --- the sentences, side by side ----------------------------------------------------------------
 frames = focus_frames if focus_frames else (tuple(frame_filter) if frame_filter else None)
-columns = common.columns_view(loaded.key, topic, sources, voice, frames, float(min_confidence))
+limit = st.session_state.get(f"compare_more-{state}", PAGE)
+columns = common.columns_view(loaded.key, topic, sources, voice, frames, float(min_confidence), limit)
 groups = [g for g in comparison.groups if focus_group in (None, g)]
 
 st.divider()
@@ -150,9 +151,7 @@ elif frames or min_confidence > 0:
         part for part in (("frame: " + ", ".join(common.name_of(codebook, f) for f in frames)) if frames else "",
                           f"confidence ≥ {min_confidence:.2f}" if min_confidence > 0 else "") if part) + ".")
 
-limit = st.session_state.get(f"compare_more-{state}", PAGE)
-shown = {g: columns.get(g).head(limit) for g in groups if g in columns}
-context = common.context_view(loaded.key, tuple(sid for df in shown.values() for sid in df["sentence_id"]))
+context = common.context_view(loaded.key, tuple(sid for g in groups if g in columns for sid in columns[g]["sentence_id"]))
 n_on_topic = dict(zip(cells["group"], cells["n"]))
 for start in range(0, len(groups), PER_ROW):
     row_groups = groups[start:start + PER_ROW]
@@ -161,7 +160,7 @@ for start in range(0, len(groups), PER_ROW):
             src = loaded.sources.get(group)
             meta = " · ".join(x for x in (src.kind, src.country, src.date) if x) if src else ""
             df = columns.get(group)
-            n = 0 if df is None else len(df)
+            n = 0 if df is None else df.attrs.get("total", len(df))
             topic_n = int(n_on_topic.get(group, 0))
             count = f"{n} of {topic_n} sentences" if n != topic_n else f"{topic_n} sentence{'s' if topic_n != 1 else ''}"
             thin = f" · <span class='stance-thin'>thin: fewer than {THIN}</span>" if 0 < topic_n < THIN else ""
@@ -172,10 +171,10 @@ for start in range(0, len(groups), PER_ROW):
             )
             if n == 0:
                 st.caption("No sentence here with these filters.")
-            for row in shown.get(group, columns.get(group)).to_dict("records") if n else []:
+            for row in df.to_dict("records") if n else []:
                 st.markdown(common.card_html(row, codebook, context=context.get(row["sentence_id"])), unsafe_allow_html=True)
 
-if any(len(columns.get(g, [])) > limit for g in groups):
+if any(g in columns and columns[g].attrs.get("total", 0) > limit for g in groups):
     if st.button(f"Show {PAGE} more in each column", icon=":material/expand_more:", key=f"more-button-{state}"):
         st.session_state[f"compare_more-{state}"] = limit + PAGE
         st.rerun()

@@ -55,6 +55,7 @@ from stance.codebook import Codebook, parse_codebook
 from stance.errors import StanceError
 from stance.rules import RuleSet
 
+LARGE_TRAINING_SET = 5000
 MIN_POSITIVES = 3  # fewer examples than this: the label is left to its cues
 RULE_ONLY_PROBABILITY = 0.75  # probability given to a cue vote for a label the model cannot learn
 MODEL_FILE = "pipeline.skops"
@@ -551,6 +552,8 @@ def train_model(
     labels = codebook.label_ids
     Y = label_matrix(label_sets, labels)
     started = time.time()
+    if len(examples) >= LARGE_TRAINING_SET:
+        folds = min(folds, 3)  # thresholds settle with fewer folds on a large set; keeps retraining fast
     probs = out_of_fold(codebook, examples, label_sets, folds=folds, C=C, use_cues=use_cues, inherit=inherit) if len(examples) >= 10 else None
     thresholds = choose_thresholds(labels, Y, probs) if probs is not None else {label: 0.5 for label in labels}
     exclusive = exclusive_kinds(codebook, label_sets)
