@@ -204,16 +204,25 @@ class RuleSet:
         # a character such as "İ" lower-cases to two: look word by word
         return ((m.start(), m.group().lower()) for m in _WORD.finditer(text))
 
-    def hits(self, text: str) -> list[CueHit]:
-        """Every cue that fires on ``text`` (each cue at most once per start), in text order."""
+    def hits(self, text: str, labels: Collection[int] | None = None) -> list[CueHit]:
+        """Every cue that fires on ``text`` (each cue at most once per start), in text order.
+
+        ``labels`` (label indices) limits the search to those labels' cues:
+        the tagger only explains the labels it gives.
+        """
         found: list[tuple[int, int, int]] = []  # (start, end, cue index)
+        label_of = self._label_of
         for pos, word in self._words(text):
             cis = self._by_word.get(word)
             for ci in self._by_key.get(word[:KEY_LEN], ()) if cis is None else cis:
+                if labels is not None and label_of[ci] not in labels:
+                    continue
                 m = self._pattern(ci).match(text, pos)
                 if m:
                     found.append((pos, m.end(), ci))
         for ci in self._scan:
+            if labels is not None and label_of[ci] not in labels:
+                continue
             found.extend((m.start(), m.end(), ci) for m in self._pattern(ci).finditer(text))
         found.sort()
         cues = self.cues

@@ -146,8 +146,9 @@ class Tagger:
             primary = max(frames, key=lambda f: row[labels.index(f)]) if frames else None
             scores = dict(zip(labels, np.round(row, 4).tolist()))
             evidence: dict[str, list[str]] = {}
-            if explain and (votes_dense[r] != 0).any():
-                for hit in self.rules.hits(s.text):
+            explained = set(np.flatnonzero((votes_dense[r] < 0) | ((votes_dense[r] > 0) & decided[r])).tolist()) if explain else set()
+            if explained:
+                for hit in self.rules.hits(s.text, explained):
                     # A regex cue is shown by what it matched, which an analyst can read.
                     shown = f'"{s.text[hit.start:hit.end]}"' if hit.cue.startswith("re:") else hit.cue
                     evidence.setdefault(hit.label, []).append(("veto: " if hit.vote < 0 else "cue: ") + shown)
@@ -209,14 +210,30 @@ def seed_examples(
     return examples_from(annotations, codebook, by_id, by_text)
 
 
-def store_examples(store, annotations: Sequence[Annotation], codebook: Codebook):
-    """Like ``seed_examples``, with the context of the store's documents as well."""
+def store_examples(store, annotations: Sequence[Annotation], codebook: Codebook) -> tuple[list[Example], list[frozenset[str]], list[str]]:
+    """Like ``seed_examples``, with the context of the store's documents as well.
+
+    Only the stored documents that hold an annotated sentence are read (two
+    queries), so retraining costs the same on a large store as on a small one.
+    An annotation that matches no stored sentence takes the seeds' context
+    (by id, else text), else its text alone.
+    """
+    wanted = [a.sentence_id for a in annotations if a.sentence_id]
+    doc_ids = sorted({s.doc_id for s in store.sentences(ids=wanted)}) if wanted else []
+    titles = {d.doc_id: d.title for d in store.documents() if d.doc_id in set(doc_ids)}
+    by_doc: dict[str, list[Sentence]] = {}
+    for s in store.sentences(doc_ids=doc_ids) if doc_ids else []:
+        by_doc.setdefault(s.doc_id, []).append(s)
     by_id: dict[str, tuple[Example, str]] = {}
     by_text: dict[str, tuple[Example, str]] = {}
-    for document in [*read_corpus([SEEDS_DIR]).documents, *store.documents()]:
-        sentences = store.sentences(doc_ids=[document.doc_id]) or list(iter_sentences(document))
-        for s, example in zip(sentences, examples_for(sentences, document.title)):
+    for doc_id, sentences in by_doc.items():
+        for s, example in zip(sentences, examples_for(sentences, titles.get(doc_id, ""))):
             by_id[s.sentence_id] = (example, s.source)
+            by_text.setdefault(normalise_text(s.text), (example, s.source))
+    for document in read_corpus([SEEDS_DIR]).documents:
+        sentences = list(iter_sentences(document))
+        for s, example in zip(sentences, examples_for(sentences, document.title)):
+            by_id.setdefault(s.sentence_id, (example, s.source))
             by_text.setdefault(normalise_text(s.text), (example, s.source))
     return examples_from(annotations, codebook, by_id, by_text)
 
@@ -407,47 +424,14 @@ def store_tagger(store, codebook_path: str | Path | None = None) -> Tagger:
     return Tagger(default_model(codebook_path))
 
 
-def store_examples(store, annotations: Sequence[Annotation], codebook: Codebook) -> tuple[list[Example], list[frozenset[str]], list[str]]:
-    """Training examples for annotations of stored sentences, each with its context in the stored document.
+def retrain(store, directory: str | Path, codebook_path: str | Path | None = None) -> LabelModel:
+    """Train on the seed annotations and the store's human labels (``training_annotations``);
+    save under ``directory/<version>`` and record it in the store, where ``store_tagger`` finds it.
 
-    Annotations that match no stored sentence fall back to the seeds' context
-    (by id, else text), then to the text alone.
-    """
-    wanted = [a.sentence_id for a in annotations if a.sentence_id]
-    doc_ids = sorted({s.doc_id for s in store.sentences(ids=wanted)}) if wanted else []
-    titles = {d.doc_id: d.title for d in store.documents() if d.doc_id in set(doc_ids)}
-    by_doc: dict[str, list[Sentence]] = {}
-    for s in store.sentences(doc_ids=doc_ids) if doc_ids else []:
-        by_doc.setdefault(s.doc_id, []).append(s)
-    by_id: dict[str, tuple[Example, str]] = {}
-    by_text: dict[str, tuple[Example, str]] = {}
-    for doc_id, sentences in by_doc.items():
-        for s, example in zip(sentences, examples_for(sentences, titles.get(doc_id, ""))):
-            by_id[s.sentence_id] = (example, s.source)
-            by_text.setdefault(normalise_text(s.text), (example, s.source))
-    for document in read_corpus([SEEDS_DIR]).documents:
-        sentences = list(iter_sentences(document))
-        for s, example in zip(sentences, examples_for(sentences, document.title)):
-            by_id.setdefault(s.sentence_id, (example, s.source))
-            by_text.setdefault(normalise_text(s.text), (example, s.source))
-    return examples_from(annotations, codebook, by_id, by_text)
-
-
-def retrain(store, directory: str | Path, codebook_path: str | Path | None = None, *, include_seeds: bool = True) -> LabelModel:
-    """Train on the seed annotations and the store's human labels; save under ``directory/<version>`` and record it.
-
-    A human label in the store wins over the seed annotation of the same
-    sentence. The model card (with its cross-validated metrics and ``path``)
-    is recorded in the store, where ``store_tagger`` finds it.
+    The model card keeps its cross-validated metrics and ``path``.
     """
     codebook = load_codebook(codebook_path)
-    chosen: dict[str, Annotation] = {}
-    if include_seeds:
-        for a in read_annotations(seed_annotation_files(), codebook).annotations:
-            chosen[a.sentence_id or "text:" + normalise_text(a.text)] = a
-    for a in store.human_annotations():
-        chosen[a.sentence_id or "text:" + normalise_text(a.text)] = a
-    annotations = list(chosen.values())
+    annotations, _ = training_annotations(store, None, codebook)
     examples, label_sets, sources = store_examples(store, annotations, codebook)
     model = train_model(codebook, examples, label_sets, sources=sources)
     path = model.save(Path(directory) / model.version)
