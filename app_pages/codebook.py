@@ -4,13 +4,12 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import common
-from stance.annotations import read_annotations, seed_annotation_files
 from stance.codebook import CodebookError, parse_codebook
 from stance.charts import frame_colours
 from stance.evaluation import learning_curve
 from stance.rules import analyse
 from stance.model import ruleset_for
-from stance.tagger import store_examples
+from stance.tagger import store_examples, training_annotations
 
 store = common.get_store()
 codebook = common.get_codebook()
@@ -30,9 +29,8 @@ with labels_tab:
             "id": label.id, "name": label.name, "colour": colours.get(label.id, ""), "description": label.description,
             "cues": len(label.cues), "examples of cues": ", ".join(label.cues[:6]) + (" …" if len(label.cues) > 6 else ""),
             "vetoes": ", ".join(label.negative_cues),
-        } for label in items]), hide_index=True, width="stretch",
-            column_order=["id", "name", "description", "cues", "examples of cues", "vetoes"] if title == "Topics"
-            else ["id", "name", "description", "cues", "examples of cues", "vetoes"],
+        } for label in items]), hide_index=True, width="stretch", height=35 * (len(items) + 1) + 3,
+            column_order=["id", "name", "description", "cues", "examples of cues", "vetoes"],
             column_config={"description": st.column_config.TextColumn(width="large")})
         if title == "Frames":
             st.markdown(common.legend(codebook), unsafe_allow_html=True)
@@ -45,6 +43,8 @@ with labels_tab:
 with edit_tab:
     st.markdown("Edit the codebook as TOML (the format is in the README). It is checked before it is saved; "
                 "every saved version is kept in the store, and the model is retrained for it on next use.")
+    if st.session_state.get("codebook_saved"):
+        st.success(st.session_state.pop("codebook_saved"), icon=":material/check_circle:")
     text = st.text_area("Codebook (TOML)", value=codebook.to_toml(), height=420, key=f"codebook_text-{codebook.fingerprint}")
     c1, c2, _ = st.columns([1, 1, 3])
     check = c1.button("Check", icon=":material/rule:", key="codebook_check")
@@ -64,7 +64,8 @@ with edit_tab:
                 path = common.data_dir() / common.CODEBOOK_FILE
                 path.write_text(text, encoding="utf-8")
                 store.record_codebook(parse_codebook(text, str(path)))
-                st.success(f"Saved version {edited.version}: {len(edited.topics)} topics, {len(edited.frames)} frames.", icon=":material/check_circle:")
+                st.session_state["codebook_saved"] = (f"Saved version {edited.version}: {len(edited.topics)} topics, "
+                                                      f"{len(edited.frames)} frames. The model is retrained for it.")
                 st.rerun()
             else:
                 st.success(f"Valid: {len(edited.topics)} topics, {len(edited.frames)} frames, {len(edited.axes)} axes.", icon=":material/check_circle:")
@@ -105,9 +106,8 @@ with model_tab:
 def training_set(codebook_toml: str, labels_revision: str) -> tuple[list, list]:
     """The seed annotations plus the store's human labels, as (examples, label sets)."""
     book = parse_codebook(codebook_toml, "codebook")
-    chosen = {a.sentence_id or a.text: a for a in read_annotations(seed_annotation_files(), book).annotations}
-    chosen.update({a.sentence_id or a.text: a for a in store.human_annotations()})
-    examples, label_sets, _ = store_examples(store, list(chosen.values()), book)
+    annotations, _ = training_annotations(store, None, book)
+    examples, label_sets, _ = store_examples(store, annotations, book)
     return examples, label_sets
 
 

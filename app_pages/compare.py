@@ -103,8 +103,6 @@ if axis is not None:
         if picked:
             row = rows[picked[0]]
             focus_group, focus_frames = row["group"], (axis.positive, axis.negative)
-            focus_note = (f"{row['source']}: the {row['framed either']} sentences framed "
-                          f"{common.name_of(codebook, axis.positive)} or {common.name_of(codebook, axis.negative)}")
 test = comparison.tests.get(topic)
 if test is not None:
     st.info(test.reading, icon=":material/lightbulb:")
@@ -122,7 +120,6 @@ with mix_col:
     clicked_frames = tuple(by_name[c["frame"]] for c in clicked if c.get("frame") in by_name)
     if clicked_frames:
         focus_frames = clicked_frames
-        focus_note = (focus_note + " — " if focus_note else "") + "framed " + ", ".join(common.name_of(codebook, f) for f in clicked_frames)
     st.caption("Click a bar segment to see the sentences with that frame.")
 with terms_col:
     st.markdown("**Distinctive words** — each source against the others on this topic")
@@ -136,6 +133,9 @@ with terms_col:
 
 # --- the sentences, side by side ----------------------------------------------------------------
 frames = focus_frames if focus_frames else (tuple(frame_filter) if frame_filter else None)
+if focus_frames:
+    focus_note = ((f"{comparison.group_names.get(focus_group, focus_group)}'s sentences" if focus_group else "the sentences")
+                  + " framed " + " or ".join(common.name_of(codebook, f) for f in focus_frames))
 limit = st.session_state.get(f"compare_more-{state}", PAGE)
 columns = common.columns_view(loaded.key, topic, sources, voice, frames, float(min_confidence), limit)
 groups = [g for g in comparison.groups if focus_group in (None, g)]

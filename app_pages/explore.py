@@ -1,5 +1,7 @@
 """Explore: every sentence, searchable and filterable; a selected row opens its context and evidence."""
 
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 
@@ -16,7 +18,7 @@ source_name = {s: loaded.sources[s].name or s for s in all_sources}
 st.title("Explore")
 text = st.text_input("Search the sentences", key="explore_text", persist_state="session",
                      placeholder="words that must all occur, or \"a phrase\" in quotes — e.g. \"export controls\" chips", label_visibility="collapsed")
-f1, f2, f3, f4, f5, f6 = st.columns([3, 2.2, 2.2, 1.4, 1.4, 1.6], vertical_alignment="bottom")
+f1, f2, f3, f4, f5, f6 = st.columns([3, 2.2, 2.2, 1.4, 1.4, 1.9], vertical_alignment="bottom")
 chosen = f1.multiselect("Sources", all_sources, format_func=source_name.get, key="explore_sources",
                         persist_state="session", placeholder="all sources")
 topic = f2.selectbox("Topic", [None, *codebook.topic_ids], format_func=lambda t: "any topic" if t is None else common.name_of(codebook, t),
@@ -78,7 +80,7 @@ if picked:
         with left:
             st.subheader("The sentence in its document")
             src = loaded.sources.get(row["source"])
-            st.caption(f"{common.esc(src.name if src else row['source'])} · {common.esc(row['path'])} · ¶{int(row['paragraph']) + 1}")
+            st.caption(f"{common.esc(src.name if src else row['source'])} · {common.esc(Path(str(row['path'])).name)} · ¶{int(row['paragraph']) + 1}")
             before = "".join(f"<div class='stance-near'>{common.esc(t)}</div>" for t in context[0])
             after = "".join(f"<div class='stance-near'>{common.esc(t)}</div>" for t in context[1])
             st.markdown(f"<div class='stance-card'>{before}<div class='stance-focus'>{common.esc(row['text'])}</div>{after}</div>",
@@ -95,7 +97,9 @@ if picked:
                 probs = pd.DataFrame({"label": [names.get(k, k) for k in scores], "probability": list(scores.values()),
                                       "cues and features": ["; ".join(reasons.get(k, [])) for k in scores]})
                 st.dataframe(probs.sort_values("probability", ascending=False).head(8), hide_index=True, width="stretch",
-                             column_config={"probability": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="%.2f")})
+                             column_config={"label": st.column_config.TextColumn(width="medium"),
+                                            "probability": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="%.2f", width="small"),
+                                            "cues and features": st.column_config.TextColumn(width="large")})
             if st.button("Annotate this sentence", icon=":material/edit:", type="primary", key="explore_annotate_one"):
                 st.session_state["annotate_worklist"] = [sid]
                 st.switch_page("app_pages/annotate.py")

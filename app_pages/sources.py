@@ -147,19 +147,20 @@ with export_tab:
             return charting.to_png(figure) if fmt == "png" else charting.to_svg(figure).encode("utf-8")
         return make
 
+    titles = {"csv": "CSV", "jsonl": "JSONL", "json": "JSON", "parquet": "Parquet", "xlsx": "Excel (XLSX)"}
     mimes = {"csv": "text/csv", "jsonl": "application/jsonl", "json": "application/json", "parquet": "application/vnd.apache.parquet",
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "html": "text/html",
              "png": "image/png", "svg": "image/svg+xml"}
     st.markdown("**Every tagged sentence** — labels, scores, evidence, tone, speaker and provenance")
     cols = st.columns(len(EXPORT_FORMATS))
     for column, fmt in zip(cols, EXPORT_FORMATS):
-        column.download_button(fmt.upper(), sentences(fmt), file_name=f"stance-sentences.{fmt}", mime=mimes[fmt],
+        column.download_button(titles[fmt], sentences(fmt), file_name=f"stance-sentences.{fmt}", mime=mimes[fmt],
                                icon=":material/download:", key=f"dl-sentences-{fmt}", width="stretch")
     st.markdown(f"**The comparison** ({'every topic' if topic is None else common.name_of(codebook, topic)}, {voice} voices) — "
                 "stance with intervals, frame mix, tests and their readings, distinctive terms, evidence")
     cols = st.columns(4)
     for column, fmt in zip(cols, ("json", "csv", "xlsx")):
-        column.download_button(fmt.upper(), comparison_file(fmt), file_name=f"stance-compare-{stamp}.{fmt}", mime=mimes[fmt],
+        column.download_button(titles[fmt], comparison_file(fmt), file_name=f"stance-compare-{stamp}.{fmt}", mime=mimes[fmt],
                                icon=":material/download:", key=f"dl-compare-{fmt}", width="stretch")
     cols[3].download_button("HTML report", report, file_name=f"stance-report-{stamp}.html", mime=mimes["html"],
                             icon=":material/description:", key="dl-report", width="stretch", type="primary")

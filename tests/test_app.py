@@ -189,7 +189,7 @@ def test_sources_page_offers_every_export(app_env):
     at = run("sources")
     assert at.file_uploader[0].accept_multiple_files
     labels = [b.label for b in at.get("download_button")]
-    for wanted in ("CSV", "XLSX", "JSONL", "PARQUET", "JSON", "HTML report", "Stance PNG", "Frame mix SVG", "Coverage PNG"):
+    for wanted in ("CSV", "Excel (XLSX)", "JSONL", "Parquet", "JSON", "HTML report", "Stance PNG", "Frame mix SVG", "Coverage PNG"):
         assert wanted in labels, labels
 
 
@@ -223,3 +223,26 @@ def test_an_uploaded_document_with_html_and_script_is_shown_as_text(tmp_path, mo
     assert any("&lt;img src=x onerror=" in c for c in columns["hostile"])
     with open_store(str(tmp_path / "upload.db")) as store:
         assert {"hostile", "notes", "coppens", "merics", "outlet"} <= set(store.sources())
+
+
+def test_a_disagreement_is_listed_and_adjudicated_on_the_annotate_page(tmp_path, monkeypatch, app_env):
+    from stance.annotations import Annotation
+
+    db = str(tmp_path / "team.db")
+    monkeypatch.setenv("STANCE_DB", db)
+    at = run("annotate", annotator="alice")
+    sid = widget(at.pills, "ann-topics-").key.removeprefix("ann-topics-")
+    widget(at.pills, "ann-topics-").set_value(["ai"])
+    at.button(key="annotate_save").click().run()
+    with open_store(db) as store:  # a colleague, from the command line, says otherwise
+        alice = store.current_labels()[sid]
+        store.annotate(Annotation(alice.text, ("economy",), alice.frames, alice.primary_frame, sid, None, "bob"))
+    at.run()
+    assert any(e.label.startswith("Disagreements to adjudicate: 1 open") for e in at.expander), [e.label for e in at.expander]
+    widget(at.pills, f"adjudicate-{sid}-topics").set_value(["economy"]).run()
+    at.button(key="annotate_adjudicate").click().run()
+    assert not at.exception
+    assert any(e.label.startswith("Disagreements to adjudicate: 0 open, 1 settled") for e in at.expander)
+    with open_store(db) as store:
+        assert store.current_labels()[sid].topics == ("economy",)
+        assert [(c.kind, c.adjudicated, c.adjudicator) for c in store.conflicts()] == [("topics", ("economy",), "alice")]

@@ -128,6 +128,17 @@ def wait_idle(tab, timeout_s: float = FIRST_LOAD_S) -> None:
         time.sleep(0.5)
 
 
+def shoot(tab, name: str, heading: str) -> None:
+    """The whole page as a test artifact (Streamlit scrolls inside the page, so the window is made tall for it)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    size = tab.viewport_size
+    tab.set_viewport_size({"width": size["width"], "height": 3000})
+    tab.get_by_role("heading", name=heading).scroll_into_view_if_needed()
+    time.sleep(1)  # charts redraw at the new size
+    tab.screenshot(path=str(ARTIFACTS / name), full_page=True)
+    tab.set_viewport_size(size)
+
+
 def test_compare_shows_the_three_sources_side_by_side_and_annotate_saves_to_the_store(server, page):
     url, db = server
     page.goto(f"{url}/compare")
@@ -155,8 +166,7 @@ def test_compare_shows_the_three_sources_side_by_side_and_annotate_saves_to_the_
     card = merics.locator(".stance-card").first
     card.get_by_text("▸ why").click()  # the evidence opens in place, without a rerun
     assert card.locator(".stance-why li").first.is_visible()
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "compare-export-controls.png"), full_page=True)
+    shoot(page, "compare-export-controls.png", "Compare")
 
     # annotate one sentence: the name goes in the sidebar, the model's labels are accepted
     page.get_by_test_id("stSidebar").get_by_role("link", name="Annotate").click()
@@ -169,9 +179,19 @@ def test_compare_shows_the_three_sources_side_by_side_and_annotate_saves_to_the_
     page.get_by_role("button", name=re.compile(r"(Accept|Save) and next")).click()
     page.get_by_text(re.compile(r"^Sentence 2 of \d+")).wait_for()
     wait_idle(page)
-    page.screenshot(path=str(ARTIFACTS / "annotate.png"), full_page=True)
+    shoot(page, "annotate.png", "Annotate")
 
     with open_store(str(db)) as store:
         mine = [a for a in store.current_labels().values() if a.annotator == ANNOTATOR]
     assert len(mine) == 1, "the saved sentence is in the store, under the annotator's name"
+
+    # the report downloads, made when asked for, with the label just saved in it
+    page.get_by_test_id("stSidebar").get_by_role("link", name="Sources & export").click()
+    page.get_by_role("heading", name="Sources & export").wait_for()
+    wait_idle(page)
+    page.get_by_role("tab", name="Export").click()
+    with page.expect_download(timeout=FIRST_LOAD_S * 1000) as download:
+        page.get_by_role("button", name="HTML report").click()
+    report = Path(download.value.path()).read_text(encoding="utf-8")
+    assert report.startswith("<!DOCTYPE html>") and "Export controls" in report
     assert page.dialogs == []  # nothing in the documents ran as script

@@ -343,3 +343,48 @@ def test_cli_compare_tags_the_seeds_with_the_model(capsys):
     assert {r["group"] for r in rows} == {"coppens", "merics", "outlet"}
     assert all(r["n"] > 0 for r in rows)
     assert "adjusted" in rows[0]  # the seed annotations are the gold labels on the seeds
+
+
+# --- what the dashboard calls on every topic switch ---------------------------------------
+
+
+def test_terms_from_a_term_index_are_the_terms_from_the_text(table, codebook):
+    from stance.compare import term_index
+
+    index = term_index(table)
+    for topic in codebook.topic_ids:
+        direct = compare(table, codebook, topic=topic, terms=True).terms.reset_index(drop=True)
+        indexed = compare(table, codebook, topic=topic, terms=True, term_index=index).terms.reset_index(drop=True)
+        pd.testing.assert_frame_equal(direct, indexed)
+    mask = (table.data["source"] != "coppens").to_numpy()
+    sub = compare(table.select(mask), codebook, topic="export_controls", terms=True, term_index=index.select(mask)).terms
+    assert set(sub["group"]) <= {"merics", "outlet"}
+
+
+def test_side_by_side_pages_and_filters_on_the_table(table):
+    everything = side_by_side(table, "export_controls")
+    paged = side_by_side(table, "export_controls", limit=2)
+    assert {g: df.attrs["total"] for g, df in paged.items()} == {g: len(df) for g, df in everything.items()}
+    for g, df in paged.items():
+        assert list(df["sentence_id"]) == list(everything[g]["sentence_id"][:2])
+    risky = side_by_side(table, "export_controls", frames=["security_risk"])
+    assert sum(len(df) for df in risky.values()) > 0
+    assert all("security_risk" in f for df in risky.values() for f in df["frames"])
+    merics = everything["merics"].iloc[0]
+    assert set(merics["scores"]) == set(merics["topics"]) | set(merics["frames"])  # each label's probability, and why
+    assert set(merics["reasons"]) <= set(merics["scores"])
+
+
+def test_neighbours_and_search_find_real_seed_sentences(table):
+    from stance.compare import find_sentences, neighbours
+
+    found = find_sentences(table, text='"export controls" chips')
+    assert len(found) and all("export controls" in t.lower() and "chips" in t.lower() for t in found["text"])
+    assert list(find_sentences(table, text="export", sources=["outlet"])["source"].unique()) in ([], ["outlet"])
+    sid = found["sentence_id"].iloc[0]
+    before, after = neighbours(table, [sid], before=2, after=1)[sid]
+    rows = table.data.set_index("sentence_id")
+    doc = rows.loc[sid, "doc_id"]
+    near = table.data[(table.data["doc_id"] == doc) & ~table.data["boilerplate"]].sort_values("index")["text"].tolist()
+    at = near.index(rows.loc[sid, "text"])
+    assert before == near[max(0, at - 2):at] and after == near[at + 1:at + 2]
