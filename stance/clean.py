@@ -111,6 +111,9 @@ _SENTENCE_BOILERPLATE: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 def _is_titlecase_heading(line: str) -> bool:
     """A short line without final punctuation whose words are mostly capitalised."""
+    tail = line.rstrip()
+    if tail and tail[-1] in _TERMINAL_CHARS and not line.isupper():
+        return False  # the answer below, without splitting a sentence into words
     words = line.split()
     if not words or len(words) > MAX_HEADING_WORDS:
         return False
@@ -139,6 +142,23 @@ _SENTENCE_TRIGGERS = ("subscri", "sign up", "sign-up", "inbox", "mailing", "podc
 _SHORT_SENTENCE_TRIGGERS = _SENTENCE_TRIGGERS + ("source", "photo", "image", "credit", "/")
 
 
+_FOUR_DIGITS = re.compile(r"\d{4}")
+
+
+def _may_match(reason: str, text: str, low: str) -> bool:
+    """False where the ``reason`` pattern cannot match ``text``, an ASCII line lower-cased
+    as ``low``: the literals every branch of it needs are missing. Only "subscribe" and
+    "contact" have a test; they are the slow patterns (the contact one by far)."""
+    if reason == "contact":
+        return (
+            "@" in text or "+" in text or ":" in text or "www." in low
+            or (("tel" in low or "phone" in low) and _FOUR_DIGITS.search(text) is not None)
+        )
+    if reason == "subscribe":
+        return "subscribe" in low or "sign up" in low or "sign-up" in low or "inbox" in low or "mailing list" in low
+    return True
+
+
 def _triggered(text: str, triggers: tuple[str, ...]) -> bool:
     low = text.lower()
     for trigger in triggers:
@@ -158,19 +178,26 @@ def classify_line(line: str) -> LineFlag:
     if not stripped:
         return CONTENT
     if len(stripped) <= MAX_BOILERPLATE_LINE and _triggered(stripped, _LINE_TRIGGERS):
+        # Case-insensitive patterns fold a few non-ASCII letters too (the Kelvin
+        # sign is a "k"): the literal tests are exact on ASCII lines only.
+        low = stripped.lower() if stripped.isascii() else None
         for reason, pattern in _LINE_BOILERPLATE:
-            if pattern.search(stripped):
+            if (low is None or _may_match(reason, stripped, low)) and pattern.search(stripped):
                 return LineFlag(heading=False, boilerplate=reason)
     if len(stripped) > MAX_HEADING_CHARS:
         # Too long for a heading, dateline or credit: only a markdown heading can be one.
         return LineFlag(heading=True) if stripped[0] == "#" and _MD_HEADING.match(stripped) else CONTENT
-    if _DATELINE.match(stripped) or _DATESTAMP.match(stripped):
+    # Each pattern only runs where it could match: a dateline ends in a digit, a
+    # date stamp or section marker is short, a credit has a colon, a markdown
+    # heading starts with "#" and a numbered title with a digit.
+    size = len(stripped)
+    if (stripped[-1].isdigit() and _DATELINE.match(stripped)) or (size <= 14 and _DATESTAMP.match(stripped)):
         return LineFlag(heading=False, boilerplate="dateline")
-    if _SOURCE_CREDIT.match(stripped):
+    if ":" in stripped and _SOURCE_CREDIT.match(stripped):
         return LineFlag(heading=False, boilerplate="link_list")
-    if _MD_HEADING.match(stripped) or _SECTION_MARKER.match(stripped):
+    if (stripped[0] == "#" and _MD_HEADING.match(stripped)) or (size <= 6 and _SECTION_MARKER.match(stripped)):
         return LineFlag(heading=True)
-    if _NUMBERED_TITLE.match(stripped) and stripped[-1] not in ".:;" and len(stripped.split()) <= 25:
+    if stripped[0].isdigit() and _NUMBERED_TITLE.match(stripped) and stripped[-1] not in ".:;" and len(stripped.split()) <= 25:
         return LineFlag(heading=True)
     if not _BULLET.match(stripped) and _is_titlecase_heading(stripped.strip("*_ ")):
         return LineFlag(heading=True)
@@ -229,7 +256,8 @@ def flag_lines(lines: list[str]) -> list[LineFlag]:
                 flags[i] = LineFlag(boilerplate="table_of_contents")
                 continue
             section = None
-        if len(line) < 160 and _TOC_LINE.match(line) and _is_toc_run(lines, i):
+        # (A contents line ends in a page number: test that before the pattern.)
+        if len(line) < 160 and line.rstrip()[-1:].isdigit() and _TOC_LINE.match(line) and _is_toc_run(lines, i):
             flags[i] = LineFlag(boilerplate="table_of_contents")
     _flag_comments(lines, flags)
     return flags
@@ -256,11 +284,19 @@ def _flag_comments(lines: list[str], flags: list[LineFlag]) -> None:
 _SENTENCE_BOILERPLATE += (("dateline", _DATESTAMP), ("link_list", _SOURCE_CREDIT))
 
 
+def may_hold_sentence_boilerplate(block: str) -> bool:
+    """False when no sentence cut from ``block`` can be ``sentence_boilerplate``: one
+    test per paragraph instead of one per sentence. (Lower-casing maps ASCII letters
+    one character at a time, so a trigger in a sentence is a trigger in its block.)"""
+    return _triggered(block, _SHORT_SENTENCE_TRIGGERS)
+
+
 def sentence_boilerplate(text: str) -> str | None:
     """The reason a single sentence inside content is boilerplate, if it is."""
     if not _triggered(text, _SHORT_SENTENCE_TRIGGERS if len(text) < 130 else _SENTENCE_TRIGGERS):
         return None
+    low = text.lower() if text.isascii() else None
     for reason, pattern in _SENTENCE_BOILERPLATE:
-        if pattern.search(text):
+        if (low is None or _may_match(reason, text, low)) and pattern.search(text):
             return reason
     return None

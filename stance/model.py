@@ -145,7 +145,7 @@ def build_pipeline(codebook: Codebook, C: float = 4.0) -> Pipeline:
     if not CHAR_NGRAMS:
         steps.pop(1)
     features = ColumnTransformer(steps, transformer_weights={name: FEATURE_WEIGHTS[name] for name, _, _ in steps})
-    classifier = OneVsRestClassifier(LogisticRegression(C=C, class_weight="balanced", max_iter=2000, solver="liblinear", dual=True))
+    classifier = OneVsRestClassifier(LogisticRegression(C=C, class_weight="balanced", max_iter=2000, solver="liblinear", dual=True, random_state=0))
     return Pipeline([("features", features), ("classifier", classifier)])
 
 
@@ -318,17 +318,36 @@ class LabelModel:
         filled = np.flatnonzero(np.diff(X.indptr) > 0)
         if not len(filled):
             return out
+        readable = self._readable_names()
+        # The row of every stored value, to find each row's first maximum at once.
+        row_of = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
         for _ in range(k):
             # The largest contribution of each row at once: a segmented max.
             best = np.maximum.reduceat(contrib, starts[filled])
-            for r, value in zip(filled.tolist(), best.tolist()):
-                if value <= 0:
-                    continue
-                lo, hi = X.indptr[r], X.indptr[r + 1]
-                at = lo + int(np.argmax(contrib[lo:hi]))
-                out[r].append(_readable(names[X.indices[at]]))
-                contrib[at] = -np.inf
+            per_entry = np.full(X.shape[0], np.inf)
+            per_entry[filled] = best
+            # np.argmax's choice: the first position in the row holding the maximum.
+            ties = np.flatnonzero((contrib == per_entry[row_of]) & (per_entry[row_of] > 0))
+            rows, first = np.unique(row_of[ties], return_index=True)
+            for r, at in zip(rows.tolist(), ties[first].tolist()):
+                out[r].append(readable(X.indices[at]))
+            contrib[ties[first]] = -np.inf
         return out
+
+    def _readable_names(self):
+        """``_readable(name)`` by feature index, each name made readable once per model."""
+        cache = getattr(self, "_readable_cache", None)
+        if cache is None:
+            cache = self._readable_cache = {}
+        names = self._feature_names()
+
+        def readable(i: int) -> str:
+            shown = cache.get(i)
+            if shown is None:
+                shown = cache[i] = _readable(names[i])
+            return shown
+
+        return readable
 
     def _feature_names(self) -> np.ndarray:
         names = getattr(self, "_names", None)

@@ -123,6 +123,9 @@ class Tagger:
                     tops = self.model.top_features(X[rows] if X is not None else None, label)
                     features[label] = dict(zip(rows.tolist(), tops))
         row_of = {i: r for r, i in enumerate(keep)}
+        # Whole-matrix steps once, rather than row by row below.
+        rounded = np.round(probs, 4)
+        to_explain = (votes_dense < 0) | ((votes_dense > 0) & decided) if explain else None
         out = []
         voices = _voices(sentences)
         for i, s in enumerate(sentences):
@@ -144,9 +147,9 @@ class Tagger:
             topics = tuple(labels[j] for j in chosen if j < n_topics)
             frames = tuple(labels[j] for j in chosen if j >= n_topics)
             primary = max(frames, key=lambda f: row[labels.index(f)]) if frames else None
-            scores = dict(zip(labels, np.round(row, 4).tolist()))
+            scores = dict(zip(labels, rounded[r].tolist()))
             evidence: dict[str, list[str]] = {}
-            explained = set(np.flatnonzero((votes_dense[r] < 0) | ((votes_dense[r] > 0) & decided[r])).tolist()) if explain else set()
+            explained = set(np.flatnonzero(to_explain[r]).tolist()) if explain else set()
             if explained:
                 for hit in self.rules.hits(s.text, explained):
                     # A regex cue is shown by what it matched, which an analyst can read.
