@@ -126,6 +126,68 @@ def test_realistic_sentences(rules, text, expected, not_expected):
     assert not (not_expected & got), f"unexpected {not_expected & got}"
 
 
+# Cues written from the codebook's definitions for the genres the tool meets (state-media
+# statements, government fact sheets, think-tank analysis, tech news): each case is a
+# sentence written for this test, with the labels it must get and the ones it must not.
+@pytest.mark.parametrize(
+    ("text", "expected", "not_expected"),
+    [
+        # state media: mocking a security claim is blame (sovereignty), not a security lens
+        ("The so-called national security concerns are nothing but an excuse to contain China's development.",
+         {"sovereignty"}, {"security_risk"}),
+        ("We urge the US side to stop stigmatizing Chinese companies.", {"sovereignty"}, set()),
+        ("China will resolutely safeguard its sovereignty, security and development interests.",
+         {"sovereignty"}, {"security_risk"}),
+        ("The Foreign Ministry spokesperson said China firmly opposes the move.", {"sovereignty"}, {"state_role"}),
+        ("The DPP authorities must stop their separatist provocations.", {"taiwan", "sovereignty"}, {"state_role"}),
+        # fact sheets
+        ("The Administration will pursue trade that puts American workers and businesses first.", {"sovereignty"}, set()),
+        ("These investments will bring manufacturing back to America and create good-paying jobs.",
+         {"self_reliance"}, set()),
+        # self-reliance
+        ("Beijing pledged to achieve self-sufficiency in advanced chips by 2030.", {"self_reliance"}, set()),
+        ("Chinese fabs are switching to domestic equipment suppliers wherever they can.", {"self_reliance"}, set()),
+        # cooperation
+        ("The two sides agreed to deepen dialogue and mutually beneficial cooperation.", {"cooperation"}, set()),
+        ("China stands ready to work with the EU to expand green and digital partnership.", {"cooperation"}, set()),
+        ("Tokyo agreed to align its export controls with those of Washington.", {"cooperation", "export_controls"}, set()),
+        ("A fragmented global AI ecosystem would hurt everyone.", {"cooperation"}, set()),
+        ("Unilateral controls are less effective because buyers turn to suppliers elsewhere.", set(), {"sovereignty"}),
+        # competition
+        ("The United States still holds a commanding lead in frontier AI compute.", {"competition"}, set()),
+        ("Chinese memory makers still cannot match Samsung at the leading edge.", {"competition"}, set()),
+        ("China now accounts for about 80 percent of global solar module production.", {"competition"}, set()),
+        # economic cost
+        ("The new rules could cost American toolmakers billions of dollars a year.", {"economic_cost"}, set()),
+        ("Cloud providers warn of heavy compliance costs under the new reporting rule.", {"economic_cost"}, set()),
+        ("The new fab will cost about $20 billion to build.", set(), {"economic_cost"}),
+        # innovation: precision
+        ("The researchers successfully developed a photonic chip that runs at room temperature.", {"innovation"}, set()),
+        ("The novel coronavirus spread quickly in early 2020.", {"health"}, {"innovation"}),
+        ("The Great Leap Forward ended in famine.", set(), {"innovation"}),
+        # state role: precision and the state's own drive
+        ("Premier Li Qiang met the visiting German chancellor in Beijing.", set(), {"state_role"}),
+        ("US officials declined to comment on the report.", set(), {"state_role"}),
+        ("The EU opened an anti-subsidy probe into Chinese wind turbines.", {"trade_tariffs"}, {"state_role"}),
+        ("Local governments are handing out computing vouchers to subsidise AI start-ups.", {"ai", "state_role"}, set()),
+        # topics: precision
+        ("The health of the bilateral relationship depends on mutual respect.", {"cooperation"}, {"health"}),
+        ("Patient capital from state funds has flowed into robotics start-ups.", {"state_role"}, {"health"}),
+        ("Data centres already account for a growing share of China's electricity consumption.", {"ai"}, {"economy"}),
+        ("The provincial fund will invest 10 billion yuan in chip design firms.", {"semiconductors"}, {"economy"}),
+        ("The yuan weakened past 7.3 per dollar after the tariff announcement.", {"economy", "trade_tariffs"}, set()),
+        ("Alibaba's cloud division grew revenue 13 percent in the quarter.", {"economy"}, set()),
+        ("Members of the national AI industry alliance pledged to share data.", {"ai"}, {"geopolitics"}),
+        ("Western sanctions on Russia have pushed Moscow closer to Beijing.", {"geopolitics"}, set()),
+        ("The unification of technical standards would lower costs for carmakers.", set(), {"taiwan"}),
+    ],
+)
+def test_genre_cues(rules, text, expected, not_expected):
+    got = voted_for(rules, text)
+    assert expected <= got, f"missing {expected - got}"
+    assert not (not_expected & got), f"unexpected {not_expected & got}"
+
+
 # --- votes: shape, order and veto semantics -------------------------------------------------
 
 BOOK = """
