@@ -113,7 +113,7 @@ class Tagger:
         probs = self.model.predict_proba(examples, votes, X)
         if self.model.inherit:
             probs = inherit_topics(probs, examples, range(n_topics))
-        decided = self.model.decide(probs)
+        decided = self.model.decide(probs, votes_dense)
         all_tones = tones(s.text for s in sentences)
         features: dict[str, list[list[str]]] = {}
         if explain and examples:

@@ -123,3 +123,14 @@ def test_tampered_model_is_refused_cleanly(tmp_path):
     path.write_bytes(b"not a zip at all")
     with pytest.raises(ModelError, match="damaged"):
         LabelModel.load(tmp_path / "m")
+
+
+def test_a_topic_cue_in_a_short_unfamiliar_sentence_is_enough(tmp_path):
+    table = tmp_path / "items.csv"
+    table.write_text("id,text\n1,The US added firms to the entity list.\n2,The weather was mild in Lisbon.\n")
+    out = tmp_path / "tags.jsonl"
+    assert main(["tag", str(table), "-o", str(out)]) == 0
+    rows = [json.loads(l) for l in out.read_text().splitlines()]
+    assert "export_controls" in rows[0]["topics"]
+    assert any("entity list" in e for e in rows[0]["evidence"]["export_controls"])
+    assert rows[1]["topics"] == []
