@@ -134,3 +134,17 @@ def test_a_topic_cue_in_a_short_unfamiliar_sentence_is_enough(tmp_path):
     assert "export_controls" in rows[0]["topics"]
     assert any("entity list" in e for e in rows[0]["evidence"]["export_controls"])
     assert rows[1]["topics"] == []
+
+
+def test_fast_context_features_equal_the_pipelines(seeds):
+    import scipy.sparse as sp
+
+    from stance.model import frame
+    from stance.segment import segment
+    from stance.tagger import examples_for
+
+    model = default_model()
+    examples = [e for d in seeds.documents for e in examples_for(segment(d), d.title)]
+    fast = model.transform(examples)
+    slow = sp.csr_matrix(model.pipeline.named_steps["features"].transform(frame(examples)))
+    assert fast.shape == slow.shape and abs(fast - slow).max() < 1e-12
