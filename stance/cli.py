@@ -398,6 +398,10 @@ def _add_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-mb", type=float, default=DEFAULT_MAX_BYTES / 1e6, help="skip files larger than this (default 50)")
 
 
+def _add_codebook(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--codebook", metavar="FILE", help="a codebook TOML (default: the bundled one)")
+
+
 def _add_output(parser: argparse.ArgumentParser, formats: Sequence[str], default: str) -> None:
     parser.add_argument("--format", choices=formats, default=default, help=f"output format (default {default})")
     parser.add_argument("-o", "--output", metavar="FILE", help="write here instead of the terminal")
@@ -444,7 +448,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_inputs(p)
     _add_output(p, ("jsonl", "csv", "table"), "jsonl")
-    p.add_argument("--codebook", metavar="FILE", help="a codebook TOML (default: the bundled one)")
+    _add_codebook(p)
     p.add_argument("--model", metavar="DIR", help="a model trained with `stance train` (default: trained from the seeds)")
     p.add_argument("--labeller", choices=("combined", "rules"), default="combined", help="rules: cue rules alone, for comparison")
     p.add_argument("--db", metavar="URL", help="a store whose human labels override predictions")
@@ -457,7 +461,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Example: stance train --codebook my-codebook.toml --annotations labels.csv -o models/mine",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--codebook", metavar="FILE", help="a codebook TOML (default: the bundled one)")
+    _add_codebook(p)
     p.add_argument("--annotations", metavar="FILE", nargs="+", help="annotation files (default: the seed annotations)")
     p.add_argument("-o", "--output", metavar="DIR", required=True, help="where to save the model")
     p.add_argument("--no-cues", action="store_true", help="leave the cue votes out (the 'model alone' baseline)")
@@ -472,7 +476,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Example: stance evaluate --by-source",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--codebook", metavar="FILE", help="a codebook TOML (default: the bundled one)")
+    _add_codebook(p)
     p.add_argument("--annotations", metavar="FILE", nargs="+", help="annotation files (default: the seed annotations)")
     p.add_argument("--by-source", action="store_true", help="leave-one-source-out instead of 5-fold")
     p.add_argument("--labeller", choices=("all", "rules", "model", "combined"), default="all")
@@ -518,7 +522,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     q.add_argument("files", nargs="+", metavar="FILE", help="annotation files (.csv or .jsonl)")
     q.add_argument("--annotator", metavar="NAME", help="for rows with an empty annotator (default: $STANCE_ANNOTATOR, else your user name)")
-    q.add_argument("--codebook", metavar="FILE", help="a codebook TOML (default: the bundled one)")
+    _add_codebook(q)
     _add_db(q)
     q.set_defaults(func=cmd_annotations_import)
 
@@ -531,7 +535,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_output(p, ("table", "csv", "json"), "table")
     p.add_argument("--source", metavar="ID", help="only this source's sentences")
-    p.add_argument("--codebook", metavar="FILE", help="a codebook TOML (default: the bundled one)")
+    _add_codebook(p)
     _add_db(p)
     p.set_defaults(func=cmd_agreement)
 
@@ -546,7 +550,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-n", type=int, default=20, help="how many sentences (default 20)")
     p.add_argument("--topic", metavar="ID", help="focus on one topic: unsure whether it applies, or of the frames within it")
     p.add_argument("--source", metavar="ID", help="only this source's sentences")
-    p.add_argument("--codebook", metavar="FILE", help="a codebook TOML (default: the bundled one)")
+    _add_codebook(p)
     p.add_argument("--model", metavar="DIR", help="a model from `stance train` (default: the store's latest, else trained from the seeds)")
     _add_output(p, ("table", "csv", "jsonl"), "table")
     _add_db(p)
@@ -563,14 +567,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--topic", metavar="ID", help="focus on one topic")
     p.add_argument("--source", metavar="ID", help="only this source's sentences")
     p.add_argument("--annotator", metavar="NAME", help="who you are (default: $STANCE_ANNOTATOR, else your user name)")
-    p.add_argument("--codebook", metavar="FILE", help="a codebook TOML (default: the bundled one)")
+    _add_codebook(p)
     p.add_argument("--model", metavar="DIR", help="a model from `stance train` (default: the store's latest, else trained from the seeds)")
     _add_db(p)
     p.set_defaults(func=cmd_annotate)
     def add_tagging(p: argparse.ArgumentParser) -> None:
         p.add_argument("paths", nargs="*", metavar="PATH",
                        help="documents, folders, or tables written by `stance export` (default: the bundled seeds)")
-        p.add_argument("--codebook", metavar="FILE", help="a codebook TOML (default: the bundled one)")
+        _add_codebook(p)
         p.add_argument("--model", metavar="DIR", help="a model trained with `stance train` (default: trained from the seeds)")
         p.add_argument("--db", metavar="URL", help="a store whose human labels override predictions")
 
