@@ -76,5 +76,5 @@ def learning_curve(
         ex = [examples[i] for i in pick]
         ls = [label_sets[i] for i in pick]
         result = evaluate(codebook, ex, ls, labellers=("combined",), folds=min(5, size))["combined"]
-        out.append({"annotations": size, "topic_micro_f1": result["topics"]["micro_f1"], "frame_macro_f1": result["frames"]["macro_f1"]})
+        out.append({"annotations": size, "topic_micro_f1": round(result["topics"]["micro_f1"], 3), "frame_macro_f1": round(result["frames"]["macro_f1"], 3)})
     return out
