@@ -36,15 +36,16 @@ def main() -> None:
         folder.mkdir()
         for doc in documents(target):
             (folder / f"{Path(doc.path).stem}.txt").write_text(doc.text, encoding="utf-8")
-        out = Path(tmp) / "tags.jsonl"
-        start = time.perf_counter()
-        code = stance(["tag", str(folder), "--format", "jsonl", "-o", str(out)])
-        elapsed = time.perf_counter() - start
-        with open(out, encoding="utf-8") as f:
-            n = sum(1 for _ in f)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"stance tag: {n:,} sentences in {elapsed:.1f} s = {n / elapsed:,.0f} sentences/s end to end "
-          f"(exit {code}); peak memory {peak:.0f} MB")
+        for extra in ([], ["--no-evidence"]):
+            out = Path(tmp) / "tags.jsonl"
+            start = time.perf_counter()
+            code = stance(["tag", str(folder), "--format", "jsonl", "-o", str(out), *extra])
+            elapsed = time.perf_counter() - start
+            with open(out, encoding="utf-8") as f:
+                n = sum(1 for _ in f)
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(f"stance tag {' '.join(extra)}: {n:,} sentences in {elapsed:.1f} s = {n / elapsed:,.0f} sentences/s end to end "
+                  f"(exit {code}); peak memory {peak:.0f} MB")
 
 
 if __name__ == "__main__":

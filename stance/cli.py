@@ -81,7 +81,10 @@ def cmd_tag(args: argparse.Namespace) -> int:
     tagger = _tagger(args)
     overrides = _open_store(args).current_labels() if getattr(args, "db", None) else None
     corpus = Corpus()
-    rows = (t._asdict() for t in iter_tagged(_paths(args), corpus, tagger, overrides, max_bytes=int(args.max_mb * 1e6)))
+    rows = (
+        t._asdict()
+        for t in iter_tagged(_paths(args), corpus, tagger, overrides, max_bytes=int(args.max_mb * 1e6), explain=not args.no_evidence)
+    )
     count = write_records(rows, args.format, args.output, columns=TAG_COLUMNS)
     return _nothing_read(corpus, count)
 
@@ -451,6 +454,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_codebook(p)
     p.add_argument("--model", metavar="DIR", help="a model trained with `stance train` (default: trained from the seeds)")
     p.add_argument("--labeller", choices=("combined", "rules"), default="combined", help="rules: cue rules alone, for comparison")
+    p.add_argument("--no-evidence", action="store_true", help="leave `evidence` empty: about half again as fast on big corpora")
     p.add_argument("--db", metavar="URL", help="a store whose human labels override predictions")
     p.set_defaults(func=cmd_tag)
 

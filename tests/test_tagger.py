@@ -148,3 +148,14 @@ def test_fast_context_features_equal_the_pipelines(seeds):
     fast = model.transform(examples)
     slow = sp.csr_matrix(model.pipeline.named_steps["features"].transform(frame(examples)))
     assert fast.shape == slow.shape and abs(fast - slow).max() < 1e-12
+
+
+def test_no_evidence_gives_the_same_labels(tmp_path):
+    full, bare = tmp_path / "full.jsonl", tmp_path / "bare.jsonl"
+    doc = "seeds/outlet-2024-02-22-newsletter.txt"
+    assert main(["tag", doc, "-o", str(full)]) == 0
+    assert main(["tag", doc, "--no-evidence", "-o", str(bare)]) == 0
+    a = [json.loads(l) for l in full.read_text().splitlines()]
+    b = [json.loads(l) for l in bare.read_text().splitlines()]
+    assert [(r["topics"], r["frames"], r["primary_frame"]) for r in a] == [(r["topics"], r["frames"], r["primary_frame"]) for r in b]
+    assert any(r["evidence"] for r in a) and not any(r["evidence"] for r in b)
