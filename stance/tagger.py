@@ -266,6 +266,9 @@ def examples_from(annotations, codebook, by_id, by_text):
     return examples, label_sets, sources
 
 
+_LOADED: dict[Path, LabelModel] = {}
+
+
 def default_model(codebook_path: str | Path | None = None) -> LabelModel:
     """The model trained on the bundled seed annotations, cached after first use."""
     codebook = load_codebook(codebook_path)
@@ -278,15 +281,19 @@ def default_model(codebook_path: str | Path | None = None) -> LabelModel:
     for module in ("model.py", "rules.py", "codebook.py", "tagger.py"):
         key.update((Path(__file__).parent / module).read_bytes())
     directory = _cache_dir() / "models" / f"default-{key.hexdigest()}"
+    if directory in _LOADED:  # commands that tag and then write provenance ask twice
+        return _LOADED[directory]
     if (directory / "model.json").is_file():
         try:
-            return LabelModel.load(directory)
+            _LOADED[directory] = LabelModel.load(directory)
+            return _LOADED[directory]
         except ModelError:
             pass  # a damaged cache entry is rebuilt below
     annotations = read_annotations(files, codebook)
     examples, label_sets, sources = seed_examples(annotations.annotations, codebook)
     model = train_model(codebook, examples, label_sets, sources=sources)
     model.save(directory)
+    _LOADED[directory] = model
     return model
 
 

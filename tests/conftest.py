@@ -20,5 +20,13 @@ def seed_sentences(seeds) -> dict[str, list[Sentence]]:
 
 
 @pytest.fixture(scope="session")
+def codebook():
+    """The default codebook, loaded once (compiling its cues takes a moment)."""
+    from stance.codebook import load_codebook
+
+    return load_codebook()
+
+
+@pytest.fixture(scope="session")
 def seed_docs(seeds):
     return {doc.source: doc for doc in seeds.documents}

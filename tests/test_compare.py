@@ -38,11 +38,6 @@ AXIS = "cooperation_vs_security"
 
 
 @pytest.fixture(scope="module")
-def codebook():
-    return load_codebook()
-
-
-@pytest.fixture(scope="module")
 def tagged():
     return seed_tagged()
 

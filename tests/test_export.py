@@ -19,7 +19,6 @@ from openpyxl import load_workbook
 
 from seed_tagged import seed_tagged
 from stance.charts import charts, frame_colours, save_chart
-from stance.codebook import load_codebook
 from stance.compare import SentenceTable, compare
 from stance.export import (
     EXPORT_COLUMNS,
@@ -44,11 +43,6 @@ NASTY = [
     "\r=1+1",
     "Export controls <script>alert('x')</script> & \"quotes\" | pipes",
 ]
-
-
-@pytest.fixture(scope="module")
-def codebook():
-    return load_codebook()
 
 
 @pytest.fixture(scope="module")

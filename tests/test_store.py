@@ -233,16 +233,21 @@ def _writer(db, sentence_ids, name, count):
     store.close()
 
 
+def _run_writers(db, ids, writers: int, count: int) -> None:
+    """Start ``writers`` processes writing ``count`` events each, at once, and wait."""
+    ctx = multiprocessing.get_context("fork")
+    processes = [ctx.Process(target=_writer, args=(db, ids, f"analyst{k}", count)) for k in range(writers)]
+    for w in processes:
+        w.start()
+    for w in processes:
+        w.join(60)
+        assert w.exitcode == 0
+
+
 def test_concurrent_writers_lose_nothing(seeded, db):
     ids = [s.sentence_id for s in seeded.sentences(source="merics")[:40]]
     seeded.close()
-    ctx = multiprocessing.get_context("fork")
-    writers = [ctx.Process(target=_writer, args=(db, ids, f"analyst{k}", 60)) for k in range(4)]
-    for w in writers:
-        w.start()
-    for w in writers:
-        w.join(60)
-        assert w.exitcode == 0
+    _run_writers(db, ids, 4, 60)
     notes = [e.note for e in open_store(db).events()]
     assert len(notes) == 240 and set(notes) == {f"analyst{k}-{i}" for k in range(4) for i in range(60)}
 
@@ -406,13 +411,7 @@ def test_postgresql_store(postgres_url, tmp_path):
 
     ids = [s.sentence_id for s in store.sentences(source="outlet")[:10]]
     store.close()
-    ctx = multiprocessing.get_context("fork")
-    writers = [ctx.Process(target=_writer, args=(postgres_url, ids, f"analyst{k}", 25)) for k in range(3)]
-    for w in writers:
-        w.start()
-    for w in writers:
-        w.join(60)
-        assert w.exitcode == 0
+    _run_writers(postgres_url, ids, 3, 25)
     store = open_store(postgres_url)  # reopening migrates nothing
     assert len([e for e in store.events() if e.annotator.startswith("analyst")]) == 75
 
