@@ -53,7 +53,7 @@ from sklearn.pipeline import Pipeline
 from stance import __version__
 from stance.codebook import Codebook, parse_codebook
 from stance.errors import StanceError
-from stance.rules import RuleSet
+from stance.rules import RuleSet, Spot
 
 LARGE_TRAINING_SET = 5000
 MIN_POSITIVES = 3  # fewer examples than this: the label is left to its cues
@@ -72,7 +72,7 @@ class ModelError(StanceError):
 # for every fold: keep one RuleSet per codebook text, and the votes of recent
 # sentences (a sentence is voted on once, then reused as its neighbours' context).
 _RULESETS: dict[str, RuleSet] = {}
-_VOTE_CACHE: dict[str, dict[str, np.ndarray]] = {}
+_VOTE_CACHE: dict[str, dict[str, tuple[np.ndarray, list[Spot]]]] = {}
 VOTE_CACHE_SIZE = 200_000
 
 
@@ -84,19 +84,25 @@ def ruleset_for(codebook_toml: str) -> RuleSet:
     return rules
 
 
-def cached_votes(codebook_toml: str, texts: Sequence[str]) -> np.ndarray:
-    """Dense votes (len(texts), n_labels) with a per-codebook cache by text."""
+def cached_votes(codebook_toml: str, texts: Sequence[str], spots: list[list[Spot]] | None = None) -> np.ndarray:
+    """Dense votes (len(texts), n_labels) with a per-codebook cache by text.
+
+    With a ``spots`` list, each text's cue spots (``RuleSet.votes``) are appended to it.
+    """
     rules = ruleset_for(codebook_toml)
     cache = _VOTE_CACHE.setdefault(codebook_toml, {})
     missing = list({t for t in texts if t not in cache})
     if missing:
         if len(cache) + len(missing) > VOTE_CACHE_SIZE:
             cache.clear()
-        for text, row in zip(missing, rules.votes(missing).toarray()):
-            cache[text] = row
+        found: list[list[Spot]] = []
+        for text, row, where in zip(missing, rules.votes(missing, found).toarray(), found):
+            cache[text] = (row, where)
+    if spots is not None:
+        spots.extend(cache[t][1] for t in texts)
     if not texts:
         return np.zeros((0, len(rules.label_ids)), dtype=np.int8)
-    return np.vstack([cache[t] for t in texts])
+    return np.vstack([cache[t][0] for t in texts])
 
 
 CONTEXT_SEPARATOR = "\n"
@@ -175,35 +181,52 @@ def inherit_topics(probs: np.ndarray, examples: Sequence[Example], topic_cols: S
 
     Readers label "These controls will only bite later" as export controls
     because of what surrounds it; a sentence takes a neighbour's topic
-    probability, discounted, when that is higher than its own.
+    probability, discounted, when that is higher than its own: the best of
+    its paragraph mates and its section heading (``PARAGRAPH_WEIGHT``) and of
+    the sentence just before it in the same section (``PREVIOUS_WEIGHT``).
+    Neighbours lend their own probabilities, not what they inherited.
     """
-    if not len(examples) or not len(topic_cols):
+    placed = [i for i, e in enumerate(examples) if e.doc]
+    if not placed or not len(topic_cols):
         return probs
-    out = probs.copy()
+    placed.sort(key=lambda i: (examples[i].doc, examples[i].index))
+    rows = np.asarray(placed)
     cols = np.asarray(topic_cols)
-    by_doc: dict[str, list[int]] = {}
-    for i, e in enumerate(examples):
-        if e.doc:
-            by_doc.setdefault(e.doc, []).append(i)
-    for rows in by_doc.values():
-        rows.sort(key=lambda i: examples[i].index)
-        by_paragraph: dict[int, list[int]] = {}
-        for i in rows:
-            by_paragraph.setdefault(examples[i].paragraph, []).append(i)
-        position = {examples[i].index: i for i in rows}
-        for k, i in enumerate(rows):
-            e = examples[i]
-            own = probs[i, cols]
-            best = own.copy()
-            mates = [j for j in by_paragraph.get(e.paragraph, []) if j != i]
-            if mates:
-                best = np.maximum(best, PARAGRAPH_WEIGHT * probs[mates][:, cols].max(axis=0))
-            heading = position.get(e.section)
-            if heading is not None and heading != i:
-                best = np.maximum(best, PARAGRAPH_WEIGHT * probs[heading, cols])
-            if k > 0 and examples[rows[k - 1]].section == e.section:
-                best = np.maximum(best, PREVIOUS_WEIGHT * probs[rows[k - 1], cols])
-            out[i, cols] = best
+    own = probs[np.ix_(rows, cols)]
+    m = len(rows)
+    group_of: dict[tuple[str, int], int] = {}
+    at: dict[tuple[str, int], int] = {}
+    groups = np.empty(m, dtype=np.intp)
+    heading = np.full(m, -1, dtype=np.intp)
+    previous = np.full(m, -1, dtype=np.intp)
+    last_doc, last_section = None, None
+    for k, i in enumerate(placed):
+        e = examples[i]
+        groups[k] = group_of.setdefault((e.doc, e.paragraph), len(group_of))
+        at[(e.doc, e.index)] = k
+        if e.doc == last_doc and e.section == last_section:
+            previous[k] = k - 1
+        last_doc, last_section = e.doc, e.section
+    for k, i in enumerate(placed):
+        h = at.get((examples[i].doc, examples[i].section), -1)
+        heading[k] = -1 if h == k else h
+    # The best paragraph mate, self excluded: the paragraph's maximum, or its
+    # runner-up for the one sentence that holds the maximum alone.
+    top = np.full((len(group_of), len(cols)), -1.0)
+    np.maximum.at(top, groups, own)
+    is_top = own == top[groups]
+    holders = np.zeros(top.shape)
+    np.add.at(holders, groups, is_top)
+    runner_up = np.full(top.shape, -1.0)
+    np.maximum.at(runner_up, groups, np.where(is_top, -1.0, own))
+    mates = np.where(is_top & (holders[groups] == 1), runner_up[groups], top[groups])
+    best = np.maximum(own, PARAGRAPH_WEIGHT * mates)
+    has = heading >= 0
+    best[has] = np.maximum(best[has], PARAGRAPH_WEIGHT * own[heading[has]])
+    has = previous >= 0
+    best[has] = np.maximum(best[has], PREVIOUS_WEIGHT * own[previous[has]])
+    out = probs.copy()
+    out[np.ix_(rows, cols)] = best
     return out
 
 
@@ -343,25 +366,17 @@ class LabelModel:
             # np.argmax's choice: the first position in the row holding the maximum.
             ties = np.flatnonzero((contrib == per_entry[row_of]) & (per_entry[row_of] > 0))
             rows, first = np.unique(row_of[ties], return_index=True)
-            for r, at in zip(rows.tolist(), ties[first].tolist()):
-                out[r].append(readable(X.indices[at]))
+            for r, name in zip(rows.tolist(), readable[X.indices[ties[first]]].tolist()):
+                out[r].append(name)
             contrib[ties[first]] = -np.inf
         return out
 
-    def _readable_names(self):
-        """``_readable(name)`` by feature index, each name made readable once per model."""
+    def _readable_names(self) -> np.ndarray:
+        """``_readable(name)`` by feature index, made once per model."""
         cache = getattr(self, "_readable_cache", None)
         if cache is None:
-            cache = self._readable_cache = {}
-        names = self._feature_names()
-
-        def readable(i: int) -> str:
-            shown = cache.get(i)
-            if shown is None:
-                shown = cache[i] = _readable(names[i])
-            return shown
-
-        return readable
+            cache = self._readable_cache = np.array([_readable(name) for name in self._feature_names()], dtype=object)
+        return cache
 
     def _feature_names(self) -> np.ndarray:
         names = getattr(self, "_names", None)

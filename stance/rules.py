@@ -93,6 +93,9 @@ class RuleStats:
     accuracy: float | None
 
 
+Spot = tuple[int, str, int, int]  # (offset, lower-cased word, label index, vote): a word's cue fired there
+
+
 class RuleSet:
     """All cues of a codebook, compiled once.
 
@@ -140,6 +143,9 @@ class RuleSet:
         self._scan = tuple(scan)
         # Probes are compiled when a word first needs one: a run only pays for the words it meets.
         self._probe_cache: dict[tuple[int, ...], tuple[_Probe, ...]] = {}
+        self._cues_at: dict[tuple[str, int, int], tuple[tuple[re.Pattern[str], int], ...]] = {}
+        # How evidence shows each cue: (prefix, the cue or None for a regex shown by its match, label).
+        self._shown = [("veto: " if c.vote < 0 else "cue: ", None if c.cue.startswith("re:") else c.cue, c.label) for c in cues]
         self._word_probes: dict[str, tuple[_Probe, ...]] = {}
         self._scan_probes = tuple(_Probe(self._pattern(ci), ((label_of[ci], self._vote[ci], 0),)) for ci in scan)
         starts = {w[:KEY_LEN] for w in by_word} | set(by_key)
@@ -228,8 +234,62 @@ class RuleSet:
         cues = self.cues
         return [CueHit(cues[ci].label, cues[ci].cue, start, end, cues[ci].vote) for start, end, ci in found]
 
-    def votes(self, texts: Sequence[str]) -> sp.csr_matrix:
-        """A (len(texts), len(label_ids)) int8 matrix of +1 / -1 / 0, labels in codebook order."""
+    def hits_at(self, text: str, spots: Sequence[Spot], labels: Collection[int] | None = None) -> list[CueHit]:
+        """``hits(text, labels)``, looking only where ``votes`` found a label's cue.
+
+        ``spots`` are what ``votes(..., spots=...)`` recorded for ``text``: the
+        tagger votes on every sentence anyway, and explaining a label then costs
+        a few cue matches instead of a second pass over every word.
+        """
+        cues = self.cues
+        return [CueHit(cues[ci].label, cues[ci].cue, start, end, cues[ci].vote) for start, end, ci in self._found_at(text, spots, labels)]
+
+    def reasons_at(self, text: str, spots: Sequence[Spot], labels: Collection[int] | None = None) -> dict[str, list[str]]:
+        """The evidence ``hits_at`` gives, as the tagger shows it: label -> ["cue: entity list", "veto: ..."].
+
+        A regex cue is shown by what it matched, which an analyst can read.
+        """
+        out: dict[str, list[str]] = {}
+        shown_as = self._shown
+        for start, end, ci in self._found_at(text, spots, labels):
+            prefix, shown, label = shown_as[ci]
+            out.setdefault(label, []).append(prefix + (shown if shown is not None else f'"{text[start:end]}"'))
+        return out
+
+    def _found_at(self, text: str, spots: Sequence[Spot], labels: Collection[int] | None) -> list[tuple[int, int, int]]:
+        """(start, end, cue index) of every cue firing at the spots, in text order."""
+        found: list[tuple[int, int, int]] = []
+        for pos, word, li, vote in spots:
+            if labels is not None and li not in labels:
+                continue
+            key = (word, li, vote)
+            candidates = self._cues_at.get(key)
+            if candidates is None:
+                candidates = self._cues_at[key] = self._candidates(word, li, vote)
+            for pattern, ci in candidates:
+                m = pattern.match(text, pos)
+                if m:
+                    found.append((pos, m.end(), ci))
+        for ci in self._scan:
+            if labels is not None and self._label_of[ci] not in labels:
+                continue
+            found.extend((m.start(), m.end(), ci) for m in self._pattern(ci).finditer(text))
+        found.sort()
+        return found
+
+    def _candidates(self, word: str, li: int, vote: int) -> tuple[tuple[re.Pattern[str], int], ...]:
+        """The cues of label ``li`` with ``vote`` that a word starting there could begin."""
+        cis = self._by_word.get(word)
+        if cis is None:
+            cis = self._by_key.get(word[:KEY_LEN], ())
+        return tuple((self._pattern(ci), ci) for ci in cis if self._label_of[ci] == li and self._vote[ci] == vote)
+
+    def votes(self, texts: Sequence[str], spots: list[list[Spot]] | None = None) -> sp.csr_matrix:
+        """A (len(texts), len(label_ids)) int8 matrix of +1 / -1 / 0, labels in codebook order.
+
+        With a ``spots`` list, one list per text is appended to it: where a
+        word's cues fired, as ``(offset, word, label index, vote)``, for ``hits_at``.
+        """
         if isinstance(texts, str):
             raise TypeError("votes() expects a sequence of sentences, got a single string; wrap it in a list")
         rows: list[int] = []
@@ -240,6 +300,7 @@ class RuleSet:
         for row, text in enumerate(texts):
             # The tagger's hot path: kept flat, with no helper call per word.
             votes: dict[int, int] = {}
+            where: list[Spot] | None = [] if spots is not None else None
             low = text.lower()
             same = len(low) == len(text)  # else a character such as "İ" grew: look at every word
             for w in finder(low) if same else every_word(text):
@@ -252,15 +313,19 @@ class RuleSet:
                     m = pattern.match(text, pos)
                     if m.lastindex is not None:  # some cue matched here
                         for li, vote, group in answers:
-                            # a veto sticks; a positive vote never overrides one
-                            if m.group(group) is not None and votes.get(li) != -1:
-                                votes[li] = vote
+                            if m.group(group) is not None:
+                                if votes.get(li) != -1:  # a veto sticks; a positive vote never overrides one
+                                    votes[li] = vote
+                                if where is not None:
+                                    where.append((pos, word, li, vote))
             for pattern, answers in scan_probes:
                 m = pattern.search(text)
                 if m is not None:
                     li, vote, _ = answers[0]
                     if votes.get(li) != -1:
                         votes[li] = vote
+            if where is not None:
+                spots.append(where)
             for li, vote in votes.items():
                 rows.append(row)
                 cols.append(li)

@@ -27,7 +27,7 @@ from stance.codebook import Codebook, load_codebook
 from stance.corpus import SEEDS_DIR, Corpus, Document, iter_corpus, read_corpus
 from stance.errors import StanceError
 from stance.model import CONTEXT_SEPARATOR, Example, inherit_topics, LabelModel, ModelError, cached_votes, ruleset_for, train_model
-from stance.rules import RuleSet
+from stance.rules import RuleSet, Spot
 from stance.segment import Sentence, iter_sentences, normalise_text
 from stance.speaker import speakers
 from stance.tagged import TaggedSentence
@@ -107,7 +107,8 @@ class Tagger:
         keep = [i for i, s in enumerate(sentences) if not s.boilerplate]
         examples = [inputs[i] for i in keep]
         texts = [e.text for e in examples]
-        votes = sp.csr_matrix(cached_votes(self._toml, texts))
+        spots: list[list[Spot]] = []
+        votes = sp.csr_matrix(cached_votes(self._toml, texts, spots))
         votes_dense = votes.toarray()
         X = self.model.transform(examples)
         probs = self.model.predict_proba(examples, votes, X)
@@ -124,8 +125,9 @@ class Tagger:
                     features[label] = dict(zip(rows.tolist(), tops))
         row_of = {i: r for r, i in enumerate(keep)}
         # Whole-matrix steps once, rather than row by row below.
-        rounded = np.round(probs, 4)
-        to_explain = (votes_dense < 0) | ((votes_dense > 0) & decided) if explain else None
+        chosen = _columns_by_row(decided)
+        explained = _columns_by_row((votes_dense < 0) | ((votes_dense > 0) & decided)) if explain else None
+        rounded = np.round(probs, 4).tolist()
         out = []
         voices = _voices(sentences)
         for i, s in enumerate(sentences):
@@ -142,19 +144,15 @@ class Tagger:
             if r is None:
                 out.append(TaggedSentence.from_sentence(s, labelled_by="none", **base))
                 continue
-            row = probs[r]
-            chosen = np.flatnonzero(decided[r])
-            topics = tuple(labels[j] for j in chosen if j < n_topics)
-            frames = tuple(labels[j] for j in chosen if j >= n_topics)
-            primary = max(frames, key=lambda f: row[labels.index(f)]) if frames else None
-            scores = dict(zip(labels, rounded[r].tolist()))
+            row = rounded[r]
+            topics = tuple(labels[j] for j in chosen[r] if j < n_topics)
+            frame_cols = [j for j in chosen[r] if j >= n_topics]
+            frames = tuple(labels[j] for j in frame_cols)
+            primary = labels[max(frame_cols, key=lambda j: probs[r, j])] if frame_cols else None
+            scores = dict(zip(labels, row))
             evidence: dict[str, list[str]] = {}
-            explained = set(np.flatnonzero(to_explain[r]).tolist()) if explain else set()
-            if explained:
-                for hit in self.rules.hits(s.text, explained):
-                    # A regex cue is shown by what it matched, which an analyst can read.
-                    shown = f'"{s.text[hit.start:hit.end]}"' if hit.cue.startswith("re:") else hit.cue
-                    evidence.setdefault(hit.label, []).append(("veto: " if hit.vote < 0 else "cue: ") + shown)
+            if explained is not None and explained[r]:
+                evidence = self.rules.reasons_at(s.text, spots[r], explained[r])
                 for label in topics + frames:
                     evidence.setdefault(label, []).extend(features.get(label, {}).get(r, []))
             labelled_by = "model"
@@ -169,6 +167,15 @@ class Tagger:
                 )
             )
         return out
+
+
+def _columns_by_row(matrix: np.ndarray) -> list[list[int]]:
+    """The true columns of each row of a boolean matrix, as lists."""
+    out: list[list[int]] = [[] for _ in range(len(matrix))]
+    rows, cols = np.nonzero(matrix)
+    for r, j in zip(rows.tolist(), cols.tolist()):
+        out[r].append(j)
+    return out
 
 
 def _voices(sentences: Sequence[Sentence]):
