@@ -83,6 +83,7 @@ import difflib
 import hashlib
 import re
 import tomllib
+from functools import cache
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -256,13 +257,22 @@ def phrase_words(cue: str) -> tuple[str, ...] | None:
 def compile_cue(cue: str) -> re.Pattern[str]:
     """Compile one cue; ``ValueError`` says what is wrong with it."""
     regex = cue_regex(cue)
+    problem = _regex_problem(regex)
+    if problem:
+        raise ValueError(problem)
+    return re.compile(regex, CUE_FLAGS)
+
+
+@cache
+def _regex_problem(regex: str) -> str | None:
+    """What is wrong with a cue's regex, or None; remembered, as a process reads its codebook more than once."""
     try:
-        pattern = re.compile(regex, CUE_FLAGS)
+        re.compile(regex, CUE_FLAGS)
     except re.error as exc:
-        raise ValueError(f"invalid regular expression: {exc}") from None
+        return f"invalid regular expression: {exc}"
     if _re_parser is not None and _re_parser.parse(regex, CUE_FLAGS).getwidth()[0] == 0:
-        raise ValueError("the regular expression can match the empty string, so it would fire everywhere")
-    return pattern
+        return "the regular expression can match the empty string, so it would fire everywhere"
+    return None
 
 
 # --- plain phrases -----------------------------------------------------------
