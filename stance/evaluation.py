@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from stance.codebook import Codebook
-from stance.model import Example, cached_votes, choose_thresholds, own_topic_cues, exclusive_choice, exclusive_kinds, label_matrix, out_of_fold, scores, summary
+from stance.model import Example, cached_votes, choose_thresholds, own_cues, exclusive_choice, exclusive_kinds, label_matrix, out_of_fold, scores, summary
 
 LABELLERS = ("rules", "model", "combined")
 
@@ -49,7 +49,7 @@ def evaluate(
             thresholds = choose_thresholds(labels, Y, probs)
             decided = probs >= np.array([thresholds[label] for label in labels])
             if name == "combined":
-                decided = own_topic_cues(decided, cached_votes(codebook.to_toml(), [e.text for e in examples]), codebook)
+                decided = own_cues(decided, cached_votes(codebook.to_toml(), [e.text for e in examples]))
             decided = exclusive_choice(decided, probs, codebook, exclusive_kinds(codebook, label_sets))
         per = scores(labels, Y, decided)
         results[name] = {

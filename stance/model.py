@@ -336,7 +336,7 @@ class LabelModel:
         thresholds = np.array([self.thresholds.get(label, 0.5) for label in self.codebook.label_ids])
         decided = probs >= thresholds
         if self.use_cues:
-            decided = own_topic_cues(decided, votes, self.codebook)
+            decided = own_cues(decided, votes)
         return exclusive_choice(decided, probs, self.codebook, self.exclusive)
 
     def top_features(self, X: sp.csr_matrix | None, label: str, k: int = 2) -> list[list[str]]:
@@ -563,19 +563,21 @@ def learnable(labels: Sequence[str], Y: np.ndarray) -> list[str]:
     return [label for j, label in enumerate(labels) if MIN_POSITIVES <= pos[j] <= len(Y) - 2]
 
 
-def own_topic_cues(decided: np.ndarray, votes: np.ndarray | None, codebook: Codebook) -> np.ndarray:
-    """A topic whose own cue fires in the sentence (and is not vetoed) is given.
+def own_cues(decided: np.ndarray, votes: np.ndarray | None) -> np.ndarray:
+    """A label whose own cue fires in the sentence (and is not vetoed) is given.
 
-    A topic cue names what a sentence is about ("entity list"); a short
-    sentence from an unfamiliar source should not lose it because the model,
-    trained on other sources, knows nothing of it. Inherited probabilities
-    still have to pass the threshold. Leave-one-source-out on the seeds:
-    topic micro-F1 0.829 -> 0.839, frames unchanged.
+    A cue names what a sentence is about ("entity list") or the lens it uses
+    ("win-win"); a sentence from an unfamiliar source should not lose it
+    because the model, trained on other sources, knows nothing of its wording.
+    Inherited topic probabilities still have to pass the threshold.
+    Leave-one-source-out on the seeds (thresholds chosen inside each training
+    fold): for topics 0.829 -> 0.839 topic micro-F1; for frames 0.640 -> 0.662
+    frame macro-F1, and 0.707 -> 0.719 on documents written apart from the
+    seeds in other registers.
     """
     if votes is None:
         return decided
-    n_topics = len(codebook.topic_ids)
-    decided[:, :n_topics] |= votes[:, :n_topics] > 0
+    decided |= votes > 0
     return decided
 
 
@@ -652,7 +654,7 @@ def train_model(
     if probs is not None:
         decided = probs >= np.array([thresholds[l] for l in labels])
         if use_cues:
-            decided = own_topic_cues(decided, cached_votes(codebook.to_toml(), [e.text for e in examples]), codebook)
+            decided = own_cues(decided, cached_votes(codebook.to_toml(), [e.text for e in examples]))
         decided = exclusive_choice(decided, probs, codebook, exclusive)
         per = scores(labels, Y, decided)
         metrics = {
