@@ -44,6 +44,7 @@ class LineFlag:
 
 
 CONTENT = LineFlag()
+HEADING = LineFlag(heading=True)  # shared, like CONTENT: a frozen dataclass costs a microsecond to build
 
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
 _SECTION_MARKER = re.compile(r"^\s*(?:\d{1,2}|[IVX]{1,5})\.?\s*$")
@@ -67,6 +68,8 @@ _LINK_LIST_HEADING = re.compile(
 _EDITORIAL_HEADING = re.compile(r"^\W*(?:editorial team|editorial board|imprint|impressum|credits|about the authors?|contributors)\W*$", re.I)
 _PROMO_HEADING = re.compile(r"^\W*(?:our )?(?:latest )?podcasts?\W*$", re.I)
 
+_CONTACT_LABEL = r"\b(?:tel|phone|fax|mail|e-mail)\.?\s*:"
+_CONTACT_POSTAL = r"\b\d{4,5}\s+[A-Z][a-zäöüß]+\b.*\b(?:tel|phone)\b"
 _LINE_BOILERPLATE: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "subscribe",
@@ -89,12 +92,15 @@ _LINE_BOILERPLATE: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "contact",
         re.compile(
-            r"(?:\b(?:tel|phone|fax|mail|e-mail)\.?\s*:|\+\d{1,3}[\s\d()-]{7,}\d|[\w.+-]+@[\w-]+\.[\w.]+|\bwww\.[\w-]+\.\w+"
-            r"|\b\d{4,5}\s+[A-Z][a-zäöüß]+\b.*\b(?:tel|phone)\b)",
+            r"(?:" + _CONTACT_LABEL + r"|\+\d{1,3}[\s\d()-]{7,}\d|[\w.+-]+@[\w-]+\.[\w.]+|\bwww\.[\w-]+\.\w+|" + _CONTACT_POSTAL + ")",
             re.I,
         ),
     ),
 )
+# The branches of the contact pattern that need no "@", "+" or "www.", on their
+# own: without those signs they are all that can match, and they run fast where
+# the e-mail branch does not.
+_CONTACT_WITHOUT_SIGNS = re.compile(_CONTACT_LABEL + "|" + _CONTACT_POSTAL, re.I)
 
 _SENTENCE_BOILERPLATE: tuple[tuple[str, re.Pattern[str]], ...] = (
     _LINE_BOILERPLATE[0],
@@ -139,28 +145,47 @@ _LINE_TRIGGERS = (
     "tel", "phone", "fax", "mail", "@", "www.", "+",
 )
 _SENTENCE_TRIGGERS = ("subscri", "sign up", "sign-up", "inbox", "mailing", "podcast", "listen", "episode", "spotify", "takes")
-_SHORT_SENTENCE_TRIGGERS = _SENTENCE_TRIGGERS + ("source", "photo", "image", "credit", "/")
+# A sentence shorter than this is a short one: these triggers count for it too.
+SHORT_SENTENCE_CHARS = 130
+_SHORT_SENTENCE_TRIGGERS = ("source", "photo", "image", "credit", "/")
 
 
-_FOUR_DIGITS = re.compile(r"\d{4}")
+# Case-insensitive patterns also match these for "i", "k" and "s" (the Kelvin sign
+# is a "k"), and they are the only letters whose lower case holds an ASCII letter
+# other than their own: on text without them, a pattern's ASCII literals can match
+# only where the lower-cased text holds them.
+_FOLDED_LETTERS = ("İ", "ı", "K", "ſ")
+
+
+def _first_match(patterns: tuple[tuple[str, re.Pattern[str]], ...], text: str, low: str) -> str | None:
+    """The reason of the first of ``patterns`` that finds ``text``, lower-cased as ``low``."""
+    exact = text.isascii() or not any(letter in text for letter in _FOLDED_LETTERS)
+    for reason, pattern in patterns:
+        if (not exact or _may_match(reason, text, low)) and pattern.search(text):
+            return reason
+    return None
 
 
 def _may_match(reason: str, text: str, low: str) -> bool:
-    """False where the ``reason`` pattern cannot match ``text``, an ASCII line lower-cased
-    as ``low``: the literals every branch of it needs are missing. Only "subscribe" and
-    "contact" have a test; they are the slow patterns (the contact one by far)."""
+    """False where the ``reason`` pattern cannot match ``text``, lower-cased as ``low``
+    and without ``_FOLDED_LETTERS``: the literals every branch of it needs are missing.
+    Only the slow patterns (unanchored, the contact one by far) have a test."""
     if reason == "contact":
-        return (
-            "@" in text or "+" in text or ":" in text or "www." in low
-            or (("tel" in low or "phone" in low) and _FOUR_DIGITS.search(text) is not None)
-        )
+        if "@" in text or "+" in text or "www." in low:
+            return True
+        return ("tel" in low or "phone" in low or "fax" in low or "mail" in low) and _CONTACT_WITHOUT_SIGNS.search(text) is not None
     if reason == "subscribe":
         return "subscribe" in low or "sign up" in low or "sign-up" in low or "inbox" in low or "mailing list" in low
+    if reason == "podcast_promo":
+        return (
+            "podcast" in low or "listen " in low or "episode" in low or "available on " in low
+            or ("take" in low and "share" in low)
+        )
     return True
 
 
-def _triggered(text: str, triggers: tuple[str, ...]) -> bool:
-    low = text.lower()
+def _triggered(low: str, triggers: tuple[str, ...]) -> bool:
+    """Whether ``low``, a lower-cased text, holds one of ``triggers``."""
     for trigger in triggers:
         if trigger in low:
             return True
@@ -172,21 +197,25 @@ def _ends_terminal(text: str) -> bool:
     return bool(tail) and tail[-1] in _TERMINAL_CHARS
 
 
-def classify_line(line: str) -> LineFlag:
-    """Flags that a line earns on its own, without looking at its neighbours."""
+def classify_line(line: str, triggers: tuple[str, ...] = _LINE_TRIGGERS) -> LineFlag:
+    """Flags that a line earns on its own, without looking at its neighbours.
+
+    ``triggers``: the boilerplate triggers that the line may hold, where fewer
+    than all of them can be there (``flag_lines`` looks for them in all its lines
+    at once).
+    """
     stripped = line.strip()
     if not stripped:
         return CONTENT
-    if len(stripped) <= MAX_BOILERPLATE_LINE and _triggered(stripped, _LINE_TRIGGERS):
-        # Case-insensitive patterns fold a few non-ASCII letters too (the Kelvin
-        # sign is a "k"): the literal tests are exact on ASCII lines only.
-        low = stripped.lower() if stripped.isascii() else None
-        for reason, pattern in _LINE_BOILERPLATE:
-            if (low is None or _may_match(reason, stripped, low)) and pattern.search(stripped):
+    if triggers and len(stripped) <= MAX_BOILERPLATE_LINE:
+        low = stripped.lower()
+        if _triggered(low, triggers):
+            reason = _first_match(_LINE_BOILERPLATE, stripped, low)
+            if reason is not None:
                 return LineFlag(heading=False, boilerplate=reason)
     if len(stripped) > MAX_HEADING_CHARS:
         # Too long for a heading, dateline or credit: only a markdown heading can be one.
-        return LineFlag(heading=True) if stripped[0] == "#" and _MD_HEADING.match(stripped) else CONTENT
+        return HEADING if stripped[0] == "#" and _MD_HEADING.match(stripped) else CONTENT
     # Each pattern only runs where it could match: a dateline ends in a digit, a
     # date stamp or section marker is short, a credit has a colon, a markdown
     # heading starts with "#" and a numbered title with a digit.
@@ -196,11 +225,13 @@ def classify_line(line: str) -> LineFlag:
     if ":" in stripped and _SOURCE_CREDIT.match(stripped):
         return LineFlag(heading=False, boilerplate="link_list")
     if (stripped[0] == "#" and _MD_HEADING.match(stripped)) or (size <= 6 and _SECTION_MARKER.match(stripped)):
-        return LineFlag(heading=True)
+        return HEADING
     if stripped[0].isdigit() and _NUMBERED_TITLE.match(stripped) and stripped[-1] not in ".:;" and len(stripped.split()) <= 25:
-        return LineFlag(heading=True)
+        return HEADING
+    if stripped[-1] in _TERMINAL_CHARS and not stripped.isupper():
+        return CONTENT  # a sentence: ``_is_titlecase_heading``'s first test, without the call
     if not _BULLET.match(stripped) and _is_titlecase_heading(stripped.strip("*_ ")):
-        return LineFlag(heading=True)
+        return HEADING
     return CONTENT
 
 
@@ -211,13 +242,21 @@ def flag_lines(lines: list[str]) -> list[LineFlag]:
     credits) run until the next heading that does not belong to them; reader
     comments run from their first timestamp to the end of the comment block.
     """
-    flags = [classify_line(line) for line in lines]
+    triggers = _line_triggers(lines)
+    flags = [classify_line(line, triggers) if line else CONTENT for line in lines]
     section: str | None = None
     for i, line in enumerate(lines):
+        flag = flags[i]
+        if section is None and not flag.heading:
+            # Most lines: no section to open, end or extend, only a contents line to
+            # find. (A line that the test below would skip ends in no digit.) It ends
+            # in a page number, maybe followed by white space: test that first.
+            if line and (line[-1].isdigit() or line[-1].isspace()) and _is_toc_line(lines, i):
+                flags[i] = LineFlag(boilerplate="table_of_contents")
+            continue
         stripped = line.strip().strip("#*_ ").strip()
         if not stripped:
             continue
-        flag = flags[i]
         if section == "link_list" and (_BULLET.match(line) or "<u>" in line):
             flags[i] = LineFlag(boilerplate="link_list")
             continue
@@ -256,11 +295,27 @@ def flag_lines(lines: list[str]) -> list[LineFlag]:
                 flags[i] = LineFlag(boilerplate="table_of_contents")
                 continue
             section = None
-        # (A contents line ends in a page number: test that before the pattern.)
-        if len(line) < 160 and line.rstrip()[-1:].isdigit() and _TOC_LINE.match(line) and _is_toc_run(lines, i):
+        if _is_toc_line(lines, i):
             flags[i] = LineFlag(boilerplate="table_of_contents")
     _flag_comments(lines, flags)
     return flags
+
+
+def _line_triggers(lines: list[str]) -> tuple[str, ...]:
+    """The ``_LINE_TRIGGERS`` that the lines short enough to be boilerplate hold, all
+    together: one scan of the lot for each trigger instead of one scan of each line.
+    A line holds none but these (lower-casing maps ASCII letters one at a time)."""
+    # (A long line is short once stripped only if it starts or ends with white space.)
+    short = [line for line in lines if len(line) <= MAX_BOILERPLATE_LINE or line[0].isspace() or line[-1].isspace()]
+    low = "\n".join(short).lower()
+    return tuple([trigger for trigger in _LINE_TRIGGERS if trigger in low])
+
+
+def _is_toc_line(lines: list[str], i: int) -> bool:
+    """A contents line outside a contents section: it needs a neighbour like it."""
+    line = lines[i]
+    # (A contents line ends in a page number: test that before the pattern.)
+    return len(line) < 160 and line.rstrip()[-1:].isdigit() and _TOC_LINE.match(line) is not None and _is_toc_run(lines, i)
 
 
 def _is_toc_run(lines: list[str], i: int) -> bool:
@@ -270,9 +325,8 @@ def _is_toc_run(lines: list[str], i: int) -> bool:
 
 def _flag_comments(lines: list[str], flags: list[LineFlag]) -> None:
     """Reader comments: the timestamped line and the commenter's title above it."""
-    for i, line in enumerate(lines):
-        if not line[:1].isdigit() or not _COMMENT_STAMP.match(line):
-            continue
+    stamped = [i for i, line in enumerate(lines) if line[:1].isdigit() and _COMMENT_STAMP.match(line)]
+    for i in stamped:
         flags[i] = LineFlag(boilerplate="social_comment")
         j = i - 1
         while j >= 0 and not lines[j].strip():
@@ -284,19 +338,24 @@ def _flag_comments(lines: list[str], flags: list[LineFlag]) -> None:
 _SENTENCE_BOILERPLATE += (("dateline", _DATESTAMP), ("link_list", _SOURCE_CREDIT))
 
 
-def may_hold_sentence_boilerplate(block: str) -> bool:
-    """False when no sentence cut from ``block`` can be ``sentence_boilerplate``: one
-    test per paragraph instead of one per sentence. (Lower-casing maps ASCII letters
-    one character at a time, so a trigger in a sentence is a trigger in its block.)"""
-    return _triggered(block, _SHORT_SENTENCE_TRIGGERS)
+def sentence_triggers(lowered: str) -> tuple[str, ...]:
+    """The triggers of ``sentence_boilerplate`` for a sentence of any length that
+    ``lowered``, a lower-cased block of text, holds. A sentence cut from the block
+    holds no others (lower-casing maps ASCII letters one character at a time): one
+    scan per paragraph instead of one per sentence."""
+    return tuple([trigger for trigger in _SENTENCE_TRIGGERS if trigger in lowered])
 
 
-def sentence_boilerplate(text: str) -> str | None:
-    """The reason a single sentence inside content is boilerplate, if it is."""
-    if not _triggered(text, _SHORT_SENTENCE_TRIGGERS if len(text) < 130 else _SENTENCE_TRIGGERS):
+def sentence_boilerplate(text: str, triggers: tuple[str, ...] = _SENTENCE_TRIGGERS, lowered: str | None = None) -> str | None:
+    """The reason a single sentence inside content is boilerplate, if it is.
+
+    ``triggers``: the ``sentence_triggers`` of the sentence's block, if known (so
+    a sentence that is not short, with none of them, is not boilerplate).
+    ``lowered``: ``text.lower()``, if known.
+    """
+    low = text.lower() if lowered is None else lowered
+    if not (triggers and _triggered(low, triggers)) and not (
+        len(text) < SHORT_SENTENCE_CHARS and _triggered(low, _SHORT_SENTENCE_TRIGGERS)
+    ):
         return None
-    low = text.lower() if text.isascii() else None
-    for reason, pattern in _SENTENCE_BOILERPLATE:
-        if (low is None or _may_match(reason, text, low)) and pattern.search(text):
-            return reason
-    return None
+    return _first_match(_SENTENCE_BOILERPLATE, text, low)

@@ -23,9 +23,10 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Iterator
+from itertools import accumulate, pairwise
 from typing import NamedTuple
 
-from stance.clean import CONTENT, LineFlag, flag_lines, may_hold_sentence_boilerplate, sentence_boilerplate
+from stance.clean import CONTENT, SHORT_SENTENCE_CHARS, LineFlag, flag_lines, sentence_boilerplate, sentence_triggers
 from pathlib import Path
 
 from stance.corpus import DEFAULT_MAX_BYTES, SEEDS_DIR, Corpus, Document, iter_corpus
@@ -68,26 +69,22 @@ _OPENERS = frozenset(
     "Such There Their Our A An As For If When While After Before Since Meanwhile".split()
 )
 _TERMINAL_CHARS = ".!?。！？…:;\"”’)"
-_CHINESE_STOP = "。！？"
 _CHINESE_STOP_CLOSERS = frozenset("。！？」』）")
 
-# A candidate boundary: terminal punctuation, closing quotes/brackets, then
-# whitespace and something that can open a sentence.
-# A candidate boundary: terminal punctuation and closing quotes/brackets. One
-# character class up front lets the regex engine skip ahead quickly; what may
-# follow is checked in Python (``_opens_sentence``).
-_BOUNDARY = re.compile(r"[.!?…。！？]+[\"'”’»)\]」』）]*")
-_OPENING = re.compile(r"\s+[\"'“‘«(\[]?(?:[A-Z0-9\u4e00-\u9fff]|[a-z][A-Z])")
-# Both in one pattern, so that the regex engine rather than Python rejects the
-# many full stops that no sentence opener follows (decimals, "U.S.", ...). The
-# atomic group keeps the candidate as long as ``_BOUNDARY`` takes it; a candidate
-# ending in a Chinese stop or closer needs no opener. (The first character stays
-# outside the group: the engine then skips ahead to it, three times as fast.)
-_CANDIDATE = re.compile(
-    r"[.!?…。！？](?>[.!?…。！？]*[\"'”’»)\]」』）]*)(?:(?<=[。！？」』）])|(?=" + _OPENING.pattern + "))"
-)
+# A candidate boundary: terminal punctuation and closing quotes/brackets, then
+# white space and something that can open a sentence (looked at, not taken). One
+# pattern, so that the regex engine rather than Python rejects the many full stops
+# that no sentence opener follows (decimals, "U.S.", ...). The atomic group keeps
+# the candidate as long as the punctuation runs; a candidate ending in a Chinese
+# stop or closer needs no opener. The first character stays outside the group:
+# the engine then skips ahead to it, three times as fast, and faster still when
+# it is one literal character, so blocks whose only terminal is the full stop get
+# ``_DOT_CANDIDATE`` (most do; ``_cuts`` picks).
+_OPENING = r"\s+[\"'“‘«(\[]?(?:[A-Z0-9\u4e00-\u9fff]|[a-z][A-Z])"
+_CANDIDATE_REST = r"(?>[.!?…。！？]*[\"'”’»)\]」』）]*)(?:(?<=[。！？」』）])|(?=" + _OPENING + "))"
+_CANDIDATE = re.compile(r"[.!?…。！？]" + _CANDIDATE_REST)
+_DOT_CANDIDATE = re.compile(r"\." + _CANDIDATE_REST)
 _BULLET = re.compile(r"^\s*(?:[-*•▪◦–]|\d{1,2}[.)])\s+")
-_SPACE = re.compile(r"\s+")
 _LEADING_NUMBER = re.compile(r"\s*[(\[]?\d{1,3}[.)]")  # fullmatch on a span of the text
 _FIRST_TOKEN = re.compile(r"\s*(\S*)")  # as str.split() finds it, without copying the rest
 
@@ -114,40 +111,59 @@ def split_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
 
 def _split_pieces(text: str, offset: int) -> list[tuple[int, int, str]]:
     """``split_spans`` with each span's text, so the caller need not slice again."""
-    cuts = [0]
-    begin = 0
-    size = len(text)
-    for match in _CANDIDATE.finditer(text):
-        end = match.end()
-        if end >= size:
-            break
-        if text[end - 1] not in _CHINESE_STOP_CLOSERS and not _is_boundary(text, begin, match.start(), end):
-            continue
-        cuts.append(end)
-        begin = end
-    cuts.append(size)
     out = []
-    for k in range(len(cuts) - 1):
-        start = cuts[k]
-        piece = text[start : cuts[k + 1]]
+    for start, stop in pairwise(_cuts(text)):
+        piece = text[start:stop]
         stripped = piece.strip()  # str.strip and str.isspace agree on what is white space
         if stripped:
-            start += offset + len(piece) - len(piece.lstrip())
+            start += offset + piece.index(stripped[0])  # the first non-space character
             out.append((start, start + len(stripped), stripped))
     return out
 
 
+def _cuts(text: str) -> list[int]:
+    """Where sentences may start or end in ``text``: 0, each boundary, ``len(text)``.
+    (A piece between two cuts may be white space only.)"""
+    if "?" in text or "!" in text or (not text.isascii() and ("…" in text or "。" in text or "！" in text or "？" in text)):
+        candidates = _CANDIDATE.finditer(text)
+    elif "." in text:
+        candidates = _DOT_CANDIDATE.finditer(text)
+    else:
+        return [0, len(text)]  # no terminal: one piece
+    cuts = [0]
+    begin = 0
+    size = len(text)
+    for match in candidates:
+        stop, end = match.span()
+        if end >= size:
+            break
+        if (
+            (stop >= 7 and text[stop - 7 : stop].isalpha())  # ``_is_boundary``'s first test, without the call
+            or text[end - 1] in _CHINESE_STOP_CLOSERS
+            or _is_boundary(text, begin, stop, end)
+        ):
+            cuts.append(end)
+            begin = end
+    cuts.append(size)
+    return cuts
+
+
 def _is_boundary(text: str, begin: int, stop: int, end: int) -> bool:
     """Whether the full stop at ``stop`` ends a sentence (abbreviations do not)."""
+    if stop >= 7 and text[stop - 7 : stop].isalpha():
+        return True  # after a word of seven letters or more: no abbreviation, initial or list number
     if text[stop] != "." or text[stop + 1 : stop + 2] not in ("", ".", " ", "\n", "\"", "'", "”", "’", ")"):
         return True
     space = text.rfind(" ", begin, stop) + 1
-    token = text[space : stop + 1].lstrip("\"'“‘([").lower()
-    word = token.rstrip(".")
-    if not word:
-        return True
-    if _LEADING_NUMBER.fullmatch(text, begin, stop + 1):
-        return False  # "1. China rolls out ..." — a list number, not a sentence
+    word = text[space:stop]
+    if word.isalpha():
+        word = word.lower()  # a plain word, the usual case: no quote to strip, no list number
+    else:
+        word = text[space : stop + 1].lstrip("\"'“‘([").lower().rstrip(".")
+        if not word:
+            return True
+        if stop > begin and text[stop - 1].isdigit() and _LEADING_NUMBER.fullmatch(text, begin, stop + 1):
+            return False  # "1. China rolls out ..." — a list number, not a sentence
     if word in ABBREVIATIONS:
         if word in {"u.s", "u.k", "u.n", "e.u", "u.s.a", "etc", "inc", "ltd", "co", "corp", "al"}:
             following = _FIRST_TOKEN.match(text, end).group(1)
@@ -169,16 +185,12 @@ class _Block(NamedTuple):
 
 def _blocks(text: str) -> list[_Block]:
     """Lines grouped into blocks: paragraphs, headings and boilerplate lines."""
-    starts: list[int] = []
-    bodies: list[str] = []
-    pos = 0
-    for raw in text.splitlines(keepends=True):
-        body = raw.rstrip("\r\n")
-        starts.append(pos)
-        bodies.append(body)
-        pos += len(raw)
+    raws = text.splitlines(keepends=True)
+    bodies = [raw.rstrip("\r\n") for raw in raws]
+    starts = accumulate(map(len, raws), initial=0)
     flags = flag_lines(bodies)
     out: list[_Block] = []
+    new = tuple.__new__  # _Block(...) without the Python-level __new__
     # The open block, kept as plain locals: start, end, flag, paragraph, last line.
     cur_start = cur_end = 0
     cur_flag: LineFlag | None = None
@@ -186,7 +198,7 @@ def _blocks(text: str) -> list[_Block]:
     paragraph = -1
     blank_since = True
     for start, line, flag in zip(starts, bodies, flags):
-        if not line.strip():
+        if not line or line.isspace():
             blank_since = True
             continue
         content = flag is CONTENT or (not flag.heading and flag.boilerplate is None)
@@ -194,31 +206,35 @@ def _blocks(text: str) -> list[_Block]:
             content
             and cur_flag is not None
             and (cur_flag is CONTENT or (not cur_flag.heading and cur_flag.boilerplate is None))
+            and cur_line[-1] not in _TERMINAL_CHARS  # ``_continues_block``'s first test, without the call
             and _continues_block(text, cur_start, cur_end, cur_line, line, blank_since)
         ):
             cur_end = start + len(line)
         else:
             if cur_flag is not None:
-                out.append(_Block(cur_start, cur_end, cur_flag, paragraph))
+                out.append(new(_Block, (cur_start, cur_end, cur_flag, paragraph)))
             paragraph += 1
             cur_start, cur_end, cur_flag = start, start + len(line), flag
         cur_line = line
         blank_since = False
     if cur_flag is not None:
-        out.append(_Block(cur_start, cur_end, cur_flag, paragraph))
+        out.append(new(_Block, (cur_start, cur_end, cur_flag, paragraph)))
     return out
 
 
 def _continues_block(text: str, start: int, end: int, last: str, line: str, after_blank: bool) -> bool:
-    """``_continues(text[start:end], line, after_blank)`` without slicing the block
-    unless needed: ``last``, the block's last line, is never blank, so it ends the
+    """Whether ``line`` continues the sentence that the block ``text[start:end]``
+    left open; ``last``, the block's last line, is never blank, so it ends the
     same way the block does."""
-    tail = last.rstrip()[-1]
+    tail = last[-1]
+    if tail.isspace():
+        tail = last.rstrip()[-1]
     if tail in _TERMINAL_CHARS or _BULLET.match(line):
         return False
     if line.lstrip()[:1].islower() or tail in ",-–(":
         return True
-    return not after_blank and _continues(text[start:end], line, after_blank)
+    # A hard-wrapped line is long; a short unpunctuated line is a title of its own.
+    return not after_blank and len(last.rstrip()) >= 60
 
 
 def segment(document: Document) -> list[Sentence]:
@@ -238,26 +254,43 @@ def segment(document: Document) -> list[Sentence]:
         heading = flag.heading
         block_reason = flag.boilerplate
         block = text[block_start:block_end]
-        if heading:
-            stripped = block.strip()
-            start = block_start + len(block) - len(block.lstrip())
-            pieces = [(start, start + len(stripped), stripped)]
-            check = False
-        else:
-            pieces = _split_pieces(block, block_start)
-            check = block_reason is None and may_hold_sentence_boilerplate(block)
-        for start, end, piece in pieces:
-            reason = block_reason
-            if check:
-                reason = boilerplate_of(piece)
-            norm = " ".join(piece.split()).lower()  # normalise_text, inlined
+        low = block.lower()
+        # Boilerplate sentences are looked for in content blocks only, and in a piece
+        # only if it is short or its block holds a trigger for any sentence.
+        check = not heading and block_reason is None
+        triggers = sentence_triggers(low) if check else ()
+        cuts = [0, len(block)] if heading else _cuts(block)
+        # normalise_text, cheaply where the block allows: where its only white space
+        # is single spaces, a piece's normal form is the piece lower-cased, and a
+        # slice of ``low`` where lower-casing maps each character to one character
+        # (a dotted capital I becomes two) whatever its neighbours (a capital sigma
+        # looks at them).
+        plain = "  " not in block and block.isprintable()
+        sliced = plain and (block.isascii() or (len(low) == len(block) and "Σ" not in block))
+        for cut, next_cut in pairwise(cuts):
+            stripped = block[cut:next_cut].strip()  # str.strip and str.isspace agree on what is white space
+            if not stripped:
+                continue
+            first = block.index(stripped[0], cut)  # the piece's first non-space character
+            last = first + len(stripped)
+            if sliced:
+                norm = low[first:last]
+            elif plain:
+                norm = stripped.lower()
+            else:
+                norm = " ".join(stripped.split()).lower()
             occurrence = seen.get(norm, 0)
             seen[norm] = occurrence + 1
-            digest = id_state.copy()
-            digest.update(f"{norm}\x1f{occurrence}".encode("utf-8"))
-            sentence_id = digest.hexdigest()
+            digest = id_state.copy()  # then f"{norm}\x1f{occurrence}", in two parts
+            digest.update(norm.encode())
+            digest.update(b"\x1f0" if occurrence == 0 else f"\x1f{occurrence}".encode())
+            if check and (triggers or last - first < SHORT_SENTENCE_CHARS):
+                reason = boilerplate_of(stripped, triggers, norm if plain else None)
+            else:
+                reason = block_reason
             append(new(Sentence, (
-                sentence_id, doc_id, source, path, index, paragraph, start, end, piece,
+                digest.hexdigest(), doc_id, source, path, index, paragraph,
+                block_start + first, block_start + last, stripped,
                 heading, reason is not None, reason,
             )))
             index += 1

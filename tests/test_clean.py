@@ -1,6 +1,6 @@
 """Cleaning on the real seeds: boilerplate flagged with a reason, content untouched."""
 
-from stance.clean import classify_line, flag_lines
+from stance.clean import classify_line, flag_lines, sentence_boilerplate
 
 
 def by_text(sentences):
@@ -63,3 +63,19 @@ def test_headings_are_recognised():
 def test_toc_needs_neighbours():
     lines = ["Revenue grew in 2024 by 12", "", "The market is 15"]
     assert all(f.boilerplate is None for f in flag_lines(lines))
+
+
+def test_a_line_is_flagged_the_same_whatever_its_neighbours_hold():
+    # Triggers are looked for in all of a document's short lines at once; a long
+    # line is short once its surrounding white space is stripped.
+    padded = "   Follow us on LinkedIn" + " " * 300
+    lines = ["x" * 300, padded, "An ordinary sentence about tariffs."]
+    flags = flag_lines(lines)
+    assert flags[1] == classify_line(padded) and flags[1].boilerplate == "platform"
+    assert flags[0].boilerplate is None and flags[2].boilerplate is None
+
+
+def test_case_insensitive_patterns_fold_the_long_s():
+    # "ſ" matches "s" case-insensitively, though it lower-cases to itself.
+    assert sentence_boilerplate("He ſhares his takes on tariffs.") == "podcast_promo"
+    assert sentence_boilerplate("He shares his take on tariffs.") is None

@@ -3,7 +3,7 @@
 import pytest
 
 from stance.corpus import Document, doc_id_for
-from stance.segment import segment, split_spans
+from stance.segment import normalise_text, segment, sentence_id_for, split_spans
 
 
 def doc(text: str) -> Document:
@@ -56,6 +56,22 @@ def test_ids_are_stable_and_unique(seeds, seed_sentences):
         assert len(set(ids)) == len(ids)
 
 
+def test_ids_hash_the_normalised_text_and_its_occurrence(seeds):
+    # Whatever the white space and letters: tabs, double spaces, a line break inside a
+    # sentence, a dotted capital I (two characters lower-cased), a capital sigma.
+    odd = doc(
+        "Tariffs rose.\tExports  fell. Tariffs rose. The talks\nresumed.\n\n"
+        "İstanbul hosted them. ΟΔΟΣ was closed. Tariffs rose.\n"
+    )
+    for document in [*seeds.documents, odd]:
+        seen: dict[str, int] = {}
+        for s in segment(document):
+            norm = normalise_text(s.text)
+            assert s.sentence_id == sentence_id_for(document.doc_id, norm, seen.get(norm, 0)), s.text
+            seen[norm] = seen.get(norm, 0) + 1
+    assert [s.text for s in segment(odd)].count("Tariffs rose.") == 3
+
+
 def test_an_edit_elsewhere_keeps_a_sentence_id():
     before = segment(doc("Tariffs rose. Exports fell. Talks resumed."))
     after = segment(doc("Tariffs rose sharply. Exports fell. Talks resumed."))
@@ -106,3 +122,12 @@ def test_hard_wrapped_lines_are_joined():
         "The Commerce Department announced on Monday that it would expand the\nlist of restricted chipmaking tools.",
         "Beijing protested.",
     ]
+
+
+def test_a_capital_after_an_unpunctuated_line_joins_only_a_hard_wrap():
+    # A long line cut mid-sentence continues even before a capital ("Monday");
+    # a short unpunctuated line before a capital is a title of its own.
+    wrapped = "The Commerce Department said that new rules would take effect next\nMonday across the industry.\n"
+    assert texts(wrapped) == ["The Commerce Department said that new rules would take effect next\nMonday across the industry."]
+    titled = "Chips and tariffs\nBeijing objected to the rules.\n"
+    assert texts(titled) == ["Chips and tariffs", "Beijing objected to the rules."]
