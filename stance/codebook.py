@@ -83,9 +83,9 @@ import difflib
 import hashlib
 import re
 import tomllib
-from functools import cache
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from stance.errors import StanceError

@@ -226,13 +226,7 @@ class RuleSet:
                 m = self._pattern(ci).match(text, pos)
                 if m:
                     found.append((pos, m.end(), ci))
-        for ci in self._scan:
-            if labels is not None and label_of[ci] not in labels:
-                continue
-            found.extend((m.start(), m.end(), ci) for m in self._pattern(ci).finditer(text))
-        found.sort()
-        cues = self.cues
-        return [CueHit(cues[ci].label, cues[ci].cue, start, end, cues[ci].vote) for start, end, ci in found]
+        return self._as_hits(self._with_scanned(text, labels, found))
 
     def hits_at(self, text: str, spots: Sequence[Spot], labels: Collection[int] | None = None) -> list[CueHit]:
         """``hits(text, labels)``, looking only where ``votes`` found a label's cue.
@@ -241,8 +235,7 @@ class RuleSet:
         tagger votes on every sentence anyway, and explaining a label then costs
         a few cue matches instead of a second pass over every word.
         """
-        cues = self.cues
-        return [CueHit(cues[ci].label, cues[ci].cue, start, end, cues[ci].vote) for start, end, ci in self._found_at(text, spots, labels)]
+        return self._as_hits(self._found_at(text, spots, labels))
 
     def reasons_at(self, text: str, spots: Sequence[Spot], labels: Collection[int] | None = None) -> dict[str, list[str]]:
         """The evidence ``hits_at`` gives, as the tagger shows it: label -> ["cue: entity list", "veto: ..."].
@@ -270,12 +263,19 @@ class RuleSet:
                 m = pattern.match(text, pos)
                 if m:
                     found.append((pos, m.end(), ci))
+        return self._with_scanned(text, labels, found)
+
+    def _with_scanned(self, text: str, labels: Collection[int] | None, found: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+        """``found`` plus the hits of the cues no first word indexes, sorted into text order."""
         for ci in self._scan:
-            if labels is not None and self._label_of[ci] not in labels:
-                continue
-            found.extend((m.start(), m.end(), ci) for m in self._pattern(ci).finditer(text))
+            if labels is None or self._label_of[ci] in labels:
+                found.extend((m.start(), m.end(), ci) for m in self._pattern(ci).finditer(text))
         found.sort()
         return found
+
+    def _as_hits(self, found: list[tuple[int, int, int]]) -> list[CueHit]:
+        cues = self.cues
+        return [CueHit(cues[ci].label, cues[ci].cue, start, end, cues[ci].vote) for start, end, ci in found]
 
     def _candidates(self, word: str, li: int, vote: int) -> tuple[tuple[re.Pattern[str], int], ...]:
         """The cues of label ``li`` with ``vote`` that a word starting there could begin."""

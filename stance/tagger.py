@@ -112,6 +112,7 @@ class Tagger:
         votes_dense = votes.toarray()
         X = self.model.transform(examples)
         probs = self.model.predict_proba(examples, votes, X)
+        own = probs
         if self.model.inherit:
             probs = inherit_topics(probs, examples, range(n_topics))
         decided = self.model.decide(probs, votes_dense)
@@ -151,10 +152,17 @@ class Tagger:
             primary = labels[max(frame_cols, key=lambda j: probs[r, j])] if frame_cols else None
             scores = dict(zip(labels, row))
             evidence: dict[str, list[str]] = {}
-            if explained is not None and explained[r]:
-                evidence = self.rules.reasons_at(s.text, spots[r], explained[r])
-                for label in topics + frames:
-                    evidence.setdefault(label, []).extend(features.get(label, {}).get(r, []))
+            if explained is not None:
+                # Every label given says why: its cues, the model's strongest
+                # features, and whether it came from the sentence's neighbours.
+                evidence = self.rules.reasons_at(s.text, spots[r], explained[r]) if explained[r] else {}
+                for j in chosen[r]:
+                    why = evidence.setdefault(labels[j], [])
+                    why.extend(features.get(labels[j], {}).get(r, []))
+                    if probs[r, j] > own[r, j]:
+                        why.append("context: from its paragraph, heading or previous sentence")
+                    if not why:
+                        why.append(f"model: probability {row[j]:.2f}")
             labelled_by = "model"
             human = overrides.get(s.sentence_id) if overrides else None
             if human is not None:

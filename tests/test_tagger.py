@@ -159,3 +159,15 @@ def test_no_evidence_gives_the_same_labels(tmp_path):
     b = [json.loads(l) for l in bare.read_text().splitlines()]
     assert [(r["topics"], r["frames"], r["primary_frame"]) for r in a] == [(r["topics"], r["frames"], r["primary_frame"]) for r in b]
     assert any(r["evidence"] for r in a) and not any(r["evidence"] for r in b)
+
+
+def test_every_label_given_says_why(tagged_seeds):
+    # Sentence-level evidence behind every number: no predicted label comes
+    # without its cues, the model's features, or the neighbours it came from.
+    labelled = [t for t in tagged_seeds.values() if t.labelled_by == "model" and (t.topics or t.frames)]
+    assert labelled
+    for t in labelled:
+        for label in t.topics + t.frames:
+            assert t.evidence.get(label), (t.text, label)
+    inherited = [t for t in labelled if any(e.startswith("context: from") for why in t.evidence.values() for e in why)]
+    assert inherited  # topics that flowed from a neighbour say so
