@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -23,12 +22,12 @@ from pathlib import Path
 import pytest
 
 from stance.store import open_store
+from system_chromium import CHROMIUM, system_chromium
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 SOURCES = ("Pascal Coppens", "MERICS", "Chinese outlet")
@@ -38,23 +37,10 @@ ANNOTATOR = "browser-tester"
 
 def chromium() -> str:
     """The system Chromium, installed with apt-get if missing; skip only when that is impossible."""
-    if os.access(CHROMIUM, os.X_OK):
-        return CHROMIUM
-    reason = "no apt-get on this machine"
-    if shutil.which("apt-get"):
-        sudo = [] if os.geteuid() == 0 else (["sudo", "-n"] if shutil.which("sudo") else None)
-        if sudo is None:
-            reason = "apt-get needs root and there is no sudo"
-        else:
-            env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-            done = subprocess.run([*sudo, "apt-get", "update"], env=env, capture_output=True, text=True, timeout=900)
-            if done.returncode == 0:
-                done = subprocess.run([*sudo, "apt-get", "install", "-y", "--no-install-recommends", "chromium"],
-                                      env=env, capture_output=True, text=True, timeout=1800)
-            if os.access(CHROMIUM, os.X_OK):
-                return CHROMIUM
-            reason = f"apt-get could not install chromium: {(done.stderr or done.stdout).strip()[-300:]}"
-    pytest.skip(f"no browser for the real-browser test: {CHROMIUM} is missing and {reason}")
+    path, reason = system_chromium()
+    if path is None:
+        pytest.skip(f"no browser for the real-browser test: {CHROMIUM} is missing and {reason}")
+    return path
 
 
 def free_port() -> int:

@@ -5,11 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
-import shutil
 import struct
-import subprocess
 import xml.etree.ElementTree as ET
 
 import pyarrow as pa
@@ -18,6 +15,7 @@ import pytest
 from openpyxl import load_workbook
 
 from seed_tagged import seed_tagged
+from system_chromium import system_chromium
 from stance.charts import charts, frame_colours, save_chart
 from stance.compare import SentenceTable, compare
 from stance.export import (
@@ -31,7 +29,6 @@ from stance.export import (
 )
 from stance.tagged import TaggedSentence
 
-CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 NASTY = [
@@ -207,21 +204,11 @@ def test_markdown_report_links_its_charts(comparison, prov, tmp_path):
     assert "## Export controls" in text and "Chinese outlet" in text
 
 
-def _chromium() -> str | None:
-    if os.path.exists(CHROMIUM):
-        return CHROMIUM
-    if shutil.which("apt-get") and os.geteuid() == 0:
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "update", "-qq"], env=env, capture_output=True, timeout=600)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], env=env, capture_output=True, timeout=900)
-    return CHROMIUM if os.path.exists(CHROMIUM) else None
-
-
 @pytest.fixture(scope="session")
 def chromium():
-    path = _chromium()
+    path, reason = system_chromium()
     if path is None:
-        pytest.skip("Chromium is not installed and `apt-get install chromium` was not possible here (not root, or no apt)")
+        pytest.skip(f"no browser for the HTML report test: {reason}")
     return path
 
 
