@@ -454,7 +454,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_codebook(p)
     p.add_argument("--model", metavar="DIR", help="a model trained with `stance train` (default: trained from the seeds)")
     p.add_argument("--labeller", choices=("combined", "rules"), default="combined", help="rules: cue rules alone, for comparison")
-    p.add_argument("--no-evidence", action="store_true", help="leave `evidence` empty: about a fifth faster on big corpora")
+    p.add_argument("--no-evidence", action="store_true", help="leave `evidence` empty: about a third faster on big corpora")
     p.add_argument("--db", metavar="URL", help="a store whose human labels override predictions")
     p.set_defaults(func=cmd_tag)
 
@@ -466,7 +466,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_codebook(p)
-    p.add_argument("--annotations", metavar="FILE", nargs="+", help="annotation files (default: the seed annotations)")
+    p.add_argument("--annotations", metavar="FILE", nargs="+", help="annotation files (default: the bundled annotations, seeds and training/)")
     p.add_argument("-o", "--output", metavar="DIR", required=True, help="where to save the model")
     p.add_argument("--no-cues", action="store_true", help="leave the cue votes out (the 'model alone' baseline)")
     p.add_argument("--db", metavar="URL", help="also train on the store's human labels, and record the model card there")
@@ -481,7 +481,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_codebook(p)
-    p.add_argument("--annotations", metavar="FILE", nargs="+", help="annotation files (default: the seed annotations)")
+    p.add_argument("--annotations", metavar="FILE", nargs="+", help="annotation files (default: the bundled annotations, seeds and training/)")
     p.add_argument("--by-source", action="store_true", help="leave-one-source-out instead of 5-fold")
     p.add_argument("--labeller", choices=("all", "rules", "model", "combined"), default="all")
     p.add_argument("--curve", action="store_true", help="the learning curve: F1 as annotations grow")
