@@ -550,10 +550,13 @@ def out_of_fold(
         test_ex = [e for e, t in zip(examples, test) if t]
         learned = learnable(labels, Y[train])
         model = LabelModel(codebook, _fit(codebook, train_ex, Y[train], learned, C), tuple(learned), {}, use_cues=use_cues)
-        fold = model.predict_proba(test_ex, sp.csr_matrix(cached_votes(toml, [e.text for e in test_ex])))
-        if inherit:
-            fold = inherit_topics(fold, test_ex, range(len(codebook.topic_ids)))
-        probs[test] = fold
+        probs[test] = model.predict_proba(test_ex, sp.csr_matrix(cached_votes(toml, [e.text for e in test_ex])))
+    if inherit:
+        # Over all examples at once, as when tagging a document: every sentence's
+        # neighbours lend their (out-of-fold) probabilities. Inheriting within each
+        # fold would see only the neighbours that fell in the same fold, and the
+        # thresholds chosen on that were too low for tagging whole documents.
+        probs = inherit_topics(probs, examples, range(len(codebook.topic_ids)))
     return probs
 
 
