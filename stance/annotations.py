@@ -31,6 +31,8 @@ from stance.errors import StanceError
 
 COLUMNS = ("text", "topics", "frames", "primary_frame", "sentence_id", "source", "annotator", "note")
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
+# Training documents beyond the seeds, annotated the same way (see training/README.md).
+TRAINING_DIR = Path(__file__).resolve().parent.parent / "training"
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +181,11 @@ def read_annotations(paths: Iterable[str | Path], codebook=None) -> AnnotationSe
 def seed_annotation_files() -> list[Path]:
     """The bundled, hand-made annotations of the three seeds."""
     return sorted(SEEDS_DIR.glob("annotations-*.csv"))
+
+
+def bundled_annotation_files() -> list[Path]:
+    """What the default model trains on: the seed annotations and those of ``training/``."""
+    return seed_annotation_files() + sorted(TRAINING_DIR.rglob("annotations-*.csv"))
 
 
 def write_annotations(annotations: Sequence[Annotation], path: str | Path) -> None:

@@ -466,7 +466,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_codebook(p)
-    p.add_argument("--annotations", metavar="FILE", nargs="+", help="annotation files (default: the bundled annotations, seeds and training/)")
+    p.add_argument("--annotations", metavar="FILE", nargs="+", help="annotation files (default: the bundled annotations: seeds/ and training/)")
     p.add_argument("-o", "--output", metavar="DIR", required=True, help="where to save the model")
     p.add_argument("--no-cues", action="store_true", help="leave the cue votes out (the 'model alone' baseline)")
     p.add_argument("--db", metavar="URL", help="also train on the store's human labels, and record the model card there")
@@ -481,7 +481,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_codebook(p)
-    p.add_argument("--annotations", metavar="FILE", nargs="+", help="annotation files (default: the bundled annotations, seeds and training/)")
+    p.add_argument("--annotations", metavar="FILE", nargs="+", help="annotation files (default: the bundled annotations: seeds/ and training/)")
     p.add_argument("--by-source", action="store_true", help="leave-one-source-out instead of 5-fold")
     p.add_argument("--labeller", choices=("all", "rules", "model", "combined"), default="all")
     p.add_argument("--curve", action="store_true", help="the learning curve: F1 as annotations grow")

@@ -22,7 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from stance import __version__
-from stance.annotations import Annotation, read_annotations, seed_annotation_files
+from stance.annotations import TRAINING_DIR, Annotation, bundled_annotation_files, read_annotations
 from stance.codebook import Codebook, load_codebook
 from stance.corpus import SEEDS_DIR, Corpus, Document, iter_corpus, read_corpus
 from stance.errors import StanceError
@@ -209,22 +209,33 @@ def _cache_dir() -> Path:
     return Path(user_cache_dir("stance"))
 
 
+def bundled_documents() -> Iterator[tuple[list[Sentence], str]]:
+    """(sentences, title) of the seeds and of ``training/``: where bundled annotations find their context."""
+    for document in read_corpus([p for p in (SEEDS_DIR, TRAINING_DIR) if p.is_dir()]).documents:
+        yield list(iter_sentences(document)), document.title
+
+
+def _index_context(documents: Iterable[tuple[list[Sentence], str]], by_id: dict, by_text: dict) -> None:
+    """Each sentence's example (text, context, place) and source, by sentence id and by
+    normalised text, from (sentences, title) per document; the first place seen wins."""
+    for sentences, title in documents:
+        for s, example in zip(sentences, examples_for(sentences, title)):
+            by_id.setdefault(s.sentence_id, (example, s.source))
+            by_text.setdefault(normalise_text(s.text), (example, s.source))
+
+
 def seed_examples(
     annotations: Sequence[Annotation], codebook: Codebook
 ) -> tuple[list[Example], list[frozenset[str]], list[str]]:
     """Training examples with their document context where the sentence is known.
 
-    Annotations are matched to the seed sentences by id, else by normalised
-    text, so that each example carries its heading and neighbours.
+    Annotations are matched to the sentences of the bundled documents (the
+    seeds and ``training/``) by id, else by normalised text, so that each
+    example carries its heading and neighbours.
     """
-    corpus = read_corpus([SEEDS_DIR])
     by_id: dict[str, tuple[Example, str]] = {}
     by_text: dict[str, tuple[Example, str]] = {}
-    for document in corpus.documents:
-        sentences = list(iter_sentences(document))
-        for s, example in zip(sentences, examples_for(sentences, document.title)):
-            by_id[s.sentence_id] = (example, s.source)
-            by_text.setdefault(normalise_text(s.text), (example, s.source))
+    _index_context(bundled_documents(), by_id, by_text)
     return examples_from(annotations, codebook, by_id, by_text)
 
 
@@ -233,7 +244,7 @@ def store_examples(store, annotations: Sequence[Annotation], codebook: Codebook)
 
     Only the stored documents that hold an annotated sentence are read (two
     queries), so retraining costs the same on a large store as on a small one.
-    An annotation that matches no stored sentence takes the seeds' context
+    An annotation that matches no stored sentence takes the bundled documents' context
     (by id, else text), else its text alone.
     """
     wanted = [a.sentence_id for a in annotations if a.sentence_id]
@@ -244,23 +255,16 @@ def store_examples(store, annotations: Sequence[Annotation], codebook: Codebook)
         by_doc.setdefault(s.doc_id, []).append(s)
     by_id: dict[str, tuple[Example, str]] = {}
     by_text: dict[str, tuple[Example, str]] = {}
-    for doc_id, sentences in by_doc.items():
-        for s, example in zip(sentences, examples_for(sentences, titles.get(doc_id, ""))):
-            by_id[s.sentence_id] = (example, s.source)
-            by_text.setdefault(normalise_text(s.text), (example, s.source))
-    for document in read_corpus([SEEDS_DIR]).documents:
-        sentences = list(iter_sentences(document))
-        for s, example in zip(sentences, examples_for(sentences, document.title)):
-            by_id.setdefault(s.sentence_id, (example, s.source))
-            by_text.setdefault(normalise_text(s.text), (example, s.source))
+    _index_context(((sentences, titles.get(doc_id, "")) for doc_id, sentences in by_doc.items()), by_id, by_text)
+    _index_context(bundled_documents(), by_id, by_text)
     return examples_from(annotations, codebook, by_id, by_text)
 
 
 def training_annotations(store=None, files: Sequence[str | Path] | None = None, codebook: Codebook | None = None):
-    """Annotations to train on: the files (default: the seed annotations) plus the
+    """Annotations to train on: the files (default: the bundled annotations) plus the
     store's human decisions; where both label a sentence, the store's decision wins."""
     codebook = codebook or load_codebook()
-    read = read_annotations(files or seed_annotation_files(), codebook)
+    read = read_annotations(files or bundled_annotation_files(), codebook)
     annotations = list(read.annotations)
     if store is not None:
         human = store.human_annotations()
@@ -285,9 +289,9 @@ _LOADED: dict[Path, LabelModel] = {}
 
 
 def default_model(codebook_path: str | Path | None = None) -> LabelModel:
-    """The model trained on the bundled seed annotations, cached after first use."""
+    """The model trained on the bundled annotations (seeds and ``training/``), cached after first use."""
     codebook = load_codebook(codebook_path)
-    files = seed_annotation_files()
+    files = bundled_annotation_files()
     key = hashlib.blake2b(digest_size=8)
     for path in files:
         key.update(path.read_bytes())

@@ -1,0 +1,45 @@
+"""The bundled training set beyond the seeds (training/): readable, aligned with its documents, used by the default model."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from stance.annotations import TRAINING_DIR, bundled_annotation_files, read_annotations, seed_annotation_files
+from stance.codebook import load_codebook
+from stance.corpus import read_corpus
+from stance.segment import iter_sentences
+from stance.tagger import seed_examples
+
+CODEBOOK = load_codebook()
+
+
+def training_files():
+    return [p for p in bundled_annotation_files() if p not in seed_annotation_files()]
+
+
+def test_every_training_annotation_is_a_sentence_of_its_documents_with_codebook_labels():
+    files = training_files()
+    assert len(files) >= 3, f"expected the training sets under {TRAINING_DIR}"
+    read = read_annotations(files, CODEBOOK)
+    assert not read.problems, read.problems[:3]
+    sentences = {}
+    for document in read_corpus([TRAINING_DIR]).documents:
+        for s in iter_sentences(document):
+            sentences[s.sentence_id] = s
+    matched = [a for a in read.annotations if a.sentence_id in sentences]
+    # The segmenter may split a paraphrase differently now and then; nearly all must line up.
+    assert len(matched) >= 0.95 * len(read.annotations)
+    for a in matched:
+        assert sentences[a.sentence_id].text == a.text
+        assert not sentences[a.sentence_id].boilerplate
+    kinds = Counter(a.source for a in read.annotations)
+    assert len(kinds) >= 5, kinds  # several outlets, not one
+
+
+def test_training_examples_carry_their_document_context():
+    read = read_annotations(training_files(), CODEBOOK)
+    examples, label_sets, sources = seed_examples(read.annotations, CODEBOOK)
+    placed = [e for e in examples if e.doc]
+    assert len(placed) >= 0.95 * len(examples)
+    assert sum(1 for e in placed if e.context) >= 0.9 * len(placed)
+    assert sum(1 for s in label_sets if s) >= 0.9 * len(label_sets)
