@@ -171,9 +171,9 @@ with m4:
         st.caption(f"Model `{tagger.model.version}` · cross-validated topic micro-F1 {metrics['topics']['micro_f1']:.2f}, "
                    f"frame macro-F1 {metrics['frames']['macro_f1']:.2f}")
     if st.button("Retrain now", icon=":material/model_training:", key="annotate_retrain",
-                 help="Train on the seed annotations plus every human label in the store; the new model tags everything."):
+                 help="Train on the bundled annotations (seeds and training set) plus every human label in the store; the new model tags everything."):
         old = dict(card)
-        with st.status("Retraining on the seed annotations and the store's human labels…", expanded=True) as status:
+        with st.status("Retraining on the bundled annotations and the store's human labels…", expanded=True) as status:
             st.write("Training with 5-fold cross-validation (to choose thresholds and measure the model)…")
             try:
                 new = retrain(store, common.data_dir() / "models", common.codebook_path())

@@ -104,7 +104,7 @@ with model_tab:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def training_set(codebook_toml: str, labels_revision: str) -> tuple[list, list]:
-    """The seed annotations plus the store's human labels, as (examples, label sets)."""
+    """The bundled annotations (seeds/, training/) plus the store's human labels, as (examples, label sets)."""
     book = parse_codebook(codebook_toml, "codebook")
     annotations, _ = training_annotations(store, None, book)
     examples, label_sets, _ = store_examples(store, annotations, book)
@@ -129,7 +129,7 @@ def curve(codebook_toml: str, labels_revision: str) -> pd.DataFrame:
 
 labels_revision = store.revision()["labels"]
 with rules_tab:
-    st.caption("Each cue on the annotated sentences (the seeds' and the store's): where it fires, where it agrees with another "
+    st.caption("Each cue on the annotated sentences (the bundled ones and the store's): where it fires, where it agrees with another "
                "cue, where a veto meets it, and how often the annotators agree with its vote.")
     with st.spinner("Running every cue on the annotated sentences…"):
         stats = rule_stats(codebook.to_toml(), labels_revision)

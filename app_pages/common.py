@@ -113,7 +113,7 @@ def seed_if_empty(store: Store) -> None:
         status.update(label=f"Read the bundled seeds: {report.added} documents, {report.sentences} sentences", state="complete", expanded=False)
 
 
-@st.cache_resource(show_spinner="Loading the model (the first time, it is trained from the seed annotations: under a minute)…")
+@st.cache_resource(show_spinner="Loading the model (the first time, it is trained from the bundled annotations: under a minute)…")
 def _tagger(url: str, codebook_file: str, codebook_version: str, models: str) -> Tagger:
     return store_tagger(_open_store(url), codebook_file or None)
 

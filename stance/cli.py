@@ -452,7 +452,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_inputs(p)
     _add_output(p, ("jsonl", "csv", "table"), "jsonl")
     _add_codebook(p)
-    p.add_argument("--model", metavar="DIR", help="a model trained with `stance train` (default: trained from the seeds)")
+    p.add_argument("--model", metavar="DIR", help="a model trained with `stance train` (default: trained from the bundled annotations)")
     p.add_argument("--labeller", choices=("combined", "rules"), default="combined", help="rules: cue rules alone, for comparison")
     p.add_argument("--no-evidence", action="store_true", help="leave `evidence` empty: about a third faster on big corpora")
     p.add_argument("--db", metavar="URL", help="a store whose human labels override predictions")
@@ -555,7 +555,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--topic", metavar="ID", help="focus on one topic: unsure whether it applies, or of the frames within it")
     p.add_argument("--source", metavar="ID", help="only this source's sentences")
     _add_codebook(p)
-    p.add_argument("--model", metavar="DIR", help="a model from `stance train` (default: the store's latest, else trained from the seeds)")
+    p.add_argument("--model", metavar="DIR", help="a model from `stance train` (default: the store's latest, else the default model)")
     _add_output(p, ("table", "csv", "jsonl"), "table")
     _add_db(p)
     p.set_defaults(func=cmd_queue)
@@ -572,14 +572,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--source", metavar="ID", help="only this source's sentences")
     p.add_argument("--annotator", metavar="NAME", help="who you are (default: $STANCE_ANNOTATOR, else your user name)")
     _add_codebook(p)
-    p.add_argument("--model", metavar="DIR", help="a model from `stance train` (default: the store's latest, else trained from the seeds)")
+    p.add_argument("--model", metavar="DIR", help="a model from `stance train` (default: the store's latest, else the default model)")
     _add_db(p)
     p.set_defaults(func=cmd_annotate)
     def add_tagging(p: argparse.ArgumentParser) -> None:
         p.add_argument("paths", nargs="*", metavar="PATH",
                        help="documents, folders, or tables written by `stance export` (default: the bundled seeds)")
         _add_codebook(p)
-        p.add_argument("--model", metavar="DIR", help="a model trained with `stance train` (default: trained from the seeds)")
+        p.add_argument("--model", metavar="DIR", help="a model trained with `stance train` (default: trained from the bundled annotations)")
         p.add_argument("--db", metavar="URL", help="a store whose human labels override predictions")
 
     def add_grouping(p: argparse.ArgumentParser) -> None:

@@ -1531,7 +1531,7 @@ def load_inputs(
     elif not paths:
         gold = gold_labels(read_annotations(seed_annotation_files(), codebook).annotations)
         if model_dir is None:
-            notes.append("The default model was trained on these same seed annotations, so its precision and recall "
+            notes.append("The default model was trained on these same seed annotations (and on training/), so its precision and recall "
                          "here are in-sample and optimistic; `stance evaluate` gives cross-validated figures.")
     return Inputs(table=table, codebook=codebook, sources=sources, model_version=model_version, gold=gold,
                   notes=tuple(notes), problems=problems, inputs=tuple(paths) or ("(the bundled seeds)",))

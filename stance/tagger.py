@@ -5,7 +5,7 @@ votes -> model probabilities -> thresholds -> primary frame -> evidence ->
 tone -> speaker. Boilerplate gets no labels. Human labels (``overrides``, by
 sentence id) win over predictions wherever they exist.
 
-The default model is trained from the bundled seed annotations on first use
+The default model is trained from the bundled annotations (seeds/, training/) on first use
 and cached in the user's cache folder, keyed by the annotations, the
 codebook and the code, so it is rebuilt when any of them changes and never
 committed as a binary.
@@ -454,7 +454,7 @@ def store_tagger(store, codebook_path: str | Path | None = None) -> Tagger:
 
 
 def retrain(store, directory: str | Path, codebook_path: str | Path | None = None) -> LabelModel:
-    """Train on the seed annotations and the store's human labels (``training_annotations``);
+    """Train on the bundled annotations and the store's human labels (``training_annotations``);
     save under ``directory/<version>`` and record it in the store, where ``store_tagger`` finds it.
 
     The model card keeps its cross-validated metrics and ``path``.
