@@ -1,0 +1,96 @@
+"""Held out by kind: the original documents behind training/, tagged by models that never saw their kind.
+
+    .venv/bin/python bench/eval_heldout.py ORIGINALS_DIR
+
+``training/`` holds paraphrases; the original documents may not be copied
+into the project, so they are not here. Fetch them (training/README.md says
+where each was read) into ORIGINALS_DIR/<kind>/<file>.txt, named as in
+training/, and this script scores the tagger on them against the adjudicated
+labels in bench/heldout/ (by sentence id, so the originals must be the same
+text, byte for byte, as when they were labelled).
+
+For each kind (government, state-media, think-tank) a model is trained as
+``stance train`` trains one — thresholds by cross-validation inside the
+training set — on the seeds and the paraphrases of the other kinds, then tags
+that kind's originals. Printed: topic micro-F1 and frame macro-F1 per kind
+and over all, for the combination and for the cue rules alone.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+from stance.annotations import TRAINING_DIR, read_annotations, seed_annotation_files
+from stance.codebook import load_codebook
+from stance.corpus import SEEDS_DIR, read_corpus
+from stance.model import label_matrix, scores, summary, train_model
+from stance.segment import iter_sentences, normalise_text
+from stance.tagger import Tagger, examples_for, examples_from, rules_only_tagger
+
+LABELS = Path(__file__).resolve().parent / "heldout"
+KINDS = ("government", "state-media", "think-tank")
+
+
+def gold_labels() -> dict[str, dict[str, set[str]]]:
+    """kind -> sentence id -> labels (topics and frames)."""
+    out: dict[str, dict[str, set[str]]] = {}
+    for path in sorted(LABELS.glob("labels-*.csv")):
+        with open(path, encoding="utf-8", newline="") as f:
+            for row in csv.DictReader(f):
+                labels = {x for x in (row["topics"] + ";" + row["frames"]).split(";") if x}
+                out.setdefault(row["kind"], {})[row["sentence_id"]] = labels
+    return out
+
+
+def training_examples(codebook, leave_out: str):
+    """Seeds and the paraphrased documents of every kind but ``leave_out``, with their context."""
+    folders = [SEEDS_DIR] + [TRAINING_DIR / kind for kind in KINDS if kind != leave_out]
+    files = seed_annotation_files() + [p for kind in KINDS if kind != leave_out for p in sorted((TRAINING_DIR / kind).glob("annotations-*.csv"))]
+    by_id: dict = {}
+    by_text: dict = {}
+    for document in read_corpus(folders).documents:
+        sentences = list(iter_sentences(document))
+        for s, example in zip(sentences, examples_for(sentences, document.title)):
+            by_id.setdefault(s.sentence_id, (example, s.source))
+            by_text.setdefault(normalise_text(s.text), (example, s.source))
+    return examples_from(read_annotations(files, codebook).annotations, codebook, by_id, by_text)
+
+
+def score(codebook, gold: list[set[str]], predicted: list[set[str]]) -> str:
+    labels = codebook.label_ids
+    per = scores(labels, label_matrix(gold, labels), label_matrix(predicted, labels))
+    return f"topics {summary(per, codebook.topic_ids)['micro_f1']:.3f} / frames {summary(per, codebook.frame_ids)['macro_f1']:.3f}"
+
+
+def main() -> None:
+    if len(sys.argv) != 2 or not Path(sys.argv[1]).is_dir():
+        sys.exit(__doc__)
+    originals = Path(sys.argv[1])
+    codebook = load_codebook()
+    gold = gold_labels()
+    rules = rules_only_tagger()
+    pooled: dict[str, tuple[list, list]] = {"combination": ([], []), "cue rules alone": ([], [])}
+    for kind in KINDS:
+        if not (originals / kind).is_dir():
+            print(f"{kind}: no originals at {originals / kind}, skipped")
+            continue
+        examples, label_sets, sources = training_examples(codebook, kind)
+        tagger = Tagger(train_model(codebook, examples, label_sets, sources=sources))
+        for name, labeller in (("combination", tagger), ("cue rules alone", rules)):
+            Y, P = [], []
+            for document in read_corpus([originals / kind]).documents:
+                for t in labeller.tag_document(document):
+                    if t.sentence_id in gold.get(kind, {}) and not t.boilerplate:
+                        Y.append(gold[kind][t.sentence_id])
+                        P.append(set(t.topics) | set(t.frames))
+            print(f"{kind:12s} {name:16s} {len(Y):5d} of {len(gold.get(kind, {}))} labelled sentences found  {score(codebook, Y, P)}")
+            pooled[name][0].extend(Y)
+            pooled[name][1].extend(P)
+    for name, (Y, P) in pooled.items():
+        print(f"{'all':12s} {name:16s} {len(Y):5d} sentences  {score(codebook, Y, P)}")
+
+
+if __name__ == "__main__":
+    main()
