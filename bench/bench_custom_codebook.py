@@ -15,7 +15,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import KFold
 
-from stance.annotations import read_annotations, seed_annotation_files
+from stance.annotations import bundled_annotation_files, read_annotations
 from stance.codebook import load_codebook, parse_codebook
 from stance.model import exclusive_choice, exclusive_kinds, label_matrix, out_of_fold, choose_thresholds
 from stance.tagger import seed_examples
@@ -25,7 +25,7 @@ def main() -> None:
     default = load_codebook()
     frames = "\n".join(f'[[frames]]\nid = "{f.id}"\nname = "{f.name}"\n' for f in default.frames)
     codebook = parse_codebook(f'name = "primary frame"\nversion = "1"\n{frames}')
-    annotations = [a for a in read_annotations(seed_annotation_files(), default).annotations if a.primary_frame]
+    annotations = [a for a in read_annotations(bundled_annotation_files(), default).annotations if a.primary_frame]
     examples, _, _ = seed_examples(annotations, default)
     label_sets = [frozenset({a.primary_frame}) for a in annotations]
     y = np.array([a.primary_frame for a in annotations])
