@@ -215,7 +215,7 @@ def bundled_documents() -> Iterator[tuple[list[Sentence], str]]:
         yield list(iter_sentences(document)), document.title
 
 
-def _index_context(documents: Iterable[tuple[list[Sentence], str]], by_id: dict, by_text: dict) -> None:
+def index_context(documents: Iterable[tuple[list[Sentence], str]], by_id: dict, by_text: dict) -> None:
     """Each sentence's example (text, context, place) and source, by sentence id and by
     normalised text, from (sentences, title) per document; the first place seen wins."""
     for sentences, title in documents:
@@ -235,7 +235,7 @@ def seed_examples(
     """
     by_id: dict[str, tuple[Example, str]] = {}
     by_text: dict[str, tuple[Example, str]] = {}
-    _index_context(bundled_documents(), by_id, by_text)
+    index_context(bundled_documents(), by_id, by_text)
     return examples_from(annotations, codebook, by_id, by_text)
 
 
@@ -255,8 +255,8 @@ def store_examples(store, annotations: Sequence[Annotation], codebook: Codebook)
         by_doc.setdefault(s.doc_id, []).append(s)
     by_id: dict[str, tuple[Example, str]] = {}
     by_text: dict[str, tuple[Example, str]] = {}
-    _index_context(((sentences, titles.get(doc_id, "")) for doc_id, sentences in by_doc.items()), by_id, by_text)
-    _index_context(bundled_documents(), by_id, by_text)
+    index_context(((sentences, titles.get(doc_id, "")) for doc_id, sentences in by_doc.items()), by_id, by_text)
+    index_context(bundled_documents(), by_id, by_text)
     return examples_from(annotations, codebook, by_id, by_text)
 
 
