@@ -43,3 +43,13 @@ def test_training_examples_carry_their_document_context():
     assert len(placed) >= 0.95 * len(examples)
     assert sum(1 for e in placed if e.context) >= 0.9 * len(placed)
     assert sum(1 for s in label_sets if s) >= 0.9 * len(label_sets)
+
+
+def test_the_default_model_trains_on_the_seeds_and_the_training_set():
+    from stance.tagger import default_model
+
+    card = default_model().card
+    n_seed = len(read_annotations(seed_annotation_files(), CODEBOOK).annotations)
+    n_training = len(read_annotations(training_files(), CODEBOOK).annotations)
+    assert card["examples"] == n_seed + n_training
+    assert {"merics", "whitehouse", "peoplesdaily", "csis"} <= set(card["sources"])
