@@ -17,8 +17,8 @@ from sklearn.model_selection import KFold
 
 from stance.annotations import bundled_annotation_files, read_annotations
 from stance.codebook import load_codebook, parse_codebook
-from stance.model import exclusive_choice, exclusive_kinds, label_matrix, out_of_fold, choose_thresholds
-from stance.tagger import seed_examples
+from stance.model import choose_thresholds, decide_labels, exclusive_kinds, label_matrix, out_of_fold
+from stance.tagger import bundled_examples
 
 
 def main() -> None:
@@ -26,7 +26,7 @@ def main() -> None:
     frames = "\n".join(f'[[frames]]\nid = "{f.id}"\nname = "{f.name}"\n' for f in default.frames)
     codebook = parse_codebook(f'name = "primary frame"\nversion = "1"\n{frames}')
     annotations = [a for a in read_annotations(bundled_annotation_files(), default).annotations if a.primary_frame]
-    examples, _, _ = seed_examples(annotations, default)
+    examples, _, _ = bundled_examples(annotations, default)
     label_sets = [frozenset({a.primary_frame}) for a in annotations]
     y = np.array([a.primary_frame for a in annotations])
     labels = codebook.label_ids
@@ -34,7 +34,7 @@ def main() -> None:
     probs = out_of_fold(codebook, examples, label_sets, folds=5, inherit=False)
     Y = label_matrix(label_sets, labels)
     thresholds = choose_thresholds(labels, Y, probs)
-    decided = exclusive_choice(probs >= np.array([thresholds[l] for l in labels]), probs, codebook, exclusive_kinds(codebook, label_sets))
+    decided = decide_labels(probs, thresholds, codebook, exclusive_kinds(codebook, label_sets))
     ours = np.array([labels[row.argmax()] for row in decided])
 
     base = np.empty(len(y), dtype=object)

@@ -97,7 +97,7 @@ def _open_store(args: argparse.Namespace):
 
 def _training_data(args: argparse.Namespace):
     from stance.codebook import load_codebook
-    from stance.tagger import seed_examples, store_examples, training_annotations
+    from stance.tagger import bundled_examples, store_examples, training_annotations
 
     codebook = load_codebook(args.codebook)
     store = _open_store(args) if getattr(args, "db", None) else None
@@ -109,7 +109,7 @@ def _training_data(args: argparse.Namespace):
     if store is not None:
         examples, label_sets, sources = store_examples(store, annotations, codebook)
     else:
-        examples, label_sets, sources = seed_examples(annotations, codebook)
+        examples, label_sets, sources = bundled_examples(annotations, codebook)
     return codebook, examples, label_sets, sources
 
 

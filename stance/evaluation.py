@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from stance.codebook import Codebook
-from stance.model import Example, cached_votes, choose_thresholds, own_cues, exclusive_choice, exclusive_kinds, label_matrix, out_of_fold, scores, summary
+from stance.model import Example, cached_votes, choose_thresholds, decide_labels, exclusive_kinds, label_matrix, out_of_fold, scores, summary
 
 LABELLERS = ("rules", "model", "combined")
 
@@ -47,10 +47,8 @@ def evaluate(
             # Thresholds from the same out-of-fold probabilities: slightly optimistic,
             # and equally so for both model variants.
             thresholds = choose_thresholds(labels, Y, probs)
-            decided = probs >= np.array([thresholds[label] for label in labels])
-            if name == "combined":
-                decided = own_cues(decided, cached_votes(codebook.to_toml(), [e.text for e in examples]))
-            decided = exclusive_choice(decided, probs, codebook, exclusive_kinds(codebook, label_sets))
+            votes = cached_votes(codebook.to_toml(), [e.text for e in examples]) if name == "combined" else None
+            decided = decide_labels(probs, thresholds, codebook, exclusive_kinds(codebook, label_sets), votes)
         per = scores(labels, Y, decided)
         results[name] = {
             "per_label": per,

@@ -336,11 +336,7 @@ class LabelModel:
         label, as in a one-frame-per-headline codebook) the most probable
         label is chosen instead, so that every sentence gets exactly one.
         """
-        thresholds = np.array([self.thresholds.get(label, 0.5) for label in self.codebook.label_ids])
-        decided = probs >= thresholds
-        if self.use_cues:
-            decided = own_cues(decided, votes)
-        return exclusive_choice(decided, probs, self.codebook, self.exclusive)
+        return decide_labels(probs, self.thresholds, self.codebook, self.exclusive, votes if self.use_cues else None)
 
     def top_features(self, X: sp.csr_matrix | None, label: str, k: int = 2) -> list[list[str]]:
         """The ``k`` features that weighed most for ``label`` in each row of ``X``.
@@ -569,6 +565,19 @@ def learnable(labels: Sequence[str], Y: np.ndarray) -> list[str]:
     return [label for j, label in enumerate(labels) if MIN_POSITIVES <= pos[j] <= len(Y) - 2]
 
 
+def decide_labels(
+    probs: np.ndarray, thresholds: dict[str, float], codebook: Codebook, exclusive: Sequence[str] = (), votes: np.ndarray | None = None
+) -> np.ndarray:
+    """Boolean labels: each label's probability against its threshold (0.5 where
+    none is known), a label's own cue wherever ``votes`` are given (``own_cues``),
+    then one label per exclusive kind (``exclusive_choice``). The one rule the
+    tagger, the cross-validated model card and ``stance evaluate`` all apply."""
+    decided = probs >= np.array([thresholds.get(label, 0.5) for label in codebook.label_ids])
+    if votes is not None:
+        decided = own_cues(decided, votes)
+    return exclusive_choice(decided, probs, codebook, exclusive)
+
+
 def own_cues(decided: np.ndarray, votes: np.ndarray | None) -> np.ndarray:
     """A label whose own cue fires in the sentence (and is not vetoed) is given.
 
@@ -658,11 +667,8 @@ def train_model(
     pipeline = _fit(codebook, examples, Y, learned, C)
     metrics = {}
     if probs is not None:
-        decided = probs >= np.array([thresholds[l] for l in labels])
-        if use_cues:
-            decided = own_cues(decided, cached_votes(codebook.to_toml(), [e.text for e in examples]))
-        decided = exclusive_choice(decided, probs, codebook, exclusive)
-        per = scores(labels, Y, decided)
+        votes = cached_votes(codebook.to_toml(), [e.text for e in examples]) if use_cues else None
+        per = scores(labels, Y, decide_labels(probs, thresholds, codebook, exclusive, votes))
         metrics = {
             "per_label": per,
             "topics": summary(per, codebook.topic_ids),

@@ -106,18 +106,13 @@ def split_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
     >>> split_spans("The U.S. raised tariffs by 3.5%. China responded.")
     [(0, 32), (33, 49)]
     """
-    return [(start, end) for start, end, _ in _split_pieces(text, offset)]
-
-
-def _split_pieces(text: str, offset: int) -> list[tuple[int, int, str]]:
-    """``split_spans`` with each span's text, so the caller need not slice again."""
     out = []
     for start, stop in pairwise(_cuts(text)):
         piece = text[start:stop]
         stripped = piece.strip()  # str.strip and str.isspace agree on what is white space
         if stripped:
             start += offset + piece.index(stripped[0])  # the first non-space character
-            out.append((start, start + len(stripped), stripped))
+            out.append((start, start + len(stripped)))
     return out
 
 

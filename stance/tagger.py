@@ -224,7 +224,7 @@ def index_context(documents: Iterable[tuple[list[Sentence], str]], by_id: dict, 
             by_text.setdefault(normalise_text(s.text), (example, s.source))
 
 
-def seed_examples(
+def bundled_examples(
     annotations: Sequence[Annotation], codebook: Codebook
 ) -> tuple[list[Example], list[frozenset[str]], list[str]]:
     """Training examples with their document context where the sentence is known.
@@ -240,7 +240,7 @@ def seed_examples(
 
 
 def store_examples(store, annotations: Sequence[Annotation], codebook: Codebook) -> tuple[list[Example], list[frozenset[str]], list[str]]:
-    """Like ``seed_examples``, with the context of the store's documents as well.
+    """Like ``bundled_examples``, with the context of the store's documents as well.
 
     Only the stored documents that hold an annotated sentence are read (two
     queries), so retraining costs the same on a large store as on a small one.
@@ -309,7 +309,7 @@ def default_model(codebook_path: str | Path | None = None) -> LabelModel:
         except ModelError:
             pass  # a damaged cache entry is rebuilt below
     annotations = read_annotations(files, codebook)
-    examples, label_sets, sources = seed_examples(annotations.annotations, codebook)
+    examples, label_sets, sources = bundled_examples(annotations.annotations, codebook)
     model = train_model(codebook, examples, label_sets, sources=sources)
     model.save(directory)
     _LOADED[directory] = model
