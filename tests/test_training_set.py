@@ -8,7 +8,7 @@ from stance.annotations import TRAINING_DIR, bundled_annotation_files, read_anno
 from stance.codebook import load_codebook
 from stance.corpus import read_corpus
 from stance.segment import iter_sentences
-from stance.tagger import seed_examples
+from stance.tagger import bundled_examples
 
 CODEBOOK = load_codebook()
 
@@ -38,7 +38,7 @@ def test_every_training_annotation_is_a_sentence_of_its_documents_with_codebook_
 
 def test_training_examples_carry_their_document_context():
     read = read_annotations(training_files(), CODEBOOK)
-    examples, label_sets, sources = seed_examples(read.annotations, CODEBOOK)
+    examples, label_sets, sources = bundled_examples(read.annotations, CODEBOOK)
     placed = [e for e in examples if e.doc]
     assert len(placed) >= 0.95 * len(examples)
     assert sum(1 for e in placed if e.context) >= 0.9 * len(placed)
