@@ -161,7 +161,9 @@ def test_compare_shows_the_three_sources_side_by_side_and_annotate_saves_to_the_
     name.fill(ANNOTATOR)
     name.press("Enter")
     wait_idle(page)
-    page.get_by_text(re.compile(r"^Sentence 1 of \d+")).wait_for()
+    # The page's first load builds the queue from every stored sentence's scores:
+    # a first load, given the same time as the first Compare (a loaded machine once took over 60 s).
+    page.get_by_text(re.compile(r"^Sentence 1 of \d+")).wait_for(timeout=FIRST_LOAD_S * 1000)
     page.get_by_role("button", name=re.compile(r"(Accept|Save) and next")).click()
     page.get_by_text(re.compile(r"^Sentence 2 of \d+")).wait_for()
     wait_idle(page)
