@@ -11,12 +11,15 @@ with apt-get when it is missing, and skips (saying why) only when it cannot.
 from __future__ import annotations
 
 import os
+import signal
 import re
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -49,6 +52,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class Server:
+    url: str
+    db: Path
+    log: Path
+    process: subprocess.Popen
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """`streamlit run app.py` on a free port with a fresh store; stopped (and only it) at the end."""
@@ -56,12 +67,15 @@ def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("browser")
     db = folder / "stance.db"
     port = free_port()
-    env = {**os.environ, "STANCE_DB": str(db), "STANCE_CACHE": str(tmp_path_factory.getbasetemp().parent / "stance-cache")}
+    env = {**os.environ, "STANCE_DB": str(db), "STANCE_CACHE": str(tmp_path_factory.getbasetemp().parent / "stance-cache"),
+           "PYTHONUNBUFFERED": "1"}
     env.pop("STANCE_ANNOTATOR", None)
     log = open(folder / "server.log", "w")
+    # -X faulthandler: on a failure the test asks the server for every thread's stack (SIGABRT), to tell a hang from a slow page
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        [sys.executable, "-X", "faulthandler", "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
@@ -77,7 +91,7 @@ def server(tmp_path_factory):
             if process.poll() is not None or time.time() > deadline:
                 raise AssertionError(f"the app did not start: {(folder / 'server.log').read_text()[-2000:]}")
             time.sleep(0.5)
-        yield url, db
+        yield Server(url, db, folder / "server.log", process)
     finally:
         process.terminate()
         try:
@@ -114,6 +128,30 @@ def wait_idle(tab, timeout_s: float = FIRST_LOAD_S) -> None:
         time.sleep(0.5)
 
 
+@contextmanager
+def explained_on_failure(tab, server: Server):
+    """A failure says what the page showed and where the server's threads were, not only which wait timed out."""
+    try:
+        yield
+    except Exception as error:
+        try:
+            shown = tab.locator("[data-testid='stMain']").inner_text(timeout=5_000)
+            tab.screenshot(path=str(ARTIFACTS / "failure.png"), full_page=True)
+        except Exception as unavailable:  # the page itself may be gone
+            shown = f"(the page could not be read: {unavailable})"
+        if server.process.poll() is None:
+            server.process.send_signal(signal.SIGABRT)  # faulthandler writes every thread's stack to the log
+            try:
+                server.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+        # the stacks that matter: threads in the app's code or Streamlit's script runner, not idle workers
+        blocks = server.log.read_text(encoding="utf-8", errors="replace").split("\n\n")
+        log = "\n\n".join(b for b in blocks if not b.startswith(("Thread 0x", "Extension modules:"))
+                           or any(part in b for part in ("app_pages", "/stance/", "scriptrunner")))
+        raise AssertionError(f"{error}\n--- the page showed:\n{shown[:2000]}\n--- the server logged:\n{log[-8000:]}") from error
+
+
 def shoot(tab, name: str, heading: str) -> None:
     """The whole page as a test artifact (Streamlit scrolls inside the page, so the window is made tall for it)."""
     ARTIFACTS.mkdir(exist_ok=True)
@@ -126,7 +164,12 @@ def shoot(tab, name: str, heading: str) -> None:
 
 
 def test_compare_shows_the_three_sources_side_by_side_and_annotate_saves_to_the_store(server, page):
-    url, db = server
+    ARTIFACTS.mkdir(exist_ok=True)
+    with explained_on_failure(page, server):
+        compare_then_annotate(server.url, server.db, page)
+
+
+def compare_then_annotate(url: str, db: Path, page) -> None:
     page.goto(f"{url}/compare")
     page.get_by_role("heading", name="Compare").wait_for(timeout=FIRST_LOAD_S * 1000)
     wait_idle(page)
@@ -154,15 +197,17 @@ def test_compare_shows_the_three_sources_side_by_side_and_annotate_saves_to_the_
     assert card.locator(".stance-why li").first.is_visible()
     shoot(page, "compare-export-controls.png", "Compare")
 
-    # annotate one sentence: the name goes in the sidebar, the model's labels are accepted
-    page.get_by_test_id("stSidebar").get_by_role("link", name="Annotate").click()
-    page.get_by_role("heading", name="Annotate").wait_for()
+    # annotate one sentence: the name goes in the sidebar (and stays there from page to page),
+    # the model's labels are accepted
     name = page.get_by_test_id("stSidebar").get_by_label("Annotator", exact=True)
     name.fill(ANNOTATOR)
     name.press("Enter")
     wait_idle(page)
+    page.get_by_test_id("stSidebar").get_by_role("link", name="Annotate").click()
+    page.get_by_role("heading", name="Annotate").wait_for()
+    assert page.get_by_test_id("stSidebar").get_by_label("Annotator", exact=True).input_value() == ANNOTATOR
     # The page's first load builds the queue from every stored sentence's scores:
-    # a first load, given the same time as the first Compare (a loaded machine once took over 60 s).
+    # a first load, given the same time as the first Compare.
     page.get_by_text(re.compile(r"^Sentence 1 of \d+")).wait_for(timeout=FIRST_LOAD_S * 1000)
     page.get_by_role("button", name=re.compile(r"(Accept|Save) and next")).click()
     page.get_by_text(re.compile(r"^Sentence 2 of \d+")).wait_for()
