@@ -228,19 +228,14 @@ class RuleSet:
                     found.append((pos, m.end(), ci))
         return self._as_hits(self._with_scanned(text, labels, found))
 
-    def hits_at(self, text: str, spots: Sequence[Spot], labels: Collection[int] | None = None) -> list[CueHit]:
-        """``hits(text, labels)``, looking only where ``votes`` found a label's cue.
-
-        ``spots`` are what ``votes(..., spots=...)`` recorded for ``text``: the
-        tagger votes on every sentence anyway, and explaining a label then costs
-        a few cue matches instead of a second pass over every word.
-        """
-        return self._as_hits(self._found_at(text, spots, labels))
-
     def reasons_at(self, text: str, spots: Sequence[Spot], labels: Collection[int] | None = None) -> dict[str, list[str]]:
-        """The evidence ``hits_at`` gives, as the tagger shows it: label -> ["cue: entity list", "veto: ..."].
+        """The evidence for ``hits(text, labels)``, as the tagger shows it: label -> ["cue: entity list", "veto: ..."].
 
-        A regex cue is shown by what it matched, which an analyst can read.
+        It looks only where ``votes`` found a label's cue: ``spots`` are what
+        ``votes(..., spots=...)`` recorded for ``text``. The tagger votes on
+        every sentence anyway, so explaining a label costs a few cue matches
+        instead of a second pass over every word. A regex cue is shown by what
+        it matched, which an analyst can read.
         """
         out: dict[str, list[str]] = {}
         shown_as = self._shown
@@ -288,7 +283,7 @@ class RuleSet:
         """A (len(texts), len(label_ids)) int8 matrix of +1 / -1 / 0, labels in codebook order.
 
         With a ``spots`` list, one list per text is appended to it: where a
-        word's cues fired, as ``(offset, word, label index, vote)``, for ``hits_at``.
+        word's cues fired, as ``(offset, word, label index, vote)``, for ``reasons_at``.
         """
         if isinstance(texts, str):
             raise TypeError("votes() expects a sequence of sentences, got a single string; wrap it in a list")

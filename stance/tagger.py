@@ -108,8 +108,8 @@ class Tagger:
         examples = [inputs[i] for i in keep]
         texts = [e.text for e in examples]
         spots: list[list[Spot]] = []
-        votes = sp.csr_matrix(cached_votes(self._toml, texts, spots))
-        votes_dense = votes.toarray()
+        votes_dense = cached_votes(self._toml, texts, spots)
+        votes = sp.csr_matrix(votes_dense)
         X = self.model.transform(examples)
         probs = self.model.predict_proba(examples, votes, X)
         own = probs

@@ -275,9 +275,18 @@ def test_votes_agree_with_hits_on_the_default_codebook(rules):
         assert row.tolist() == expected.tolist(), text
 
 
-def test_hits_at_spots_equals_a_full_search(rules, seed_sentences):
+def shown_as_evidence(text: str, hits: list[CueHit]) -> dict[str, list[str]]:
+    """What a full search's hits look like as evidence: label -> ["cue: ...", "veto: ..."]."""
+    shown: dict[str, list[str]] = {}
+    for h in hits:
+        cue = f'"{text[h.start:h.end]}"' if h.cue.startswith("re:") else h.cue
+        shown.setdefault(h.label, []).append(("veto: " if h.vote < 0 else "cue: ") + cue)
+    return shown
+
+
+def test_reasons_from_the_spots_equal_a_full_search(rules, seed_sentences):
     # The tagger explains labels from the spots its votes recorded; a full
-    # search, cue by cue, must find exactly the same hits.
+    # search, cue by cue, must find exactly the same evidence.
     texts = [s.text for sentences in seed_sentences.values() for s in sentences] + [
         "İstanbul hosted talks on export controls and US tariffs.",
         "“National security” is invoked to justify the so-called de-risking.",
@@ -287,16 +296,11 @@ def test_hits_at_spots_equals_a_full_search(rules, seed_sentences):
     assert len(spots) == len(texts)
     fired = 0
     for text, row, where in zip(texts, votes, spots):
-        assert rules.hits_at(text, where) == rules.hits(text), text
+        assert rules.reasons_at(text, where) == shown_as_evidence(text, rules.hits(text)), text
         voted = set(np.flatnonzero(row).tolist())
-        assert rules.hits_at(text, where, voted) == rules.hits(text, voted), text
+        assert rules.reasons_at(text, where, voted) == shown_as_evidence(text, rules.hits(text, voted)), text
         some = set(list(voted)[:1])
-        assert rules.hits_at(text, where, some) == rules.hits(text, some), text
-        shown: dict[str, list[str]] = {}
-        for h in rules.hits(text):
-            cue = f'"{text[h.start:h.end]}"' if h.cue.startswith("re:") else h.cue
-            shown.setdefault(h.label, []).append(("veto: " if h.vote < 0 else "cue: ") + cue)
-        assert rules.reasons_at(text, where) == shown, text
+        assert rules.reasons_at(text, where, some) == shown_as_evidence(text, rules.hits(text, some)), text
         fired += bool(where)
     assert fired > len(texts) / 2  # most seed sentences have some cue
 
