@@ -1,19 +1,25 @@
-"""Held out by kind: the original documents behind training/, tagged by models that never saw their kind.
+"""Held out by kind: the documents of training/, tagged by models that never saw their kind.
 
-    .venv/bin/python bench/eval_heldout.py ORIGINALS_DIR
+    .venv/bin/python bench/eval_heldout.py [ORIGINALS_DIR]
 
-``training/`` holds paraphrases; the original documents may not be copied
-into the project, so they are not here. Fetch them (training/README.md says
-where each was read) into ORIGINALS_DIR/<kind>/<file>.txt, named as in
-training/, and this script scores the tagger on them against the adjudicated
-labels in bench/heldout/ (by sentence id, so the originals must be the same
-text, byte for byte, as when they were labelled).
+Without ORIGINALS_DIR it tags the paraphrased documents of ``training/``
+and scores them against their own annotation files: it runs from the
+project alone.
+
+With it, it tags the original documents instead. ``training/`` holds
+paraphrases; the originals may not be copied into the project, so they are
+not here. Fetch them (training/README.md says where each was read) into
+ORIGINALS_DIR/<kind>/<file>.txt, named as in training/, and this script
+scores the tagger on them against the adjudicated labels in bench/heldout/
+(by sentence id, so the originals must be the same text, byte for byte, as
+when they were labelled).
 
 For each kind (government, state-media, think-tank) a model is trained as
 ``stance train`` trains one — thresholds by cross-validation inside the
 training set — on the seeds and the paraphrases of the other kinds, then tags
-that kind's originals. Printed: topic micro-F1 and frame macro-F1 per kind
-and over all, for the combination and for the cue rules alone.
+that kind's documents. Printed: topic micro-F1 and frame macro-F1 per kind
+and over all, for the combination, the cue rules alone and the model alone
+(trained without the cues, as ``stance train --no-cues``).
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ KINDS = ("government", "state-media", "think-tank")
 
 
 def gold_labels() -> dict[str, dict[str, set[str]]]:
-    """kind -> sentence id -> labels (topics and frames)."""
+    """kind -> sentence id -> labels (topics and frames) of the originals."""
     out: dict[str, dict[str, set[str]]] = {}
     for path in sorted(LABELS.glob("labels-*.csv")):
         with open(path, encoding="utf-8", newline="") as f:
@@ -42,6 +48,14 @@ def gold_labels() -> dict[str, dict[str, set[str]]]:
                 labels = {x for x in (row["topics"] + ";" + row["frames"]).split(";") if x}
                 out.setdefault(row["kind"], {})[row["sentence_id"]] = labels
     return out
+
+
+def paraphrase_labels(codebook) -> dict[str, dict[str, set[str]]]:
+    """kind -> sentence id -> labels (topics and frames) of the paraphrases in training/."""
+    return {
+        kind: {a.sentence_id: set(a.topics) | set(a.frames) for a in read_annotations(sorted((TRAINING_DIR / kind).glob("annotations-*.csv")), codebook).annotations}
+        for kind in KINDS
+    }
 
 
 def training_examples(codebook, leave_out: str):
@@ -61,22 +75,30 @@ def score(codebook, gold: list[set[str]], predicted: list[set[str]]) -> str:
 
 
 def main() -> None:
-    if len(sys.argv) != 2 or not Path(sys.argv[1]).is_dir():
+    if len(sys.argv) > 2 or (len(sys.argv) == 2 and not Path(sys.argv[1]).is_dir()):
         sys.exit(__doc__)
-    originals = Path(sys.argv[1])
     codebook = load_codebook()
-    gold = gold_labels()
+    if len(sys.argv) == 2:
+        documents, gold = Path(sys.argv[1]), gold_labels()
+        print(f"the original documents in {documents}")
+    else:
+        documents, gold = TRAINING_DIR, paraphrase_labels(codebook)
+        print(f"the paraphrased documents in {documents}")
     rules = rules_only_tagger()
-    pooled: dict[str, tuple[list, list]] = {"combination": ([], []), "cue rules alone": ([], [])}
+    pooled: dict[str, tuple[list, list]] = {"combination": ([], []), "cue rules alone": ([], []), "model alone": ([], [])}
     for kind in KINDS:
-        if not (originals / kind).is_dir():
-            print(f"{kind}: no originals at {originals / kind}, skipped")
+        if not (documents / kind).is_dir():
+            print(f"{kind}: no documents at {documents / kind}, skipped")
             continue
         examples, label_sets, sources = training_examples(codebook, kind)
-        tagger = Tagger(train_model(codebook, examples, label_sets, sources=sources))
-        for name, labeller in (("combination", tagger), ("cue rules alone", rules)):
+        labellers = {
+            "combination": Tagger(train_model(codebook, examples, label_sets, sources=sources)),
+            "cue rules alone": rules,
+            "model alone": Tagger(train_model(codebook, examples, label_sets, sources=sources, use_cues=False)),
+        }
+        for name, labeller in labellers.items():
             Y, P = [], []
-            for document in read_corpus([originals / kind]).documents:
+            for document in read_corpus([documents / kind]).documents:
                 for t in labeller.tag_document(document):
                     if t.sentence_id in gold.get(kind, {}) and not t.boilerplate:
                         Y.append(gold[kind][t.sentence_id])

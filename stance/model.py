@@ -175,7 +175,8 @@ class Example:
     index: int = -1
 
 
-PARAGRAPH_WEIGHT = 0.85  # a topic of the same paragraph or of the section heading
+PARAGRAPH_WEIGHT = 0.85  # a topic of a paragraph mate or of the section heading
+PARAGRAPH_REACH = 3  # paragraph mates lend only when at most this many sentences away
 PREVIOUS_WEIGHT = 0.8  # a topic of the sentence just before
 
 
@@ -185,9 +186,16 @@ def inherit_topics(probs: np.ndarray, examples: Sequence[Example], topic_cols: S
     Readers label "These controls will only bite later" as export controls
     because of what surrounds it; a sentence takes a neighbour's topic
     probability, discounted, when that is higher than its own: the best of
-    its paragraph mates and its section heading (``PARAGRAPH_WEIGHT``) and of
-    the sentence just before it in the same section (``PREVIOUS_WEIGHT``).
-    Neighbours lend their own probabilities, not what they inherited.
+    its paragraph mates at most ``PARAGRAPH_REACH`` sentences away and of its
+    section heading (``PARAGRAPH_WEIGHT``), and of the sentence just before
+    it in the same section (``PREVIOUS_WEIGHT``). Neighbours lend their own
+    probabilities, not what they inherited.
+
+    The reach matters where a "paragraph" is a whole article (state-media
+    bodies often come without paragraph breaks): a topic named once should
+    not colour thirty sentences. Held out by kind on the paraphrases of
+    ``training/``, topic micro-F1 was 0.688 with the whole paragraph, 0.693
+    at reach 1, 0.713 at 2, 0.718 at 3, 0.706 at 4 and 5.
     """
     placed = [i for i, e in enumerate(examples) if e.doc]
     if not placed or not len(topic_cols):
@@ -200,6 +208,7 @@ def inherit_topics(probs: np.ndarray, examples: Sequence[Example], topic_cols: S
     group_of: dict[tuple[str, int], int] = {}
     at: dict[tuple[str, int], int] = {}
     groups = np.empty(m, dtype=np.intp)
+    index = np.array([examples[i].index for i in placed], dtype=np.intp)
     heading = np.full(m, -1, dtype=np.intp)
     previous = np.full(m, -1, dtype=np.intp)
     last_doc, last_section = None, None
@@ -213,16 +222,14 @@ def inherit_topics(probs: np.ndarray, examples: Sequence[Example], topic_cols: S
     for k, i in enumerate(placed):
         h = at.get((examples[i].doc, examples[i].section), -1)
         heading[k] = -1 if h == k else h
-    # The best paragraph mate, self excluded: the paragraph's maximum, or its
-    # runner-up for the one sentence that holds the maximum alone.
-    top = np.full((len(group_of), len(cols)), -1.0)
-    np.maximum.at(top, groups, own)
-    is_top = own == top[groups]
-    holders = np.zeros(top.shape)
-    np.add.at(holders, groups, is_top)
-    runner_up = np.full(top.shape, -1.0)
-    np.maximum.at(runner_up, groups, np.where(is_top, -1.0, own))
-    mates = np.where(is_top & (holders[groups] == 1), runner_up[groups], top[groups])
+    # The best paragraph mate within reach: sentences are in document order,
+    # so a mate at most PARAGRAPH_REACH sentences away is at most that many
+    # rows away.
+    mates = np.full(own.shape, -1.0)
+    for d in range(1, min(PARAGRAPH_REACH, m - 1) + 1):
+        near = (groups[d:] == groups[:-d]) & (index[d:] - index[:-d] <= PARAGRAPH_REACH)
+        mates[d:][near] = np.maximum(mates[d:][near], own[:-d][near])
+        mates[:-d][near] = np.maximum(mates[:-d][near], own[d:][near])
     best = np.maximum(own, PARAGRAPH_WEIGHT * mates)
     has = heading >= 0
     best[has] = np.maximum(best[has], PARAGRAPH_WEIGHT * own[heading[has]])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from stance.model import PARAGRAPH_WEIGHT, PREVIOUS_WEIGHT, Example, inherit_topics
+from stance.model import PARAGRAPH_REACH, PARAGRAPH_WEIGHT, PREVIOUS_WEIGHT, Example, inherit_topics
 
 
 def plainly(probs, examples, cols):
@@ -17,7 +17,7 @@ def plainly(probs, examples, cols):
         best = probs[i, cols].copy()
         for j in same_doc:
             f = examples[j]
-            if j != i and f.paragraph == e.paragraph:
+            if j != i and f.paragraph == e.paragraph and abs(f.index - e.index) <= PARAGRAPH_REACH:
                 best = np.maximum(best, PARAGRAPH_WEIGHT * probs[j, cols])
             if j != i and f.index == e.section:
                 best = np.maximum(best, PARAGRAPH_WEIGHT * probs[j, cols])
@@ -32,15 +32,18 @@ def plainly(probs, examples, cols):
 
 def test_inherit_matches_the_definition_on_random_documents():
     rng = np.random.default_rng(0)
-    for trial in range(30):
+    for trial in range(60):
         examples = []
+        breaks = rng.choice([0.0, 0.1, 0.3])  # 0: the whole document one paragraph
         for doc in ("a", "b", "", "c")[: rng.integers(1, 5)]:
             section, paragraph = -1, 0
             for index in range(int(rng.integers(1, 25))):
                 if rng.random() < 0.15:
                     section = index  # a heading
-                if rng.random() < 0.3:
+                if rng.random() < breaks:
                     paragraph += 1
+                if rng.random() < 0.1:
+                    continue  # boilerplate: not an example, a gap in the indices
                 examples.append(Example(f"s{index}", doc=doc, paragraph=paragraph, section=section, index=index))
         order = rng.permutation(len(examples))  # batches need not be in document order
         examples = [examples[i] for i in order]
@@ -57,3 +60,15 @@ def test_a_sentence_takes_its_paragraph_topic_discounted():
     got = inherit_topics(probs, examples, [0])
     assert got[1, 0] == PARAGRAPH_WEIGHT * 0.9
     assert got[0, 0] == 0.9 and got[1, 1] == 0.1
+
+
+def test_a_topic_named_once_does_not_colour_a_whole_article():
+    """State-media bodies often come as one paragraph: mates lend only within reach."""
+    examples = [Example(f"s{i}", doc="d", paragraph=0, index=i) for i in range(12)]
+    probs = np.zeros((12, 1))
+    probs[5, 0] = 0.9
+    got = inherit_topics(probs, examples, [0])[:, 0]
+    near = [i for i in range(12) if i != 5 and abs(i - 5) <= PARAGRAPH_REACH]
+    assert np.allclose(got[near], PARAGRAPH_WEIGHT * 0.9)
+    assert got[5] == 0.9
+    assert (got[[0, 1, 9, 10, 11]] == 0).all()
