@@ -105,20 +105,22 @@ def test_coverage_excludes_boilerplate_and_shares_add_up(table, codebook, tagged
 def test_thin_cells_are_flagged_never_hidden(export_controls):
     coppens = cell(export_controls, "coppens")
     assert coppens["n"] < THIN and coppens["thin"] is True
-    assert coppens["stance"][AXIS]["n"] == 1
+    assert coppens["stance"][AXIS]["n"] == 0  # none of its 4 sentences uses either lens of the axis
+    outlet = cell(export_controls, "outlet")
+    assert outlet["stance"][AXIS]["n"] == 1 and outlet["stance"][AXIS]["index"] == 1.0
     summary = {r["group"]: r for r in export_controls.summary_rows()}
-    assert "(thin)" in summary["Pascal Coppens"][AXIS]
-    assert summary["Pascal Coppens"]["thin"] == "thin"
+    assert summary["Pascal Coppens"]["thin"] == "thin" and summary["Pascal Coppens"][AXIS] == "n=0"
+    assert "(thin)" in summary["Chinese outlet"][AXIS]  # an index on one sentence is shown, and flagged
 
 
 def test_the_reading_names_who_deviates_and_says_n_is_small(export_controls):
     test = export_controls.tests["export_controls"]
-    assert test.n == 15 and test.p_value is not None and 0 <= test.cramers_v <= 1
+    assert test.n == 14 and test.p_value is not None and 0 <= test.cramers_v <= 1
     assert "exact" in test.method  # expected counts are tiny: no chi-square approximation
-    assert test.deviation["group"] == "outlet" and test.deviation["frame"] == "economic_gain"
-    assert "Chinese outlet" in test.reading and "Economic opportunity" in test.reading
+    assert test.deviation["group"] == "merics" and test.deviation["frame"] == "security_risk"
+    assert "MERICS" in test.reading and "Security & risk" in test.reading
     assert "n is small" in test.reading
-    assert "no clear difference" in test.reading  # p = 0.19 on 15 sentences
+    assert "no clear difference" in test.reading  # p = 0.09 on 14 sentences
 
 
 def test_distinctive_language_of_each_source(export_controls):
