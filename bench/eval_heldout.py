@@ -50,18 +50,20 @@ def gold_labels() -> dict[str, dict[str, set[str]]]:
     return out
 
 
+def kind_files(kind: str) -> list[Path]:
+    """The annotation files of one kind's paraphrased documents in training/."""
+    return sorted((TRAINING_DIR / kind).glob("annotations-*.csv"))
+
+
 def paraphrase_labels(codebook) -> dict[str, dict[str, set[str]]]:
     """kind -> sentence id -> labels (topics and frames) of the paraphrases in training/."""
-    return {
-        kind: {a.sentence_id: set(a.topics) | set(a.frames) for a in read_annotations(sorted((TRAINING_DIR / kind).glob("annotations-*.csv")), codebook).annotations}
-        for kind in KINDS
-    }
+    return {kind: {a.sentence_id: set(a.topics) | set(a.frames) for a in read_annotations(kind_files(kind), codebook).annotations} for kind in KINDS}
 
 
 def training_examples(codebook, leave_out: str):
     """Seeds and the paraphrased documents of every kind but ``leave_out``, with their context."""
     folders = [SEEDS_DIR] + [TRAINING_DIR / kind for kind in KINDS if kind != leave_out]
-    files = seed_annotation_files() + [p for kind in KINDS if kind != leave_out for p in sorted((TRAINING_DIR / kind).glob("annotations-*.csv"))]
+    files = seed_annotation_files() + [p for kind in KINDS if kind != leave_out for p in kind_files(kind)]
     by_id: dict = {}
     by_text: dict = {}
     index_context(((list(iter_sentences(d)), d.title) for d in read_corpus(folders).documents), by_id, by_text)

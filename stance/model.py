@@ -208,13 +208,14 @@ def inherit_topics(probs: np.ndarray, examples: Sequence[Example], topic_cols: S
     group_of: dict[tuple[str, int], int] = {}
     at: dict[tuple[str, int], int] = {}
     groups = np.empty(m, dtype=np.intp)
-    index = np.array([examples[i].index for i in placed], dtype=np.intp)
+    index = np.empty(m, dtype=np.intp)
     heading = np.full(m, -1, dtype=np.intp)
     previous = np.full(m, -1, dtype=np.intp)
     last_doc, last_section = None, None
     for k, i in enumerate(placed):
         e = examples[i]
         groups[k] = group_of.setdefault((e.doc, e.paragraph), len(group_of))
+        index[k] = e.index
         at[(e.doc, e.index)] = k
         if e.doc == last_doc and e.section == last_section:
             previous[k] = k - 1
