@@ -178,6 +178,7 @@ class Example:
 PARAGRAPH_WEIGHT = 0.85  # a topic of a paragraph mate or of the section heading
 PARAGRAPH_REACH = 3  # paragraph mates lend only when at most this many sentences away
 PREVIOUS_WEIGHT = 0.8  # a topic of the sentence just before
+HEADING_REACH = 2  # a section heading lends only to the sentences at most this many places below it
 
 
 def inherit_topics(probs: np.ndarray, examples: Sequence[Example], topic_cols: Sequence[int]) -> np.ndarray:
@@ -187,15 +188,23 @@ def inherit_topics(probs: np.ndarray, examples: Sequence[Example], topic_cols: S
     because of what surrounds it; a sentence takes a neighbour's topic
     probability, discounted, when that is higher than its own: the best of
     its paragraph mates at most ``PARAGRAPH_REACH`` sentences away and of its
-    section heading (``PARAGRAPH_WEIGHT``), and of the sentence just before
-    it in the same section (``PREVIOUS_WEIGHT``). Neighbours lend their own
-    probabilities, not what they inherited.
+    section heading, for the ``HEADING_REACH`` sentences right under it
+    (``PARAGRAPH_WEIGHT``), and of the sentence just before it in the same
+    section (``PREVIOUS_WEIGHT``). Neighbours lend their own probabilities,
+    not what they inherited. Headings reach every sentence of their section
+    through the context features all the same.
 
     The reach matters where a "paragraph" is a whole article (state-media
     bodies often come without paragraph breaks): a topic named once should
     not colour thirty sentences. Held out by kind on the paraphrases of
     ``training/``, topic micro-F1 was 0.688 with the whole paragraph, 0.693
     at reach 1, 0.713 at 2, 0.718 at 3, 0.706 at 4 and 5.
+
+    A heading lending to its whole section did the same to documents whose
+    only heading is the title: held out by kind 0.718 with the whole
+    section, 0.728 at heading reach 2 (0.730 at 0, 0.726 at 5, 0.725 at
+    10, 0.722 at 20); 5-fold 0.804 -> 0.821, leave-one-source-out
+    0.738 -> 0.754.
     """
     placed = [i for i, e in enumerate(examples) if e.doc]
     if not placed or not len(topic_cols):
@@ -222,7 +231,7 @@ def inherit_topics(probs: np.ndarray, examples: Sequence[Example], topic_cols: S
         last_doc, last_section = e.doc, e.section
     for k, i in enumerate(placed):
         h = at.get((examples[i].doc, examples[i].section), -1)
-        heading[k] = -1 if h == k else h
+        heading[k] = h if h >= 0 and 0 < index[k] - index[h] <= HEADING_REACH else -1
     # The best paragraph mate within reach: sentences are in document order,
     # so a mate at most PARAGRAPH_REACH sentences away is at most that many
     # rows away.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from stance.model import PARAGRAPH_REACH, PARAGRAPH_WEIGHT, PREVIOUS_WEIGHT, Example, inherit_topics
+from stance.model import HEADING_REACH, PARAGRAPH_REACH, PARAGRAPH_WEIGHT, PREVIOUS_WEIGHT, Example, inherit_topics
 
 
 def plainly(probs, examples, cols):
@@ -19,7 +19,7 @@ def plainly(probs, examples, cols):
             f = examples[j]
             if j != i and f.paragraph == e.paragraph and abs(f.index - e.index) <= PARAGRAPH_REACH:
                 best = np.maximum(best, PARAGRAPH_WEIGHT * probs[j, cols])
-            if j != i and f.index == e.section:
+            if j != i and f.index == e.section and e.index - f.index <= HEADING_REACH:
                 best = np.maximum(best, PARAGRAPH_WEIGHT * probs[j, cols])
         before = [j for j in same_doc if examples[j].index < e.index]
         if before:
@@ -72,3 +72,16 @@ def test_a_topic_named_once_does_not_colour_a_whole_article():
     assert np.allclose(got[near], PARAGRAPH_WEIGHT * 0.9)
     assert got[5] == 0.9
     assert (got[[0, 1, 9, 10, 11]] == 0).all()
+
+
+def test_a_heading_lends_only_to_the_sentences_right_under_it():
+    """A title names what the text below it starts with, not every later sentence."""
+    examples = [Example("Chip export controls", doc="d", paragraph=0, section=0, index=0)]
+    examples += [Example(f"s{i}", doc="d", paragraph=i, section=0, index=i) for i in range(1, 9)]
+    probs = np.zeros((9, 1))
+    probs[0, 0] = 0.9
+    got = inherit_topics(probs, examples, [0])[:, 0]
+    under = list(range(1, HEADING_REACH + 1))
+    assert np.allclose(got[under], PARAGRAPH_WEIGHT * 0.9)
+    # Further down nothing lends: neighbours lend their own probabilities, not what they inherited.
+    assert (got[HEADING_REACH + 1 :] == 0).all()
