@@ -161,6 +161,9 @@ def test_realistic_sentences(rules, text, expected, not_expected):
         ("The new rules could cost American toolmakers billions of dollars a year.", {"economic_cost"}, set()),
         ("Cloud providers warn of heavy compliance costs under the new reporting rule.", {"economic_cost"}, set()),
         ("The new fab will cost about $20 billion to build.", set(), {"economic_cost"}),
+        # a trade war named is a topic; a war as such is the security lens
+        ("The trade war has now entered its second year.", {"trade_tariffs"}, {"security_risk"}),
+        ("A war over Taiwan would devastate the region.", {"security_risk", "taiwan"}, set()),
         # innovation: precision
         ("The researchers successfully developed a photonic chip that runs at room temperature.", {"innovation"}, set()),
         ("The novel coronavirus spread quickly in early 2020.", {"health"}, {"innovation"}),
@@ -170,6 +173,11 @@ def test_realistic_sentences(rules, text, expected, not_expected):
         ("US officials declined to comment on the report.", set(), {"state_role"}),
         ("The EU opened an anti-subsidy probe into Chinese wind turbines.", {"trade_tariffs"}, {"state_role"}),
         ("Local governments are handing out computing vouchers to subsidise AI start-ups.", {"ai", "state_role"}, set()),
+        # naming a state body or act is not the governance lens; what the state does is
+        ("The Commerce Department published the notice on its website on Friday.", set(), {"state_role"}),
+        ("The Trump administration's envoy arrived in Geneva on Sunday.", set(), {"state_role"}),
+        ("The White House released the text of the executive order.", set(), {"state_role"}),
+        ("Beijing ordered local governments to cut support for chip projects.", {"state_role"}, set()),
         # topics: precision
         ("The health of the bilateral relationship depends on mutual respect.", {"cooperation"}, {"health"}),
         ("Patient capital from state funds has flowed into robotics start-ups.", {"state_role"}, {"health"}),
