@@ -32,8 +32,7 @@ from stance.annotations import TRAINING_DIR, read_annotations, seed_annotation_f
 from stance.codebook import load_codebook
 from stance.corpus import SEEDS_DIR, read_corpus
 from stance.model import label_matrix, scores, summary, train_model
-from stance.segment import iter_sentences
-from stance.tagger import Tagger, examples_from, index_context, rules_only_tagger
+from stance.tagger import Tagger, bundled_documents, examples_from, index_context, rules_only_tagger
 
 LABELS = Path(__file__).resolve().parent / "heldout"
 KINDS = ("government", "state-media", "think-tank")
@@ -66,7 +65,7 @@ def training_examples(codebook, leave_out: str):
     files = seed_annotation_files() + [p for kind in KINDS if kind != leave_out for p in kind_files(kind)]
     by_id: dict = {}
     by_text: dict = {}
-    index_context(((list(iter_sentences(d)), d.title) for d in read_corpus(folders).documents), by_id, by_text)
+    index_context(bundled_documents(folders), by_id, by_text)
     return examples_from(read_annotations(files, codebook).annotations, codebook, by_id, by_text)
 
 

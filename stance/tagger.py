@@ -209,9 +209,11 @@ def _cache_dir() -> Path:
     return Path(user_cache_dir("stance"))
 
 
-def bundled_documents() -> Iterator[tuple[list[Sentence], str]]:
-    """(sentences, title) of the seeds and of ``training/``: where bundled annotations find their context."""
-    for document in read_corpus([p for p in (SEEDS_DIR, TRAINING_DIR) if p.is_dir()]).documents:
+def bundled_documents(folders: Sequence[Path] | None = None) -> Iterator[tuple[list[Sentence], str]]:
+    """(sentences, title) of the documents in ``folders`` (default: the seeds and
+    ``training/``): where bundled annotations find their context."""
+    folders = [SEEDS_DIR, TRAINING_DIR] if folders is None else folders
+    for document in read_corpus([p for p in folders if p.is_dir()]).documents:
         yield list(iter_sentences(document)), document.title
 
 
@@ -292,12 +294,17 @@ def default_model(codebook_path: str | Path | None = None) -> LabelModel:
     """The model trained on the bundled annotations (seeds and ``training/``), cached after first use."""
     codebook = load_codebook(codebook_path)
     files = bundled_annotation_files()
+    # The key covers all that the model learns from: the annotations, the
+    # documents that give them their context, and the code that reads, splits
+    # and labels them; a change to any of these trains a new model.
     key = hashlib.blake2b(digest_size=8)
-    for path in files:
-        key.update(path.read_bytes())
+    for folder in (SEEDS_DIR, TRAINING_DIR):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                key.update(str(path.relative_to(folder)).encode("utf-8") + b"\0" + path.read_bytes())
     key.update(codebook.to_toml().encode("utf-8"))
     key.update(__version__.encode())
-    for module in ("model.py", "rules.py", "codebook.py", "tagger.py"):
+    for module in ("model.py", "rules.py", "codebook.py", "tagger.py", "clean.py", "segment.py", "corpus.py", "annotations.py"):
         key.update((Path(__file__).parent / module).read_bytes())
     directory = _cache_dir() / "models" / f"default-{key.hexdigest()}"
     if directory in _LOADED:  # commands that tag and then write provenance ask twice

@@ -53,3 +53,26 @@ def test_the_default_model_trains_on_the_seeds_and_the_training_set():
     n_training = len(read_annotations(training_files(), CODEBOOK).annotations)
     assert card["examples"] == n_seed + n_training
     assert {"merics", "whitehouse", "peoplesdaily", "csis"} <= set(card["sources"])
+
+
+def test_an_edited_bundled_document_trains_a_new_default_model(tmp_path, monkeypatch):
+    """The documents give the annotations their context: editing one must not leave a stale cached model."""
+    import shutil
+
+    import stance.annotations as annotations
+    import stance.tagger as tagger
+
+    seeds = tmp_path / "seeds"
+    shutil.copytree(annotations.SEEDS_DIR, seeds)
+    for module in (annotations, tagger):
+        monkeypatch.setattr(module, "SEEDS_DIR", seeds)
+        monkeypatch.setattr(module, "TRAINING_DIR", tmp_path / "no-training")
+    monkeypatch.setenv("STANCE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(tagger, "_LOADED", {})
+    first = tagger.default_model()
+    assert tagger.default_model() is first  # unchanged: the cached model
+    document = next(seeds.glob("merics-*.txt"))
+    document.write_text(document.read_text(encoding="utf-8") + "\n\nOne more paragraph on export controls.\n", encoding="utf-8")
+    second = tagger.default_model()
+    assert second is not first
+    assert len(list((tmp_path / "cache" / "models").glob("default-*"))) == 2
