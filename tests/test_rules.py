@@ -162,7 +162,10 @@ def test_realistic_sentences(rules, text, expected, not_expected):
         ("Cloud providers warn of heavy compliance costs under the new reporting rule.", {"economic_cost"}, set()),
         ("The new fab will cost about $20 billion to build.", set(), {"economic_cost"}),
         # a trade war named is a topic; a war as such is the security lens
-        ("The trade war has now entered its second year.", {"trade_tariffs"}, {"security_risk"}),
+        ("The trade war has now entered its second year.", {"trade_tariffs"}, {"security_risk", "geopolitics"}),
+        # geopolitics is the relationship as such, not a trade war named
+        ("Trade tensions weighed on soybean exports.", {"trade_tariffs"}, {"geopolitics"}),
+        ("The trade war has soured relations between Washington and Beijing.", {"trade_tariffs", "geopolitics"}, set()),
         ("A war over Taiwan would devastate the region.", {"security_risk", "taiwan"}, set()),
         # innovation: precision
         ("The researchers successfully developed a photonic chip that runs at room temperature.", {"innovation"}, set()),
