@@ -51,7 +51,9 @@ def test_retraining_with_a_correction_moves_the_corrected_sentence(store, tmp_pa
     old, new = LabelModel.load(before), LabelModel.load(after)
     labels = old.codebook.label_ids
     p_old, p_new = old.predict_proba(example)[0], new.predict_proba(example)[0]
-    assert p_new[labels.index("health")] > p_old[labels.index("health")]
-    assert p_new[labels.index("economic_gain")] < p_old[labels.index("economic_gain")]
+    # The bundled label was trade_tariffs;semiconductors with no frame; the correction says health, rights_values.
+    for label in ("health", "rights_values"):
+        assert p_new[labels.index(label)] > p_old[labels.index(label)] + 1e-3, label
+    assert p_new[labels.index("trade_tariffs")] < p_old[labels.index("trade_tariffs")] - 1e-3
     with open_store(db) as s:
         assert s.latest_model()["version"] == new.version
