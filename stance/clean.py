@@ -107,7 +107,7 @@ _SENTENCE_BOILERPLATE: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "podcast_promo",
         re.compile(
-            r"\b(?:on (?:the|our) [\w ]{0,30}podcast|listen (?:to|now|here)|new episode|latest episode|"
+            r"\b(?:on (?:the|our) [\w ]{0,30}podcast|listen (?:now|here)\b|listen to [\w ]{0,30}(?:podcast|episode)|new episode|latest episode|"
             r"available on (?:spotify|apple|google)|shares? (?:his|her|their) takes?)\b",
             re.I,
         ),

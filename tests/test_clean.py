@@ -79,3 +79,11 @@ def test_case_insensitive_patterns_fold_the_long_s():
     # "ſ" matches "s" case-insensitively, though it lower-cases to itself.
     assert sentence_boilerplate("He ſhares his takes on tariffs.") == "podcast_promo"
     assert sentence_boilerplate("He shares his take on tariffs.") is None
+
+
+def test_listening_to_reason_is_not_a_podcast_promotion():
+    # An editorial's "listen to ... reason" was once dropped as a podcast promotion.
+    assert sentence_boilerplate("The talks might have allowed the US to listen to at least a bit of reason.") is None
+    assert sentence_boilerplate("Washington should listen to its allies.") is None
+    assert sentence_boilerplate("Listen to the full episode on our website.") == "podcast_promo"
+    assert sentence_boilerplate("Listen now wherever you get your podcasts.") == "podcast_promo"
