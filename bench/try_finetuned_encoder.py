@@ -33,15 +33,15 @@ from pathlib import Path
 
 import numpy as np
 
-from stance.annotations import TRAINING_DIR, read_annotations
+from stance.annotations import TRAINING_DIR
 from stance.codebook import load_codebook
 from stance.corpus import read_corpus
-from stance.model import cached_votes, label_matrix, scores, summary, train_model
+from stance.model import cached_votes, label_matrix, train_model
 from stance.segment import iter_sentences
 from stance.tagger import Tagger, examples_for
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # run as a script from anywhere
-from eval_heldout import KINDS, kind_files, training_examples  # noqa: E402
+from eval_heldout import KINDS, paraphrase_labels, score, training_examples  # noqa: E402
 
 try:
     import torch
@@ -110,10 +110,11 @@ def main() -> None:
     toml = codebook.to_toml()
     path = str(get_model_path(tempfile.mkdtemp(prefix="minilm-")))
     tokenizer = AutoTokenizer.from_pretrained(path)
+    golds = paraphrase_labels(codebook)
     pooled: dict[str, tuple[list, list]] = {"shipped": ([], []), "with the encoder": ([], [])}
     for kind in KINDS:
         started = time.time()
-        gold = {a.sentence_id: set(a.topics) | set(a.frames) for a in read_annotations(kind_files(kind), codebook).annotations}
+        gold = golds[kind]
         examples, label_sets, sources = training_examples(codebook, kind)
         tagger = Tagger(train_model(codebook, examples, label_sets, sources=sources))
         net = fine_tune(path, tokenizer, [e.text for e in examples], [e.context for e in examples], label_matrix(label_sets, labels), epochs)
@@ -121,7 +122,7 @@ def main() -> None:
         for document in read_corpus([TRAINING_DIR / kind]).documents:
             sentences = list(iter_sentences(document))
             inputs = {s.sentence_id: e for s, e in zip(sentences, examples_for(sentences, document.title))}
-            tagged = [t for t in tagger.tag_document(document, sentences) if t.sentence_id in gold and not t.boilerplate]
+            tagged = [t for t in tagger.tag_document(document, sentences, explain=False) if t.sentence_id in gold and not t.boilerplate]
             if not tagged:
                 continue
             ex = [inputs[t.sentence_id] for t in tagged]
@@ -134,13 +135,11 @@ def main() -> None:
                 shipped.append(set(t.topics) | set(t.frames))
                 mixed.append({labels[j] for j in np.flatnonzero(row)})
         for name, predicted in (("shipped", shipped), ("with the encoder", mixed)):
-            per = scores(labels, label_matrix(Y, labels), label_matrix(predicted, labels))
-            print(f"{kind:12s} {name:17s} {len(Y):5d} sentences  topics {summary(per, codebook.topic_ids)['micro_f1']:.3f} / frames {summary(per, codebook.frame_ids)['macro_f1']:.3f}  ({time.time() - started:.0f} s)", flush=True)
+            print(f"{kind:12s} {name:17s} {len(Y):5d} sentences  {score(codebook, Y, predicted)}  ({time.time() - started:.0f} s)", flush=True)
             pooled[name][0].extend(Y)
             pooled[name][1].extend(predicted)
     for name, (Y, predicted) in pooled.items():
-        per = scores(labels, label_matrix(Y, labels), label_matrix(predicted, labels))
-        print(f"{'all':12s} {name:17s} {len(Y):5d} sentences  topics {summary(per, codebook.topic_ids)['micro_f1']:.3f} / frames {summary(per, codebook.frame_ids)['macro_f1']:.3f}")
+        print(f"{'all':12s} {name:17s} {len(Y):5d} sentences  {score(codebook, Y, predicted)}")
 
 
 if __name__ == "__main__":

@@ -308,7 +308,7 @@ class LabelModel:
         return cached
 
     def predict_proba(
-        self, examples: Sequence[Example], rule_votes: sp.csr_matrix | None = None, X: sp.csr_matrix | None = None
+        self, examples: Sequence[Example], votes: np.ndarray | None = None, X: sp.csr_matrix | None = None
     ) -> np.ndarray:
         """Probabilities, shape (n, len(codebook.label_ids)), in codebook label order.
 
@@ -320,9 +320,8 @@ class LabelModel:
         out = np.zeros((len(examples), len(labels)))
         if not examples:
             return out
-        if rule_votes is None:
-            rule_votes = sp.csr_matrix(cached_votes(self.codebook.to_toml(), [e.text for e in examples]))
-        votes = rule_votes.toarray()
+        if votes is None:
+            votes = cached_votes(self.codebook.to_toml(), [e.text for e in examples])
         rules = (votes > 0).astype(float)
         if self.use_cues:
             out[:] = rules
@@ -566,7 +565,7 @@ def out_of_fold(
         test_ex = [e for e, t in zip(examples, test) if t]
         learned = learnable(labels, Y[train])
         model = LabelModel(codebook, _fit(codebook, train_ex, Y[train], learned, C), tuple(learned), {}, use_cues=use_cues)
-        probs[test] = model.predict_proba(test_ex, sp.csr_matrix(cached_votes(toml, [e.text for e in test_ex])))
+        probs[test] = model.predict_proba(test_ex, cached_votes(toml, [e.text for e in test_ex]))
     if inherit:
         # Over all examples at once, as when tagging a document: every sentence's
         # neighbours lend their (out-of-fold) probabilities. Inheriting within each

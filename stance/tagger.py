@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sp
 
 from stance import __version__
 from stance.annotations import TRAINING_DIR, Annotation, bundled_annotation_files, read_annotations
@@ -109,9 +108,8 @@ class Tagger:
         texts = [e.text for e in examples]
         spots: list[list[Spot]] = []
         votes_dense = cached_votes(self._toml, texts, spots)
-        votes = sp.csr_matrix(votes_dense)
         X = self.model.transform(examples)
-        probs = self.model.predict_proba(examples, votes, X)
+        probs = self.model.predict_proba(examples, votes_dense, X)
         own = probs
         if self.model.inherit:
             probs = inherit_topics(probs, examples, range(n_topics))
