@@ -1,10 +1,12 @@
 """`stance tag` end to end: read, clean, segment, tag, tone, write JSONL.
 
-    .venv/bin/python bench/bench_tag.py [N_SENTENCES]
+    .venv/bin/python bench/bench_tag.py [N_SENTENCES] [--encoder]
 
 Writes a generated corpus of varied real text (corpus_gen.py) as .txt files,
 then times `stance tag FOLDER --format jsonl -o FILE` in a fresh process on one
 core, after the default model is built (its one-off training is reported apart).
+With ``--encoder``, times `stance tag --encoder` instead (with evidence), after
+the default encoder is fine-tuned (reported apart; give a few thousand sentences).
 """
 
 from __future__ import annotations
@@ -23,20 +25,30 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus_gen import documents  # noqa: E402
 
-from stance.tagger import default_model  # noqa: E402
+from stance.tagger import default_encoder, default_model  # noqa: E402
 
 
 def main() -> None:
-    target = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
+    flags = [a for a in sys.argv[1:] if a.startswith("--")]
+    numbers = [a for a in sys.argv[1:] if not a.startswith("--")]
+    target = int(numbers[0]) if numbers else 200_000
+    encoder = "--encoder" in flags
     start = time.perf_counter()
     default_model()
     print(f"default model ready in {time.perf_counter() - start:.1f} s (trained once, then cached)")
+    if encoder:
+        import torch
+
+        torch.set_num_threads(os.cpu_count() or 1)  # the one-off fine-tune on every core; tagging below on one
+        start = time.perf_counter()
+        default_encoder()
+        print(f"default encoder ready in {time.perf_counter() - start:.1f} s (fine-tuned once, then cached)")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "docs"
         folder.mkdir()
         for doc in documents(target):
             (folder / f"{Path(doc.path).stem}.txt").write_text(doc.text, encoding="utf-8")
-        for extra in ([], ["--no-evidence"]):
+        for extra in ([["--encoder"]] if encoder else [[], ["--no-evidence"]]):
             # Each run in a fresh process, as a user runs it: start-up, imports and
             # loading the model count, and no cache is warm from the run before.
             out = Path(tmp) / "tags.jsonl"

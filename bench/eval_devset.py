@@ -1,9 +1,11 @@
 """Score the tagger on ../shared/devset (never trained on): rules, model, combination.
 
-    .venv/bin/python bench/eval_devset.py [DEVSET_DIR]
+    .venv/bin/python bench/eval_devset.py [DEVSET_DIR] [--encoder]
 
 Runs `stance tag` on the development documents three ways and feeds each
 output to the devset's own scorer (score.py), printing its summary lines.
+With ``--encoder``, a fourth way too: the combination with the fine-tuned
+encoder (`stance tag --encoder`; the default encoder is fine-tuned on first use).
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ STANCE = [sys.executable, "-m", "stance.cli"]
 
 
 def main() -> None:
-    devset = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared" / "devset"
+    args = [a for a in sys.argv[1:] if a != "--encoder"]
+    devset = Path(args[0]) if args else ROOT.parent / "shared" / "devset"
     if not (devset / "score.py").is_file():
         sys.exit(f"no devset at {devset}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -29,6 +32,8 @@ def main() -> None:
             "model alone": ["--model", str(plain)],
             "combination": [],
         }
+        if "--encoder" in sys.argv[1:]:
+            runs["combination with the encoder"] = ["--encoder"]
         for name, extra in runs.items():
             out = Path(tmp) / f"{name}.jsonl"
             subprocess.run([*STANCE, "tag", str(devset / "docs"), "--format", "jsonl", "-o", str(out), *extra], check=True)

@@ -98,17 +98,23 @@ def main() -> None:
             "model alone": Tagger(train_model(codebook, examples, label_sets, sources=sources, use_cues=False)),
         }
         for name, labeller in labellers.items():
-            Y, P = [], []
-            for document in read_corpus([documents / kind]).documents:
-                for t in labeller.tag_document(document):
-                    if t.sentence_id in gold.get(kind, {}) and not t.boilerplate:
-                        Y.append(gold[kind][t.sentence_id])
-                        P.append(set(t.topics) | set(t.frames))
+            Y, P = tagged_against(labeller, read_corpus([documents / kind]).documents, gold.get(kind, {}))
             print(f"{kind:12s} {name:16s} {len(Y):5d} of {len(gold.get(kind, {}))} labelled sentences found  {score(codebook, Y, P)}")
             pooled[name][0].extend(Y)
             pooled[name][1].extend(P)
     for name, (Y, P) in pooled.items():
         print(f"{'all':12s} {name:16s} {len(Y):5d} sentences  {score(codebook, Y, P)}")
+
+
+def tagged_against(tagger, documents, gold: dict[str, set[str]]) -> tuple[list[set[str]], list[set[str]]]:
+    """(gold labels, predicted labels) of each content sentence of ``documents`` that ``gold`` labels."""
+    Y, P = [], []
+    for document in documents:
+        for t in tagger.tag_document(document, explain=False):
+            if t.sentence_id in gold and not t.boilerplate:
+                Y.append(gold[t.sentence_id])
+                P.append(set(t.topics) | set(t.frames))
+    return Y, P
 
 
 if __name__ == "__main__":

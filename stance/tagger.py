@@ -25,7 +25,7 @@ from stance.annotations import TRAINING_DIR, Annotation, bundled_annotation_file
 from stance.codebook import Codebook, load_codebook
 from stance.corpus import SEEDS_DIR, Corpus, Document, iter_corpus, read_corpus
 from stance.errors import StanceError
-from stance.model import CONTEXT_SEPARATOR, Example, inherit_topics, LabelModel, ModelError, cached_votes, ruleset_for, train_model
+from stance.model import CONTEXT_SEPARATOR, Example, inherit_topics, LabelModel, ModelError, cached_votes, decide_labels, ruleset_for, train_model
 from stance.rules import RuleSet, Spot
 from stance.segment import Sentence, iter_sentences, normalise_text
 from stance.speaker import speakers
@@ -71,8 +71,11 @@ def examples_for(sentences: Sequence[Sentence], title: str = "") -> list[Example
 class Tagger:
     """Tags sentences with a codebook and a trained model (see the module docstring)."""
 
-    def __init__(self, model: LabelModel) -> None:
+    def __init__(self, model: LabelModel, encoder=None) -> None:
+        """``encoder``: an optional ``stance.encoder.SentenceEncoder`` whose probabilities are
+        averaged with the model's, each label then given at 0.5 (``stance.encoder.blend``)."""
         self.model = model
+        self.encoder = encoder
         self.codebook = model.codebook
         self._toml = model.codebook.to_toml()
         self.rules = ruleset_for(self._toml)
@@ -113,7 +116,16 @@ class Tagger:
         own = probs
         if self.model.inherit:
             probs = inherit_topics(probs, examples, range(n_topics))
-        decided = self.model.decide(probs, votes_dense)
+        inherited = probs > own
+        encoded = None
+        if self.encoder is not None and examples:
+            from stance.encoder import blend
+
+            encoded = self.encoder.predict_proba(examples)
+            probs = blend(probs, encoded, votes_dense if self.model.use_cues else None)
+            decided = decide_labels(probs, {}, self.codebook, self.model.exclusive, votes_dense if self.model.use_cues else None)
+        else:
+            decided = self.model.decide(probs, votes_dense)
         all_tones = tones(s.text for s in sentences)
         features: dict[str, list[list[str]]] = {}
         if explain and examples:
@@ -157,8 +169,10 @@ class Tagger:
                 for j in chosen[r]:
                     why = evidence.setdefault(labels[j], [])
                     why.extend(features.get(labels[j], {}).get(r, []))
-                    if probs[r, j] > own[r, j]:
+                    if inherited[r, j]:
                         why.append("context: from its paragraph, heading or previous sentence")
+                    if encoded is not None:
+                        why.append(f"encoder: probability {encoded[r, j]:.2f}")
                     if not why:
                         why.append(f"model: probability {row[j]:.2f}")
             labelled_by = "model"
@@ -198,7 +212,8 @@ def _voices(sentences: Sequence[Sentence]):
 # --- the default model ------------------------------------------------------
 
 
-def _cache_dir() -> Path:
+def cache_dir() -> Path:
+    """Where models are cached: ``$STANCE_CACHE``, else the user's cache folder."""
     root = os.environ.get("STANCE_CACHE")
     if root:
         return Path(root)
@@ -288,13 +303,13 @@ def examples_from(annotations, codebook, by_id, by_text):
 _LOADED: dict[Path, LabelModel] = {}
 
 
-def default_model(codebook_path: str | Path | None = None) -> LabelModel:
-    """The model trained on the bundled annotations (seeds and ``training/``), cached after first use."""
-    codebook = load_codebook(codebook_path)
-    files = bundled_annotation_files()
-    # The key covers all that the model learns from: the annotations, the
-    # documents that give them their context, and the code that reads, splits
-    # and labels them; a change to any of these trains a new model.
+def _default_directory(codebook: Codebook) -> Path:
+    """Where the default model for ``codebook`` is cached.
+
+    The key covers all that the model learns from: the annotations, the
+    documents that give them their context, and the code that reads, splits
+    and labels them; a change to any of these trains a new model.
+    """
     key = hashlib.blake2b(digest_size=8)
     for folder in (SEEDS_DIR, TRAINING_DIR):
         for path in sorted(folder.rglob("*")):
@@ -304,7 +319,13 @@ def default_model(codebook_path: str | Path | None = None) -> LabelModel:
     key.update(__version__.encode())
     for module in ("model.py", "rules.py", "codebook.py", "tagger.py", "clean.py", "segment.py", "corpus.py", "annotations.py"):
         key.update((Path(__file__).parent / module).read_bytes())
-    directory = _cache_dir() / "models" / f"default-{key.hexdigest()}"
+    return cache_dir() / "models" / f"default-{key.hexdigest()}"
+
+
+def default_model(codebook_path: str | Path | None = None) -> LabelModel:
+    """The model trained on the bundled annotations (seeds and ``training/``), cached after first use."""
+    codebook = load_codebook(codebook_path)
+    directory = _default_directory(codebook)
     if directory in _LOADED:  # commands that tag and then write provenance ask twice
         return _LOADED[directory]
     if (directory / "model.json").is_file():
@@ -313,12 +334,33 @@ def default_model(codebook_path: str | Path | None = None) -> LabelModel:
             return _LOADED[directory]
         except ModelError:
             pass  # a damaged cache entry is rebuilt below
-    annotations = read_annotations(files, codebook)
+    annotations = read_annotations(bundled_annotation_files(), codebook)
     examples, label_sets, sources = bundled_examples(annotations.annotations, codebook)
     model = train_model(codebook, examples, label_sets, sources=sources)
     model.save(directory)
     _LOADED[directory] = model
     return model
+
+
+def default_encoder(codebook_path: str | Path | None = None, progress: Callable[[int, int], None] | None = None):
+    """The encoder fine-tuned on the bundled annotations, beside the default model's cache;
+    fine-tuned on first use (a few minutes on two cores), then loaded."""
+    from stance import encoder as encoder_module
+    from stance.encoder import ENCODER_DIR, SentenceEncoder, fine_tune
+
+    codebook = load_codebook(codebook_path)
+    key = hashlib.blake2b((Path(__file__).parent / "encoder.py").read_bytes(), digest_size=6).hexdigest()
+    directory = _default_directory(codebook) / f"{ENCODER_DIR}-{key}"
+    if (directory / "encoder.json").is_file():
+        try:
+            return SentenceEncoder.load(directory, cache_dir())
+        except ModelError:
+            pass  # a damaged cache entry is fine-tuned again below
+    annotations = read_annotations(bundled_annotation_files(), codebook)
+    examples, label_sets, _ = bundled_examples(annotations.annotations, codebook)
+    encoder = fine_tune(codebook, examples, label_sets, cache_dir(), epochs=encoder_module.EPOCHS, progress=progress)
+    encoder.save(directory)
+    return encoder
 
 
 def rules_only_tagger(codebook_path: str | Path | None = None) -> Tagger:
@@ -327,7 +369,14 @@ def rules_only_tagger(codebook_path: str | Path | None = None) -> Tagger:
     return Tagger(LabelModel(codebook, None, (), {label: 0.5 for label in codebook.label_ids}, {"version": "rules-only"}, inherit=False))
 
 
-def load_tagger(codebook_path: str | Path | None = None, model_dir: str | Path | None = None) -> Tagger:
+def load_tagger(
+    codebook_path: str | Path | None = None,
+    model_dir: str | Path | None = None,
+    encoder: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> Tagger:
+    """The default model, or the one in ``model_dir``; with ``encoder``, its fine-tuned
+    encoder as well (the default one is fine-tuned on first use, reporting ``progress``)."""
     if model_dir is not None:
         model = LabelModel.load(model_dir)
         if codebook_path is not None:
@@ -338,8 +387,24 @@ def load_tagger(codebook_path: str | Path | None = None, model_dir: str | Path |
                     path=str(model_dir),
                     fix="retrain it with `stance train --codebook ...`, or leave --codebook out",
                 )
-        return Tagger(model)
-    return Tagger(default_model(codebook_path))
+        return Tagger(model, model_encoder(model_dir, model) if encoder else None)
+    return Tagger(default_model(codebook_path), default_encoder(codebook_path, progress) if encoder else None)
+
+
+def model_encoder(model_dir: str | Path, model: LabelModel):
+    """The encoder saved with the model in ``model_dir`` (``stance train --encoder``)."""
+    from stance.encoder import ENCODER_DIR, SentenceEncoder
+
+    directory = Path(model_dir) / ENCODER_DIR
+    if not (directory / "encoder.json").is_file():
+        raise StanceError(
+            "this model has no fine-tuned encoder", path=str(model_dir),
+            fix="train it with `stance train --encoder ...`, or leave --encoder out",
+        )
+    encoder = SentenceEncoder.load(directory, cache_dir())
+    if encoder.labels != tuple(model.codebook.label_ids):
+        raise ModelError("the encoder was trained with another codebook than its model", path=str(directory), fix="retrain with `stance train --encoder`")
+    return encoder
 
 
 def iter_tagged(
