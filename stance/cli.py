@@ -85,7 +85,7 @@ def _fine_tune_progress() -> Callable[[int, int], None]:
 
     def report(step: int, steps: int) -> None:
         if step == 1:
-            print(f"stance: fine-tuning the encoder ({steps} steps; about {steps * 0.4 / 60:.0f} min on two cores)", file=sys.stderr)
+            print(f"stance: fine-tuning the encoder ({steps} steps; about {steps * 0.85 / 60:.0f} min on two cores)", file=sys.stderr)
         if step == steps or step % max(1, steps // 10) == 0:
             print(f"stance: encoder {100 * step // steps}% ({time.time() - started:.0f} s)", file=sys.stderr)
 
