@@ -148,19 +148,19 @@ def cmd_train(args: argparse.Namespace) -> int:
     codebook, examples, label_sets, sources = _training_data(args)
     model = train_model(codebook, examples, label_sets, sources=sources, use_cues=not args.no_cues)
     model.save(args.output)
+    if getattr(args, "db", None):
+        _open_store(args).record_model(model.card | {"path": str(Path(args.output).resolve())})
+    print(f"trained on {len(examples)} annotated sentences; model {model.version} saved to {args.output}")
+    print("cross-validated (5-fold) scores:")
+    write_records(_metrics_rows(model.card["cv_metrics"], codebook), "table")
     if args.encoder:
         from stance.encoder import ENCODER_DIR, fine_tune
         from stance.tagger import cache_dir
 
         encoder = fine_tune(codebook, examples, label_sets, cache_dir(), epochs=args.encoder_epochs, progress=_fine_tune_progress())
         encoder.save(Path(args.output) / ENCODER_DIR)
-        print(f"fine-tuned the encoder on the same sentences in {encoder.card['seconds']:.0f} s; "
-              "`stance tag --model DIR --encoder` uses it (its effect is measured held out by kind: bench/eval_encoder.py)")
-    if getattr(args, "db", None):
-        _open_store(args).record_model(model.card | {"path": str(Path(args.output).resolve())})
-    print(f"trained on {len(examples)} annotated sentences; model {model.version} saved to {args.output}")
-    print("cross-validated (5-fold) scores:")
-    write_records(_metrics_rows(model.card["cv_metrics"], codebook), "table")
+        print(f"fine-tuned the encoder on the same sentences in {encoder.card['seconds']:.0f} s, saved to {Path(args.output) / ENCODER_DIR}; "
+              "`stance tag --model DIR --encoder` uses it (not cross-validated here: bench/eval_encoder.py measures it held out by kind)")
     return 0
 
 

@@ -1,8 +1,8 @@
 """Composes the steps: sentences in, tagged sentences out.
 
 For each document: segment -> context (heading, title, neighbours) -> cue
-votes -> model probabilities -> thresholds -> primary frame -> evidence ->
-tone -> speaker. Boilerplate gets no labels. Human labels (``overrides``, by
+votes -> model probabilities -> (the optional encoder's, averaged in) ->
+thresholds -> primary frame -> evidence -> tone -> speaker. Boilerplate gets no labels. Human labels (``overrides``, by
 sentence id) win over predictions wherever they exist.
 
 The default model is trained from the bundled annotations (seeds/, training/) on first use
