@@ -180,13 +180,23 @@ def test_default_encoder_is_fine_tuned_once_then_loaded(tmp_path, monkeypatch):
 
     monkeypatch.setenv("STANCE_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(enc, "EPOCHS", 0)  # the real fine-tune takes minutes: this checks the plumbing
+    tunes = []
+    real_fine_tune = enc.fine_tune
+    monkeypatch.setattr(enc, "fine_tune", lambda *a, **k: tunes.append(1) or real_fine_tune(*a, **k))
     first = tagger.default_encoder()
     assert list((tmp_path / "cache" / "models").glob("default-*/encoder-*/encoder.json"))
     again = tagger.default_encoder()
     assert again.card["trained_at"] == first.card["trained_at"] and again.labels == first.labels
+    assert len(tunes) == 1  # the second call loaded the cached one
 
 
-def test_without_torch_the_error_says_what_to_install(monkeypatch):
+def test_without_torch_the_error_says_what_to_install(tuned, tmp_path, monkeypatch, capsys):
+    codebook, examples, sets, encoder = tuned
+    model = train_model(codebook, examples, sets)
+    model.save(tmp_path / "m")
+    encoder.save(tmp_path / "m" / enc.ENCODER_DIR)
+    doc = tmp_path / "news.txt"
+    doc.write_text("Councillors clash over the budget.\n")
     real_import = builtins.__import__
 
     def no_torch(name, *args, **kwargs):
@@ -197,6 +207,11 @@ def test_without_torch_the_error_says_what_to_install(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_torch)
     with pytest.raises(StanceError, match=r"pip install 'stance\[encoder\]'"):
         enc._torch()
+    # What a user of `stance tag --encoder` sees: one line with the fix, no traceback.
+    capsys.readouterr()
+    assert main(["tag", str(doc), "--model", str(tmp_path / "m"), "--encoder"]) == 1
+    err = capsys.readouterr().err
+    assert "pip install 'stance[encoder]'" in err and "Traceback" not in err
 
 
 def test_the_encoder_is_built_trained_and_loaded_without_a_connection(cache, tmp_path, monkeypatch):
