@@ -154,10 +154,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     print("cross-validated (5-fold) scores:")
     write_records(_metrics_rows(model.card["cv_metrics"], codebook), "table")
     if args.encoder:
-        from stance.encoder import ENCODER_DIR, fine_tune
+        from stance.encoder import ENCODER_DIR, EPOCHS, fine_tune
         from stance.tagger import cache_dir
 
-        encoder = fine_tune(codebook, examples, label_sets, cache_dir(), epochs=args.encoder_epochs, progress=_fine_tune_progress())
+        epochs = EPOCHS if args.encoder_epochs is None else args.encoder_epochs
+        encoder = fine_tune(codebook, examples, label_sets, cache_dir(), epochs=epochs, progress=_fine_tune_progress())
         encoder.save(Path(args.output) / ENCODER_DIR)
         print(f"fine-tuned the encoder on the same sentences in {encoder.card['seconds']:.0f} s, saved to {Path(args.output) / ENCODER_DIR}; "
               "`stance tag --model DIR --encoder` uses it (not cross-validated here: bench/eval_encoder.py measures it held out by kind)")
@@ -499,7 +500,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-cues", action="store_true", help="leave the cue votes out (the 'model alone' baseline)")
     p.add_argument("--encoder", action="store_true",
                    help="also fine-tune the sentence encoder and save it with the model (needs `pip install 'stance[encoder]'`)")
-    p.add_argument("--encoder-epochs", type=int, default=4, metavar="N", help="passes over the sentences when fine-tuning (default 4)")
+    p.add_argument("--encoder-epochs", type=int, metavar="N", help="passes over the sentences when fine-tuning (default 4)")
     p.add_argument("--db", metavar="URL", help="also train on the store's human labels, and record the model card there")
     p.set_defaults(func=cmd_train)
 

@@ -334,8 +334,7 @@ def default_model(codebook_path: str | Path | None = None) -> LabelModel:
             return _LOADED[directory]
         except ModelError:
             pass  # a damaged cache entry is rebuilt below
-    annotations = read_annotations(bundled_annotation_files(), codebook)
-    examples, label_sets, sources = bundled_examples(annotations.annotations, codebook)
+    examples, label_sets, sources = _bundled_training_set(codebook)
     model = train_model(codebook, examples, label_sets, sources=sources)
     model.save(directory)
     _LOADED[directory] = model
@@ -351,16 +350,20 @@ def default_encoder(codebook_path: str | Path | None = None, progress: Callable[
     codebook = load_codebook(codebook_path)
     key = hashlib.blake2b((Path(__file__).parent / "encoder.py").read_bytes(), digest_size=6).hexdigest()
     directory = _default_directory(codebook) / f"{ENCODER_DIR}-{key}"
-    if (directory / "encoder.json").is_file():
-        try:
-            return SentenceEncoder.load(directory, cache_dir())
-        except ModelError:
-            pass  # a damaged cache entry is fine-tuned again below
-    annotations = read_annotations(bundled_annotation_files(), codebook)
-    examples, label_sets, _ = bundled_examples(annotations.annotations, codebook)
+    try:
+        return SentenceEncoder.load(directory, cache_dir())
+    except ModelError:
+        pass  # not fine-tuned yet, or a damaged cache entry: fine-tuned below
+    examples, label_sets, _ = _bundled_training_set(codebook)
     encoder = fine_tune(codebook, examples, label_sets, cache_dir(), epochs=encoder_module.EPOCHS, progress=progress)
     encoder.save(directory)
     return encoder
+
+
+def _bundled_training_set(codebook: Codebook) -> tuple[list[Example], list[frozenset[str]], list[str]]:
+    """The bundled annotations (seeds and ``training/``) as examples with their context:
+    what the default model and the default encoder learn from."""
+    return bundled_examples(read_annotations(bundled_annotation_files(), codebook).annotations, codebook)
 
 
 def rules_only_tagger(codebook_path: str | Path | None = None) -> Tagger:
@@ -393,10 +396,10 @@ def load_tagger(
 
 def model_encoder(model_dir: str | Path, model: LabelModel):
     """The encoder saved with the model in ``model_dir`` (``stance train --encoder``)."""
-    from stance.encoder import ENCODER_DIR, SentenceEncoder
+    from stance.encoder import CARD_FILE, ENCODER_DIR, SentenceEncoder
 
     directory = Path(model_dir) / ENCODER_DIR
-    if not (directory / "encoder.json").is_file():
+    if not (directory / CARD_FILE).is_file():
         raise StanceError(
             "this model has no fine-tuned encoder", path=str(model_dir),
             fix="train it with `stance train --encoder ...`, or leave --encoder out",
