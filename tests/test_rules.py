@@ -56,9 +56,10 @@ def test_scare_quotes_veto_the_security_lens(rules):
     ("text", "expected", "not_expected"),
     [
         (
+            # a plain report of a measure: topics, but no frame (the strict frame convention)
             "The Commerce Department tightened restrictions on sales of advanced AI chips to China.",
-            {"export_controls", "semiconductors", "ai", "state_role"},
-            {"trade_tariffs"},
+            {"export_controls", "semiconductors", "ai"},
+            {"trade_tariffs", "state_role"},
         ),
         (
             "The EU imposed countervailing duties on Chinese electric vehicles after an anti-subsidy probe.",
