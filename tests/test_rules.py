@@ -376,3 +376,21 @@ def test_analyse_overlaps_and_without_gold(small):
     assert stats["chip"].accuracy is None and stats["chip"].correct is None
     with pytest.raises(ValueError, match="one set per text"):
         analyse(small, ["a", "b"], [set()])
+
+
+# The frame cue pass: broad words give a frame only where the wording carries the lens.
+@pytest.mark.parametrize(
+    ("text", "frame", "given"),
+    [
+        ("The executive order tightens the screening of outbound investment in Chinese AI firms.", "economic_gain", False),
+        ("The fund is Beijing's main investment vehicle for the chip industry.", "economic_gain", False),
+        ("The new plant will attract foreign investment and create thousands of good jobs.", "economic_gain", True),
+        ("Both sides held talks in Geneva.", "cooperation", False),
+        ("Both sides held constructive talks and agreed to deepen cooperation.", "cooperation", True),
+        ("Michael Kratsios directs the White House Office of Science and Technology Policy.", "state_role", False),
+        ("Washington has still to produce a chip policy that is clear and consistent.", "state_role", True),
+        ("Exports grew 8% in May.", "economic_gain", False),
+    ],
+)
+def test_broad_frame_words_need_the_lens(rules, text, frame, given):
+    assert (frame in voted_for(rules, text)) is given
