@@ -37,9 +37,8 @@ def scorer(devset: Path) -> ModuleType:
     return module
 
 
-def bootstrap(devset: Path, tags: Path) -> str:
+def bootstrap(score: ModuleType, devset: Path, tags: Path) -> str:
     """95% intervals of topic micro-F1 and frame macro-F1 over gold sentences drawn with replacement."""
-    score = scorer(devset)
     gold = score.load_jsonl(devset / "gold.jsonl")
     raw = {p.stem: p.read_text(encoding="utf-8") for p in (devset / "docs").glob("*.txt")}
     spans = score.locate(score.load_jsonl(tags), raw)
@@ -57,6 +56,7 @@ def main() -> None:
     devset = Path(args[0]) if args else ROOT.parent / "shared" / "devset"
     if not (devset / "score.py").is_file():
         sys.exit(f"no devset at {devset}")
+    score = scorer(devset)
     with tempfile.TemporaryDirectory() as tmp:
         plain = Path(tmp) / "model-alone"
         subprocess.run([*STANCE, "train", "--no-cues", "-o", str(plain)], check=True, capture_output=True)
@@ -70,10 +70,10 @@ def main() -> None:
         for name, extra in runs.items():
             out = Path(tmp) / f"{name}.jsonl"
             subprocess.run([*STANCE, "tag", str(devset / "docs"), "--format", "jsonl", "-o", str(out), *extra], check=True)
-            score = subprocess.run([sys.executable, str(devset / "score.py"), str(out)], check=True, capture_output=True, text=True)
+            printed = subprocess.run([sys.executable, str(devset / "score.py"), str(out)], check=True, capture_output=True, text=True)
             print(f"== {name}")
-            print(score.stdout.strip())
-            print(bootstrap(devset, out))
+            print(printed.stdout.strip())
+            print(bootstrap(score, devset, out))
 
 
 if __name__ == "__main__":
