@@ -56,10 +56,11 @@ def test_scare_quotes_veto_the_security_lens(rules):
     ("text", "expected", "not_expected"),
     [
         (
-            # a plain report of a measure: topics, but no frame (the strict frame convention)
+            # a plain report of a measure: its topics, and state_role (an official decision;
+            # the state_role pass), but no other frame
             "The Commerce Department tightened restrictions on sales of advanced AI chips to China.",
-            {"export_controls", "semiconductors", "ai"},
-            {"trade_tariffs", "state_role"},
+            {"export_controls", "semiconductors", "ai", "state_role"},
+            {"trade_tariffs", "security_risk", "cooperation"},
         ),
         (
             "The EU imposed countervailing duties on Chinese electric vehicles after an anti-subsidy probe.",
@@ -175,12 +176,17 @@ def test_realistic_sentences(rules, text, expected, not_expected):
         # state role: precision and the state's own drive
         ("Premier Li Qiang met the visiting German chancellor in Beijing.", set(), {"state_role"}),
         ("US officials declined to comment on the report.", set(), {"state_role"}),
-        ("The EU opened an anti-subsidy probe into Chinese wind turbines.", {"trade_tariffs"}, {"state_role"}),
+        ("The EU opened an anti-subsidy probe into Chinese wind turbines.", {"trade_tariffs", "state_role"}, set()),
         ("Local governments are handing out computing vouchers to subsidise AI start-ups.", {"ai", "state_role"}, set()),
-        # naming a state body or act is not the governance lens; what the state does is
-        ("The Commerce Department published the notice on its website on Friday.", set(), {"state_role"}),
+        # what a state body decides, orders, rules or investigates is state_role, plainly
+        # reported too (the state_role pass); a state as a party to diplomacy is not
+        ("The Commerce Department added 12 firms to the Entity List on Tuesday.", {"export_controls", "state_role"}, set()),
+        ("From April, exporters will need a licence to ship these tools.", {"state_role"}, set()),
+        ("The White House released the text of the executive order.", {"state_role"}, set()),
         ("The Trump administration's envoy arrived in Geneva on Sunday.", set(), {"state_role"}),
-        ("The White House released the text of the executive order.", set(), {"state_role"}),
+        ("The two governments held talks in Geneva.", set(), {"state_role"}),
+        ("Beijing accused Washington of bullying.", set(), {"state_role"}),
+        ("China's exports rose 8% in May.", set(), {"state_role"}),
         ("Beijing ordered local governments to cut support for chip projects.", {"state_role"}, set()),
         # topics: precision
         ("The health of the bilateral relationship depends on mutual respect.", {"cooperation"}, {"health"}),
