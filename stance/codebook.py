@@ -85,12 +85,12 @@ import re
 import tomllib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from stance.errors import StanceError
 
-try:  # the parser behind `re`: only used to reject regexes that match nothing
+try:  # the parser behind `re`: to reject regexes that match nothing (rules.py reads where cues start with it)
     from re import _parser as _re_parser  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - a future Python may move it
     _re_parser = None
@@ -260,17 +260,33 @@ def compile_cue(cue: str) -> re.Pattern[str]:
     problem = _regex_problem(regex)
     if problem:
         raise ValueError(problem)
+    return compiled_regex(regex)
+
+
+# Compiling is the slow part of reading a codebook: `re` parses patterns in
+# Python, and its own cache holds 512 of them while the default codebook has
+# over a thousand regex cues. Each is parsed and compiled once per process,
+# however often the codebook is read and its rules built.
+@cache
+def compiled_regex(regex: str) -> re.Pattern[str]:
+    """A cue's regex compiled with ``CUE_FLAGS``; ``re.error`` if it is not one."""
     return re.compile(regex, CUE_FLAGS)
 
 
 @cache
+def parsed_regex(regex: str) -> object:
+    """A cue's regex as ``re``'s parser reads it (valid regexes only; see ``_regex_problem``)."""
+    return _re_parser.parse(regex, CUE_FLAGS)
+
+
+@cache
 def _regex_problem(regex: str) -> str | None:
-    """What is wrong with a cue's regex, or None; remembered, as a process reads its codebook more than once."""
+    """What is wrong with a cue's regex, or None."""
     try:
-        re.compile(regex, CUE_FLAGS)
+        compiled_regex(regex)
     except re.error as exc:
         return f"invalid regular expression: {exc}"
-    if _re_parser is not None and _re_parser.parse(regex, CUE_FLAGS).getwidth()[0] == 0:
+    if _re_parser is not None and parsed_regex(regex).getwidth()[0] == 0:
         return "the regular expression can match the empty string, so it would fire everywhere"
     return None
 
@@ -380,6 +396,7 @@ def _inflections(word: str) -> set[str]:
 # --- building and validating -------------------------------------------------
 
 
+@lru_cache(maxsize=32)  # a command reads one codebook several times (its file, the model's card, the rules)
 def _build(text: str, path: str, sha256: str) -> Codebook:
     try:
         data = tomllib.loads(text)

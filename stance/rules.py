@@ -20,8 +20,10 @@ starting with ``\\d`` or a quote mark) is searched over the whole sentence.
 
 >>> from stance.codebook import load_codebook
 >>> rules = RuleSet(load_codebook())
->>> [(h.label, h.cue) for h in rules.hits("Washington added 140 Chinese firms to the entity list.")][:1]
+>>> [(h.label, h.cue) for h in rules.hits("Washington added 140 Chinese firms to the entity list.") if not h.cue.startswith("re:")]
 [('export_controls', 'entity list')]
+>>> sorted({h.label for h in rules.hits("Washington added 140 Chinese firms to the entity list.")})
+['export_controls', 'state_role']
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
-from stance.codebook import CUE_FLAGS, PHRASE_SEP, Codebook, alternation, cue_regex, phrase_words
+from stance.codebook import CUE_FLAGS, PHRASE_SEP, Codebook, alternation, compiled_regex, cue_regex, parsed_regex, phrase_words
 
 try:  # the parser behind `re`, to see where a cue can start; without it every cue is searched
     from re import _constants as _rc  # type: ignore[attr-defined]
@@ -161,7 +163,7 @@ class RuleSet:
     def _pattern(self, ci: int) -> re.Pattern[str]:
         pattern = self._patterns[ci]
         if pattern is None:
-            pattern = self._patterns[ci] = re.compile(self._regexes[ci], CUE_FLAGS)
+            pattern = self._patterns[ci] = compiled_regex(self._regexes[ci])
         return pattern
 
     def _probes_for(self, word: str) -> tuple[_Probe, ...]:
@@ -444,8 +446,8 @@ def start_keys(regex: str, length: int = KEY_LEN) -> frozenset[str] | None:
 def _analyse_regex(regex: str) -> tuple[frozenset[str] | None, frozenset[str] | None, int]:
     """(exact first words or None, first-letter keys or None, capturing groups) of a cue regex."""
     if _re_parser is None:
-        return None, None, re.compile(regex, CUE_FLAGS).groups
-    parsed = _re_parser.parse(regex, CUE_FLAGS)
+        return None, None, compiled_regex(regex).groups
+    parsed = parsed_regex(regex)
     words = _keys(parsed, MAX_WORD)
     if words is not None and any(len(w) >= MAX_WORD for w in words):
         words = None
