@@ -39,14 +39,14 @@ def documents(n_sentences: int, seed: int = 7, distinct: bool = False) -> Iterat
     (``distinct``: nearly all of them different, see the module docstring)."""
     rng = random.Random(seed)
     content, headings, boiler = seed_units([SEEDS_DIR, TRAINING_DIR] if distinct else None)
-    words = sorted({w for s in content for w in s.split(" ") if w.isalpha() and w.islower()})
+    swaps = sorted({w for s in content for w in s.split(" ") if w.isalpha() and w.islower()}) if distinct else None
     made = 0
     k = 0
     while made < n_sentences:
         lines = [rng.choice(headings)]
         for _ in range(rng.randint(3, 9)):
             paragraph = rng.sample(content, rng.randint(1, 5))
-            paragraph = [_vary(s, rng, words if distinct else None) for s in paragraph]
+            paragraph = [_vary(s, rng, swaps) for s in paragraph]
             made += len(paragraph)
             if rng.random() < 0.15:
                 lines.append("- " + paragraph[0].rstrip("."))
