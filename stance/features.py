@@ -11,7 +11,7 @@ to scikit-learn.
 
 >>> from sklearn.feature_extraction.text import TfidfVectorizer
 >>> v = TfidfVectorizer(ngram_range=(1, 2), stop_words="english").fit(["export controls bite", "chips"])
->>> (tfidf(v, ["New export controls."]) != v.transform(["New export controls."])).nnz
+>>> (transform(v, ["New export controls."]) != v.transform(["New export controls."])).nnz
 0
 """
 
@@ -41,17 +41,24 @@ class _Index:
 _INDEXES: weakref.WeakKeyDictionary[CountVectorizer, tuple[dict, _Index | None]] = weakref.WeakKeyDictionary()
 
 
-def tfidf(vectorizer: TfidfVectorizer, texts: Sequence[str]) -> sp.csr_matrix:
-    """``vectorizer.transform(texts)``, by ``word_counts`` where it can."""
-    counts = word_counts(vectorizer, texts)
-    if counts is None:
-        return sp.csr_matrix(vectorizer.transform(texts))
-    return sp.csr_matrix(vectorizer._tfidf.transform(counts, copy=False))
+def transform(transformer, texts: Sequence[str]) -> sp.csr_matrix:
+    """``transformer.transform(texts)`` as a CSR matrix, counted here for a word vectorizer where it can."""
+    fast = _word_counts(transformer, texts) if isinstance(transformer, CountVectorizer) else None
+    if fast is None:
+        return sp.csr_matrix(transformer.transform(texts))
+    if isinstance(transformer, TfidfVectorizer):
+        return sp.csr_matrix(transformer._tfidf.transform(fast, copy=False))
+    return fast
 
 
-def word_counts(vectorizer: CountVectorizer, texts: Sequence[str]) -> sp.csr_matrix | None:
-    """The count matrix ``CountVectorizer.transform`` gives for ``texts``, or None
-    when the vectorizer's settings are not plain word unigrams or bigrams."""
+def counts(vectorizer: CountVectorizer, texts: Sequence[str]) -> sp.csr_matrix:
+    """What ``CountVectorizer.transform`` gives for ``texts`` (a TfidfVectorizer's counts before weighting)."""
+    fast = _word_counts(vectorizer, texts)
+    return sp.csr_matrix(CountVectorizer.transform(vectorizer, texts)) if fast is None else fast
+
+
+def _word_counts(vectorizer: CountVectorizer, texts: Sequence[str]) -> sp.csr_matrix | None:
+    """The counts, or None when the vectorizer's settings are not plain word unigrams or bigrams."""
     index = _index(vectorizer)
     if index is None:
         return None

@@ -53,7 +53,7 @@ from sklearn.pipeline import Pipeline
 from stance import __version__
 from stance.codebook import Codebook, parse_codebook
 from stance.errors import StanceError
-from stance.features import tfidf, word_counts
+from stance.features import counts, transform
 from stance.rules import RuleSet, Spot
 
 LARGE_TRAINING_SET = 5000
@@ -288,7 +288,7 @@ class LabelModel:
             if column == "context" and _additive(transformer):
                 block = _context_tfidf(transformer, data["context"].tolist())
             else:
-                block = tfidf(transformer, data[column].tolist()) if isinstance(transformer, TfidfVectorizer) else sp.csr_matrix(transformer.transform(data[column]))
+                block = transform(transformer, data[column].tolist())
             blocks.append(block * weights.get(name, 1.0))
         return sp.csr_matrix(sp.hstack(blocks, format="csr"))
 
@@ -488,10 +488,7 @@ def _context_tfidf(vectorizer: TfidfVectorizer, contexts: Sequence[str]) -> sp.c
             rows.append(i)
             cols.append(j)
     incidence = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(contexts), len(index)))
-    counts = word_counts(vectorizer, list(index))
-    if counts is None:
-        counts = super(TfidfVectorizer, vectorizer).transform(list(index))  # CountVectorizer.transform
-    return sp.csr_matrix(vectorizer._tfidf.transform(incidence @ counts))
+    return sp.csr_matrix(vectorizer._tfidf.transform(incidence @ counts(vectorizer, list(index))))
 
 
 def _readable(name: str) -> str:

@@ -6,7 +6,7 @@ import pytest
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
-from stance.features import tfidf, word_counts
+from stance.features import _word_counts, counts, transform
 
 
 @pytest.fixture(scope="module")
@@ -33,19 +33,22 @@ def same(a, b) -> bool:
 def test_counts_and_tfidf_equal_scikit_learns(texts, settings):
     fit_on, unseen = texts[::2], texts[1::2]  # half the sentences are new to the vocabulary
     vectorizer = TfidfVectorizer(**settings).fit(fit_on)
-    assert same(word_counts(vectorizer, unseen), CountVectorizer.transform(vectorizer, unseen))
-    assert same(tfidf(vectorizer, unseen), vectorizer.transform(unseen))
+    assert _word_counts(vectorizer, unseen) is not None  # counted here, not left to scikit-learn
+    assert same(counts(vectorizer, unseen), CountVectorizer.transform(vectorizer, unseen))
+    assert same(transform(vectorizer, unseen), vectorizer.transform(unseen))
 
 
 def test_a_refit_vectorizer_uses_its_new_vocabulary(texts):
     vectorizer = CountVectorizer(ngram_range=(1, 2)).fit(texts[:20])
-    word_counts(vectorizer, texts)
+    transform(vectorizer, texts)
     vectorizer.fit(texts[20:40])
-    assert same(word_counts(vectorizer, texts), vectorizer.transform(texts))
+    assert same(transform(vectorizer, texts), vectorizer.transform(texts))
 
 
-def test_other_settings_are_left_to_scikit_learn(texts):
+def test_other_settings_give_scikit_learns_own(texts):
     chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4)).fit(texts)
     trigrams = TfidfVectorizer(ngram_range=(1, 3)).fit(texts)
-    assert word_counts(chars, texts) is None and word_counts(trigrams, texts) is None
-    assert same(tfidf(chars, texts[:10]), chars.transform(texts[:10]))
+    for vectorizer in (chars, trigrams):
+        assert _word_counts(vectorizer, texts[:10]) is None
+        assert same(transform(vectorizer, texts[:10]), vectorizer.transform(texts[:10]))
+        assert same(counts(vectorizer, texts[:10]), CountVectorizer.transform(vectorizer, texts[:10]))
