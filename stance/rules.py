@@ -31,11 +31,13 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
 
+from stance import prefilter as _prefilter
 from stance.codebook import CUE_FLAGS, PHRASE_SEP, Codebook, alternation, compiled_regex, cue_regex, parsed_regex, phrase_words
 
 try:  # the parser behind `re`, to see where a cue can start; without it every cue is searched
@@ -155,10 +157,52 @@ class RuleSet:
         short = [k for k in starts if len(k) < KEY_LEN]
         # In lower-cased text: every whole word that starts like some cue.
         self._finder = re.compile(rf"(?<!\w)(?:{alternation(full)}|{alternation(short)}(?!\w))\w*")
+        # Which words file each cue, for confirming the prefilter's candidates (see `attach_prefilter`).
+        self._filed_words: list[frozenset[str]] = [frozenset()] * len(cues)
+        self._filed_keys: list[frozenset[str]] = [frozenset()] * len(cues)
+        for word, cis in by_word.items():
+            for ci in cis:
+                self._filed_words[ci] |= {word}
+        for k, cis in by_key.items():
+            for ci in cis:
+                self._filed_keys[ci] |= {k}
+        self._is_scanned = frozenset(scan)
+        self._prefilter: _prefilter.Prefilter | None = None
+        self._prefilter_folder: Path | None = None
+        self._prefilter_input: tuple[dict[int, str], list[int]] | None = None
+        self._voted = 0  # sentences voted on since a prefilter folder was attached
 
     def __repr__(self) -> str:
         counts = f"{len(self.label_ids)} labels, {len(self.cues)} cues, {len(self._scan)} searched"
         return f"RuleSet({self.codebook.name!r}: {counts})"
+
+    def attach_prefilter(self, folder: Path) -> bool:
+        """Let ``votes`` ask a compiled prefilter (``stance.prefilter``) which cues may fire.
+
+        The database is loaded from ``folder`` when cached there; otherwise it
+        is compiled and cached once this RuleSet has voted on
+        ``prefilter.BUILD_AFTER`` sentences, where it pays for itself. The
+        votes are the same either way. False when Hyperscan is not installed.
+        """
+        if not _prefilter.available():
+            return False
+        if self._prefilter_folder == folder:
+            return True
+        self._prefilter_folder = folder
+        if self._prefilter_input is None:
+            self._prefilter_input = _prefilter.patterns([parsed_regex(r) for r in self._regexes])
+        self._prefilter = _prefilter.load(folder, *self._prefilter_input)
+        return True
+
+    def _prefilter_for(self, n: int) -> _prefilter.Prefilter | None:
+        """The prefilter for a call voting on ``n`` sentences, compiled now if this run has become big enough."""
+        if self._prefilter is None and self._prefilter_folder is not None and self._prefilter_input is not None:
+            self._voted += n
+            if self._voted >= _prefilter.BUILD_AFTER:
+                self._prefilter = _prefilter.build(self._prefilter_folder, *self._prefilter_input)
+                if self._prefilter is None:
+                    self._prefilter_folder = None  # Hyperscan took none of it: do not try again
+        return self._prefilter
 
     def _pattern(self, ci: int) -> re.Pattern[str]:
         pattern = self._patterns[ci]
@@ -292,29 +336,17 @@ class RuleSet:
         rows: list[int] = []
         cols: list[int] = []
         data: list[int] = []
-        word_probes, scan_probes = self._word_probes, self._scan_probes
-        finder, every_word = self._finder.finditer, _WORD.finditer
+        scan_probes = self._scan_probes
+        prefilter = self._prefilter_for(len(texts))
         for row, text in enumerate(texts):
-            # The tagger's hot path: kept flat, with no helper call per word.
             votes: dict[int, int] = {}
             where: list[Spot] | None = [] if spots is not None else None
             low = text.lower()
             same = len(low) == len(text)  # else a character such as "İ" grew: look at every word
-            for w in finder(low) if same else every_word(text):
-                word = w.group() if same else w.group().lower()
-                probes = word_probes.get(word)
-                if probes is None:
-                    probes = self._probes_for(word)
-                pos = w.start()
-                for pattern, answers in probes:
-                    m = pattern.match(text, pos)
-                    if m.lastindex is not None:  # some cue matched here
-                        for li, vote, group in answers:
-                            if m.group(group) is not None:
-                                if votes.get(li) != -1:  # a veto sticks; a positive vote never overrides one
-                                    votes[li] = vote
-                                if where is not None:
-                                    where.append((pos, word, li, vote))
+            if prefilter is not None and same:
+                self._confirm(text, low, prefilter.candidates(text), votes, where)
+            else:
+                self._probe(text, low, same, votes, where)
             for pattern, answers in scan_probes:
                 m = pattern.search(text)
                 if m is not None:
@@ -332,6 +364,55 @@ class RuleSet:
             shape=(len(texts), len(self.label_ids)),
             dtype=np.int8,
         )
+
+    def _confirm(self, text: str, low: str, candidates: Sequence[int], votes: dict[int, int], where: list[Spot] | None) -> None:
+        """``_probe``'s votes and spots, trying only the prefilter's candidate cues at the words that file them."""
+        if not candidates:
+            return
+        at: dict[str, list[int]] = {}  # word -> its offsets, for the words that start like some cue
+        for w in self._finder.finditer(low):
+            at.setdefault(w.group(), []).append(w.start())
+        fired: set[tuple[int, int, int]] = set()  # (offset, vote, label index)
+        filed_words, filed_keys, label_of, vote_of, scanned = self._filed_words, self._filed_keys, self._label_of, self._vote, self._is_scanned
+        for ci in candidates:
+            if ci in scanned:
+                continue  # searched over the whole sentence by the caller
+            words = filed_words[ci] & at.keys()
+            if filed_keys[ci]:
+                words |= {word for word in at if word[:KEY_LEN] in filed_keys[ci]}
+            if not words:
+                continue
+            pattern = self._pattern(ci)
+            for word in words:
+                for pos in at[word]:
+                    if pattern.match(text, pos):
+                        fired.add((pos, vote_of[ci], label_of[ci]))
+        if where is not None and fired:
+            word_at = {pos: word for word, offsets in at.items() for pos in offsets}
+        for pos, vote, li in sorted(fired):  # the order `_probe` finds them in: by offset, vetoes first
+            if votes.get(li) != -1:
+                votes[li] = vote
+            if where is not None:
+                where.append((pos, word_at[pos], li, vote))
+
+    def _probe(self, text: str, low: str, same: bool, votes: dict[int, int], where: list[Spot] | None) -> None:
+        """Votes and spots from the probes of every word that starts like some cue."""
+        word_probes = self._word_probes
+        for w in self._finder.finditer(low) if same else _WORD.finditer(text):
+            word = w.group() if same else w.group().lower()
+            probes = word_probes.get(word)
+            if probes is None:
+                probes = self._probes_for(word)
+            pos = w.start()
+            for pattern, answers in probes:
+                m = pattern.match(text, pos)
+                if m.lastindex is not None:  # some cue matched here
+                    for li, vote, group in answers:
+                        if m.group(group) is not None:
+                            if votes.get(li) != -1:  # a veto sticks; a positive vote never overrides one
+                                votes[li] = vote
+                            if where is not None:
+                                where.append((pos, word, li, vote))
 
 
 class _Probe(NamedTuple):

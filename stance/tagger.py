@@ -79,6 +79,7 @@ class Tagger:
         self.codebook = model.codebook
         self._toml = model.codebook.to_toml()
         self.rules = ruleset_for(self._toml)
+        self.rules.attach_prefilter(cache_dir() / "cues")  # a compiled prefilter for big runs, when Hyperscan is installed
 
     def tag_document(
         self,
