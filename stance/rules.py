@@ -176,22 +176,24 @@ class RuleSet:
         counts = f"{len(self.label_ids)} labels, {len(self.cues)} cues, {len(self._scan)} searched"
         return f"RuleSet({self.codebook.name!r}: {counts})"
 
-    def attach_prefilter(self, folder: Path) -> bool:
+    def attach_prefilter(self, folder: Path, build: bool = False) -> bool:
         """Let ``votes`` ask a compiled prefilter (``stance.prefilter``) which cues may fire.
 
         The database is loaded from ``folder`` when cached there; otherwise it
         is compiled and cached once this RuleSet has voted on
-        ``prefilter.BUILD_AFTER`` sentences, where it pays for itself. The
-        votes are the same either way. False when Hyperscan is not installed.
+        ``prefilter.BUILD_AFTER`` sentences, where it pays for itself, or now
+        with ``build``. The votes are the same either way. False when
+        Hyperscan is not installed.
         """
         if not _prefilter.available():
             return False
-        if self._prefilter_folder == folder:
-            return True
-        self._prefilter_folder = folder
-        if self._prefilter_input is None:
-            self._prefilter_input = _prefilter.patterns([parsed_regex(r) for r in self._regexes])
-        self._prefilter = _prefilter.load(folder, *self._prefilter_input)
+        if self._prefilter_folder != folder:
+            self._prefilter_folder = folder
+            if self._prefilter_input is None:
+                self._prefilter_input = _prefilter.patterns([parsed_regex(r) for r in self._regexes])
+            self._prefilter = _prefilter.load(folder, *self._prefilter_input)
+        if build and self._prefilter is None:
+            self._prefilter = _prefilter.build(folder, *self._prefilter_input)
         return True
 
     def _prefilter_for(self, n: int) -> _prefilter.Prefilter | None:

@@ -51,8 +51,7 @@ TEXTS = [
 
 def _pair(book, folder):
     plain, filtered = RuleSet(book), RuleSet(book)
-    assert filtered.attach_prefilter(folder)
-    filtered._prefilter = prefilter.build(folder, *filtered._prefilter_input)
+    assert filtered.attach_prefilter(folder, build=True)
     assert filtered._prefilter is not None
     return plain, filtered
 
