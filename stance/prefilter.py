@@ -19,8 +19,9 @@ to an ASCII letter becomes that letter, other word characters ``x``, digits
 negated classes also take every image character. Both only widen.
 
 Compiling the default codebook's 3,000 cues takes Hyperscan 10-20 s, so the
-database is built only for a big run (``BUILD_AFTER`` sentences) and cached
-on disk beside the models, with its SHA-256 in a card: a file that does not
+database is built only for a big run (``BUILD_AFTER`` sentences; that first
+run is slower for it, every later one faster) and cached on disk beside the
+models, with its SHA-256 in a card: a file that does not
 match its card is not loaded but rebuilt.
 """
 

@@ -181,8 +181,9 @@ class RuleSet:
 
         The database is loaded from ``folder`` when cached there; otherwise it
         is compiled and cached once this RuleSet has voted on
-        ``prefilter.BUILD_AFTER`` sentences, where it pays for itself, or now
-        with ``build``. The votes are the same either way. False when
+        ``prefilter.BUILD_AFTER`` sentences, or now with ``build``. The
+        compile (14 s for the default codebook) costs a first big run more
+        than it saves; every later run with the codebook gains. The votes are the same either way. False when
         Hyperscan is not installed.
         """
         if not _prefilter.available():
