@@ -17,6 +17,9 @@ for "export control"), or only the first letters of a raw regex such as
 the words that start some cue; for each, one match call tries all cues filed
 under it at once (a "probe"). A cue whose start cannot be worked out (a regex
 starting with ``\\d`` or a quote mark) is searched over the whole sentence.
+With a compiled prefilter attached (``attach_prefilter``, ``stance.prefilter``)
+only the cues it reports are tried, each at the words that file it: the same
+votes for about half the time.
 
 >>> from stance.codebook import load_codebook
 >>> rules = RuleSet(load_codebook())
@@ -183,8 +186,8 @@ class RuleSet:
         is compiled and cached once this RuleSet has voted on
         ``prefilter.BUILD_AFTER`` sentences, or now with ``build``. The
         compile (14 s for the default codebook) costs a first big run more
-        than it saves; every later run with the codebook gains. The votes are the same either way. False when
-        Hyperscan is not installed.
+        than it saves; every later run with the codebook gains. The votes
+        are the same either way. False when Hyperscan is not installed.
         """
         if not _prefilter.available():
             return False
