@@ -34,11 +34,10 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-try:  # the parser behind `re`: the prefilter reads each cue's parse tree
+try:  # the opcodes of `re`'s parse trees, which `pcre` translates
     from re import _constants as _rc  # type: ignore[attr-defined]
-    from re import _parser as _re_parser  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - a future Python may move it
-    _re_parser = _rc = None
+    _rc = None
 
 try:
     import hyperscan as _hs
@@ -237,21 +236,21 @@ def patterns(parsed: Sequence[object]) -> tuple[dict[int, str], list[int]]:
     return out, always
 
 
-def key(translated: dict[int, str], always: Sequence[int]) -> str:
+def key(regexes: Sequence[str]) -> str:
+    """The cache name of the database for these cue regexes (and this translation and Hyperscan)."""
     version = getattr(_hs, "__version__", "?")
-    blob = json.dumps([FORMAT, version, _flags(), sorted(translated.items()), list(always)])
+    blob = json.dumps([FORMAT, version, _flags(), list(regexes)])
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
-def load(folder: Path, translated: dict[int, str], always: Sequence[int]) -> Prefilter | None:
-    """The cached database for these patterns, or None (absent, tampered or from another platform)."""
+def load(folder: Path, regexes: Sequence[str]) -> Prefilter | None:
+    """The cached database for these cue regexes, or None (absent, tampered or from another platform)."""
     if not available():
         return None
-    name = key(translated, always)
-    data_path, card_path = folder / f"{name}.hsdb", folder / f"{name}.json"
+    name = key(regexes)
     try:
-        card = json.loads(card_path.read_text(encoding="utf-8"))
-        data = data_path.read_bytes()
+        card = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
+        data = (folder / f"{name}.hsdb").read_bytes()
         if hashlib.sha256(data).hexdigest() != card["sha256"]:
             return None
         return Prefilter(_hs.loadb(data, _hs.HS_MODE_BLOCK), card["always"])
@@ -259,12 +258,12 @@ def load(folder: Path, translated: dict[int, str], always: Sequence[int]) -> Pre
         return None
 
 
-def build(folder: Path | None, translated: dict[int, str], always: Sequence[int]) -> Prefilter | None:
-    """Compile the database (seconds for thousands of cues) and cache it in ``folder``; None without Hyperscan."""
+def build(folder: Path | None, regexes: Sequence[str], parsed: Sequence[object]) -> Prefilter | None:
+    """Compile the database for the cue regexes (their ``re`` parse trees beside them) and cache it in
+    ``folder``: seconds for thousands of cues. None without Hyperscan."""
     if not available():
         return None
-    name = key(translated, always)
-    always = list(always)
+    translated, always = patterns(parsed)
     ids = sorted(translated)
     database = _compile(ids, translated)
     if database is None:  # some pattern Hyperscan refuses: find it, leave it to re
@@ -275,10 +274,11 @@ def build(folder: Path | None, translated: dict[int, str], always: Sequence[int]
         if database is None:
             return None
     if folder is not None:
+        name = key(regexes)
         try:
             folder.mkdir(parents=True, exist_ok=True)
             data = _hs.dumpb(database)
-            card = {"sha256": hashlib.sha256(data).hexdigest(), "always": always, "cues": len(translated)}
+            card = {"sha256": hashlib.sha256(data).hexdigest(), "always": always, "cues": len(regexes)}
             for path, content in ((folder / f"{name}.hsdb", data), (folder / f"{name}.json", json.dumps(card).encode())):
                 part = path.with_name(f"{path.name}.{os.getpid()}.part")  # two runs may build at once
                 part.write_bytes(content)

@@ -172,7 +172,6 @@ class RuleSet:
         self._is_scanned = frozenset(scan)
         self._prefilter: _prefilter.Prefilter | None = None
         self._prefilter_folder: Path | None = None
-        self._prefilter_input: tuple[dict[int, str], list[int]] | None = None
         self._voted = 0  # sentences voted on since a prefilter folder was attached
 
     def __repr__(self) -> str:
@@ -193,19 +192,20 @@ class RuleSet:
             return False
         if self._prefilter_folder != folder:
             self._prefilter_folder = folder
-            if self._prefilter_input is None:
-                self._prefilter_input = _prefilter.patterns([parsed_regex(r) for r in self._regexes])
-            self._prefilter = _prefilter.load(folder, *self._prefilter_input)
+            self._prefilter = _prefilter.load(folder, self._regexes)
         if build and self._prefilter is None:
-            self._prefilter = _prefilter.build(folder, *self._prefilter_input)
+            self._prefilter = self._build_prefilter()
         return True
+
+    def _build_prefilter(self) -> _prefilter.Prefilter | None:
+        return _prefilter.build(self._prefilter_folder, self._regexes, [parsed_regex(r) for r in self._regexes])
 
     def _prefilter_for(self, n: int) -> _prefilter.Prefilter | None:
         """The prefilter for a call voting on ``n`` sentences, compiled now if this run has become big enough."""
-        if self._prefilter is None and self._prefilter_folder is not None and self._prefilter_input is not None:
+        if self._prefilter is None and self._prefilter_folder is not None:
             self._voted += n
             if self._voted >= _prefilter.BUILD_AFTER:
-                self._prefilter = _prefilter.build(self._prefilter_folder, *self._prefilter_input)
+                self._prefilter = self._build_prefilter()
                 if self._prefilter is None:
                     self._prefilter_folder = None  # Hyperscan took none of it: do not try again
         return self._prefilter
