@@ -375,14 +375,23 @@ class RuleSet:
         """``_probe``'s votes and spots, trying only the prefilter's candidate cues at the words that file them."""
         if not candidates:
             return
-        at: dict[str, list[int]] = {}  # word -> its offsets, for the words that start like some cue
-        for w in self._finder.finditer(low):
-            at.setdefault(w.group(), []).append(w.start())
-        fired: set[tuple[int, int, int]] = set()  # (offset, vote, label index)
         filed_words, filed_keys, label_of, vote_of, scanned = self._filed_words, self._filed_keys, self._label_of, self._vote, self._is_scanned
+        candidates = [ci for ci in candidates if ci not in scanned]  # those are searched over the whole sentence by the caller
+        if not candidates:
+            return
+        # Every whole word (the finder's words are whole words too, and every cue's key is made of word
+        # characters), kept where some candidate is filed under it or under its first letters.
+        needed = frozenset().union(*[filed_words[ci] for ci in candidates])
+        keys = frozenset().union(*[filed_keys[ci] for ci in candidates])
+        at: dict[str, list[int]] = {}  # word -> its offsets
+        for w in _WORD.finditer(low):
+            word = w.group()
+            if word in needed or word[:KEY_LEN] in keys:
+                at.setdefault(word, []).append(w.start())
+        if not at:
+            return
+        fired: set[tuple[int, int, int]] = set()  # (offset, vote, label index)
         for ci in candidates:
-            if ci in scanned:
-                continue  # searched over the whole sentence by the caller
             words = filed_words[ci] & at.keys()
             if filed_keys[ci]:
                 words |= {word for word in at if word[:KEY_LEN] in filed_keys[ci]}
