@@ -100,7 +100,10 @@ class RuleStats:
     accuracy: float | None
 
 
-Spot = tuple[int, str, int, int]  # (offset, lower-cased word, label index, vote): a word's cue fired there
+# Where a label's cue fired: (offset, lower-cased word, label index, vote, cues), ``cues`` being the
+# (end, cue index) of each cue that fired there when the votes already know them (the prefilter's
+# path), else None (``reasons_at`` then matches that label's cues at the offset again).
+Spot = tuple[int, str, int, int, tuple[tuple[int, int], ...] | None]
 
 
 class RuleSet:
@@ -286,8 +289,9 @@ class RuleSet:
         It looks only where ``votes`` found a label's cue: ``spots`` are what
         ``votes(..., spots=...)`` recorded for ``text``. The tagger votes on
         every sentence anyway, so explaining a label costs a few cue matches
-        instead of a second pass over every word. A regex cue is shown by what
-        it matched, which an analyst can read.
+        (none where the prefilter's votes kept which cues fired) instead of a
+        second pass over every word. A regex cue is shown by what it matched,
+        which an analyst can read.
         """
         out: dict[str, list[str]] = {}
         shown_as = self._shown
@@ -299,8 +303,11 @@ class RuleSet:
     def _found_at(self, text: str, spots: Sequence[Spot], labels: Collection[int] | None) -> list[tuple[int, int, int]]:
         """(start, end, cue index) of every cue firing at the spots, in text order."""
         found: list[tuple[int, int, int]] = []
-        for pos, word, li, vote in spots:
+        for pos, word, li, vote, cues in spots:
             if labels is not None and li not in labels:
+                continue
+            if cues is not None:
+                found.extend((pos, end, ci) for end, ci in cues)
                 continue
             key = (word, li, vote)
             candidates = self._cues_at.get(key)
@@ -335,7 +342,7 @@ class RuleSet:
         """A (len(texts), len(label_ids)) int8 matrix of +1 / -1 / 0, labels in codebook order.
 
         With a ``spots`` list, one list per text is appended to it: where a
-        word's cues fired, as ``(offset, word, label index, vote)``, for ``reasons_at``.
+        word's cues fired, as ``Spot`` tuples, for ``reasons_at``.
         """
         if isinstance(texts, str):
             raise TypeError("votes() expects a sequence of sentences, got a single string; wrap it in a list")
@@ -390,7 +397,7 @@ class RuleSet:
                 at.setdefault(word, []).append(w.start())
         if not at:
             return
-        fired: set[tuple[int, int, int]] = set()  # (offset, vote, label index)
+        fired: dict[tuple[int, int, int], list[tuple[int, int]]] = {}  # (offset, vote, label index) -> [(end, cue)]
         for ci in candidates:
             words = filed_words[ci] & at.keys()
             if filed_keys[ci]:
@@ -400,15 +407,17 @@ class RuleSet:
             pattern = self._pattern(ci)
             for word in words:
                 for pos in at[word]:
-                    if pattern.match(text, pos):
-                        fired.add((pos, vote_of[ci], label_of[ci]))
+                    m = pattern.match(text, pos)
+                    if m:
+                        fired.setdefault((pos, vote_of[ci], label_of[ci]), []).append((m.end(), ci))
         if where is not None and fired:
             word_at = {pos: word for word, offsets in at.items() for pos in offsets}
-        for pos, vote, li in sorted(fired):  # the order `_probe` finds them in: by offset, vetoes first
+        for spot in sorted(fired):  # the order `_probe` finds them in: by offset, vetoes first
+            pos, vote, li = spot
             if votes.get(li) != -1:
                 votes[li] = vote
             if where is not None:
-                where.append((pos, word_at[pos], li, vote))
+                where.append((pos, word_at[pos], li, vote, tuple(fired[spot])))
 
     def _probe(self, text: str, low: str, same: bool, votes: dict[int, int], where: list[Spot] | None) -> None:
         """Votes and spots from the probes of every word that starts like some cue."""
@@ -427,7 +436,7 @@ class RuleSet:
                             if votes.get(li) != -1:  # a veto sticks; a positive vote never overrides one
                                 votes[li] = vote
                             if where is not None:
-                                where.append((pos, word, li, vote))
+                                where.append((pos, word, li, vote, None))
 
 
 class _Probe(NamedTuple):
