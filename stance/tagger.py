@@ -13,9 +13,11 @@ committed as a binary.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +37,7 @@ from stance.tone import tones
 CONTEXT_BEFORE = 2  # sentences before that count as context
 CONTEXT_AFTER = 1
 BATCH_SENTENCES = 4000  # documents are tagged in batches of about this many sentences
+GC_THRESHOLD = 50_000  # allocations between young collections while tagging (Python's default: 700)
 
 
 def examples_for(sentences: Sequence[Sentence], title: str = "") -> list[Example]:
@@ -423,15 +426,38 @@ def iter_tagged(
     kwargs = {"max_bytes": max_bytes} if max_bytes else {}
     sentences: list[Sentence] = []
     inputs: list[Example] = []
-    for document in iter_corpus(list(paths or [SEEDS_DIR]), corpus, **kwargs):
-        doc_sentences = list(iter_sentences(document))
-        sentences.extend(doc_sentences)
-        inputs.extend(examples_for(doc_sentences, document.title))
-        if len(sentences) >= BATCH_SENTENCES:
+    with fewer_collections():
+        for document in iter_corpus(list(paths or [SEEDS_DIR]), corpus, **kwargs):
+            doc_sentences = list(iter_sentences(document))
+            sentences.extend(doc_sentences)
+            inputs.extend(examples_for(doc_sentences, document.title))
+            if len(sentences) >= BATCH_SENTENCES:
+                yield from tagger.tag(sentences, inputs, overrides=overrides, explain=explain)
+                sentences, inputs = [], []
+        if sentences:
             yield from tagger.tag(sentences, inputs, overrides=overrides, explain=explain)
-            sentences, inputs = [], []
-    if sentences:
-        yield from tagger.tag(sentences, inputs, overrides=overrides, explain=explain)
+
+
+@contextmanager
+def fewer_collections(threshold: int = GC_THRESHOLD) -> Iterator[None]:
+    """Run the cyclic garbage collector less often for a while (restored after).
+
+    Tagging makes millions of small tuples, lists and dicts, and Python's
+    collector runs after every 700 of them, each time walking the young
+    ones and now and then every object alive: the loaded model, lexicons
+    and the vote cache. That took 16% of a `stance tag` run. Objects alive
+    at the start are frozen (never walked until the end) and the young
+    generation is collected after ``threshold`` allocations instead. Little
+    of what tagging makes is cyclic garbage, so memory does not grow for it.
+    """
+    before = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(threshold, *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
 
 
 def tag_paths(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import zipfile
 from pathlib import Path
@@ -12,7 +13,7 @@ from stance.annotations import Annotation, read_annotations, write_annotations
 from stance.cli import main
 from stance.codebook import load_codebook, parse_codebook
 from stance.model import Example, LabelModel, ModelError, train_model
-from stance.tagger import Tagger, default_model
+from stance.tagger import GC_THRESHOLD, Tagger, default_model, fewer_collections
 
 
 @pytest.fixture(scope="module")
@@ -171,3 +172,12 @@ def test_every_label_given_says_why(tagged_seeds):
             assert t.evidence.get(label), (t.text, label)
     inherited = [t for t in labelled if any(e.startswith("context: from") for why in t.evidence.values() for e in why)]
     assert inherited  # topics that flowed from a neighbour say so
+
+
+def test_fewer_collections_while_tagging_then_as_before():
+    before, frozen = gc.get_threshold(), gc.get_freeze_count()
+    with pytest.raises(RuntimeError):
+        with fewer_collections():
+            assert gc.get_threshold()[0] == GC_THRESHOLD and gc.get_freeze_count() > frozen
+            raise RuntimeError("a failure while tagging")
+    assert gc.get_threshold() == before and gc.get_freeze_count() == frozen
