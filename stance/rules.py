@@ -386,17 +386,24 @@ class RuleSet:
         candidates = [ci for ci in candidates if ci not in scanned]  # those are searched over the whole sentence by the caller
         if not candidates:
             return
-        # Every whole word (the finder's words are whole words too, and every cue's key is made of word
-        # characters), kept where some candidate is filed under it or under its first letters.
-        needed = frozenset().union(*[filed_words[ci] for ci in candidates])
+        # The sentence's whole words (the finder's words are whole words too, and every cue's key is
+        # made of word characters) that some candidate is filed under, or under their first letters.
+        words = _WORD.findall(low)
+        present = frozenset().union(*[filed_words[ci] for ci in candidates]).intersection(words)
         keys = frozenset().union(*[filed_keys[ci] for ci in candidates])
-        at: dict[str, list[int]] = {}  # word -> its offsets
-        for w in _WORD.finditer(low):
-            word = w.group()
-            if word in needed or word[:KEY_LEN] in keys:
-                at.setdefault(word, []).append(w.start())
-        if not at:
+        if keys:
+            present |= {word for word in words if word[:KEY_LEN] in keys}
+        if not present:
             return
+        at: dict[str, list[int]] = {}  # word -> its offsets as a whole word
+        end = len(low)
+        for word in present:
+            size = len(word)
+            pos = low.find(word)
+            while pos >= 0:
+                if (pos == 0 or not _is_word(low[pos - 1])) and (pos + size == end or not _is_word(low[pos + size])):
+                    at.setdefault(word, []).append(pos)
+                pos = low.find(word, pos + 1)
         fired: dict[tuple[int, int, int], list[tuple[int, int]]] = {}  # (offset, vote, label index) -> [(end, cue)]
         for ci in candidates:
             words = filed_words[ci] & at.keys()
