@@ -236,6 +236,7 @@ def cue_regex(cue: str) -> str:
     return r"(?<!\w)" + PHRASE_SEP.join(words) + r"(?!\w)"
 
 
+@cache  # a command builds the same cues three times (the codebook file, the model's card, the rules)
 def phrase_words(cue: str) -> tuple[str, ...] | None:
     """The regex of each word of a plain phrase, or None for a ``re:`` cue.
 

@@ -37,6 +37,7 @@ import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 
 import numpy as np
@@ -210,7 +211,8 @@ def inherit_topics(probs: np.ndarray, examples: Sequence[Example], topic_cols: S
     placed = [i for i, e in enumerate(examples) if e.doc]
     if not placed or not len(topic_cols):
         return probs
-    placed.sort(key=lambda i: (examples[i].doc, examples[i].index))
+    place = list(map(attrgetter("doc", "index"), examples))
+    placed.sort(key=place.__getitem__)
     rows = np.asarray(placed)
     cols = np.asarray(topic_cols)
     own = probs[np.ix_(rows, cols)]

@@ -143,27 +143,23 @@ class Tagger:
         chosen = _columns_by_row(decided)
         explained = _columns_by_row((votes_dense < 0) | ((votes_dense > 0) & decided)) if explain else None
         rounded = np.round(probs, 4).tolist()
+        exact = probs.tolist()
         out = []
         voices = _voices(sentences)
+        make = TaggedSentence._make  # positional: the fields of Sentence, then the labels, tone and voice
         for i, s in enumerate(sentences):
             tone = all_tones[i]
             who = voices[i]
-            base = dict(
-                polarity=tone.polarity,
-                subjectivity=tone.subjectivity,
-                compound=tone.compound,
-                speaker=who.voice,
-                speaker_name=who.name,
-            )
+            voice = (tone.polarity, tone.subjectivity, tone.compound, who.voice, who.name)
             r = row_of.get(i)
             if r is None:
-                out.append(TaggedSentence.from_sentence(s, labelled_by="none", **base))
+                out.append(make((*s, (), (), None, {}, {}, "none", *voice)))
                 continue
             row = rounded[r]
             topics = tuple(labels[j] for j in chosen[r] if j < n_topics)
             frame_cols = [j for j in chosen[r] if j >= n_topics]
             frames = tuple(labels[j] for j in frame_cols)
-            primary = labels[max(frame_cols, key=lambda j: probs[r, j])] if frame_cols else None
+            primary = labels[max(frame_cols, key=exact[r].__getitem__)] if frame_cols else None
             scores = dict(zip(labels, row))
             evidence: dict[str, list[str]] = {}
             if explained is not None:
@@ -184,12 +180,7 @@ class Tagger:
             if human is not None:
                 topics, frames, primary = human.topics, human.frames, human.primary_frame
                 labelled_by = f"human:{human.annotator or 'unknown'}"
-            out.append(
-                TaggedSentence.from_sentence(
-                    s, topics=topics, frames=frames, primary_frame=primary, scores=scores,
-                    evidence=evidence, labelled_by=labelled_by, **base,
-                )
-            )
+            out.append(make((*s, topics, frames, primary, scores, evidence, labelled_by, *voice)))
         return out
 
 
