@@ -100,10 +100,11 @@ class RuleStats:
     accuracy: float | None
 
 
-# Where a label's cue fired: (offset, lower-cased word, label index, vote, cues), ``cues`` being the
-# (end, cue index) of each cue that fired there when the votes already know them (the prefilter's
-# path), else None (``reasons_at`` then matches that label's cues at the offset again).
-Spot = tuple[int, str, int, int, tuple[tuple[int, int], ...] | None]
+# Where a label's cue fired: (offset, lower-cased word, label index, vote, cues), ``cues`` being
+# (end, cue index, end, cue index, ...) of the cues that fired there, flat to keep the vote cache
+# small, when the votes already know them (the prefilter's path), else None (``reasons_at`` then
+# matches that label's cues at the offset again).
+Spot = tuple[int, str, int, int, tuple[int, ...] | None]
 
 
 class RuleSet:
@@ -307,7 +308,7 @@ class RuleSet:
             if labels is not None and li not in labels:
                 continue
             if cues is not None:
-                found.extend((pos, end, ci) for end, ci in cues)
+                found.extend((pos, cues[k], cues[k + 1]) for k in range(0, len(cues), 2))
                 continue
             key = (word, li, vote)
             candidates = self._cues_at.get(key)
@@ -404,7 +405,7 @@ class RuleSet:
                 if (pos == 0 or not _is_word(low[pos - 1])) and (pos + size == end or not _is_word(low[pos + size])):
                     at.setdefault(word, []).append(pos)
                 pos = low.find(word, pos + 1)
-        fired: dict[tuple[int, int, int], list[tuple[int, int]]] = {}  # (offset, vote, label index) -> [(end, cue)]
+        fired: dict[tuple[int, int, int], list[int]] = {}  # (offset, vote, label index) -> [end, cue, end, cue, ...]
         for ci in candidates:
             words = filed_words[ci] & at.keys()
             if filed_keys[ci]:
@@ -416,7 +417,7 @@ class RuleSet:
                 for pos in at[word]:
                     m = pattern.match(text, pos)
                     if m:
-                        fired.setdefault((pos, vote_of[ci], label_of[ci]), []).append((m.end(), ci))
+                        fired.setdefault((pos, vote_of[ci], label_of[ci]), []).extend((m.end(), ci))
         if where is not None and fired:
             word_at = {pos: word for word, offsets in at.items() for pos in offsets}
         for spot in sorted(fired):  # the order `_probe` finds them in: by offset, vetoes first
