@@ -1,6 +1,6 @@
 """`stance tag` end to end: read, clean, segment, tag, tone, write JSONL.
 
-    .venv/bin/python bench/bench_tag.py [N_SENTENCES] [--encoder] [--repeated]
+    .venv/bin/python bench/bench_tag.py [N_SENTENCES] [--encoder] [--repeated] [--runs=N]
 
 Writes a generated corpus of varied real text (corpus_gen.py, nearly every
 sentence distinct; with ``--repeated``, the seeds' sentences recurring, which
@@ -8,6 +8,8 @@ the tagger's vote cache makes cheaper) as .txt files, then times
 `stance tag FOLDER --format jsonl -o FILE` in a fresh process on one
 core, after the default model is built and the cue prefilter compiled (each a
 one-off, reported apart; a first big run compiles the prefilter itself).
+With ``--runs=N``, each setting runs N times and the best and median are
+reported too: on a shared machine runs vary by 10-20%.
 With ``--encoder``, times `stance tag --encoder` instead (with evidence), after
 the default encoder is fine-tuned (reported apart; give a few thousand sentences).
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,6 +41,7 @@ def main() -> None:
     numbers = [a for a in sys.argv[1:] if not a.startswith("--")]
     target = int(numbers[0]) if numbers else 200_000
     encoder = "--encoder" in flags
+    runs = next((int(f.split("=", 1)[1]) for f in flags if f.startswith("--runs=")), 1)
     start = time.perf_counter()
     model = default_model()
     print(f"default model ready in {time.perf_counter() - start:.1f} s (trained once, then cached)")
@@ -59,20 +63,25 @@ def main() -> None:
         for doc in documents(target, distinct="--repeated" not in flags):
             (folder / f"{Path(doc.path).stem}.txt").write_text(doc.text, encoding="utf-8")
         for extra in ([["--encoder"]] if encoder else [[], ["--no-evidence"]]):
-            # Each run in a fresh process, as a user runs it: start-up, imports and
-            # loading the model count, and no cache is warm from the run before.
-            out = Path(tmp) / "tags.jsonl"
-            start = time.perf_counter()
-            before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            run = subprocess.run([sys.executable, "-m", "stance.cli", "tag", str(folder), "--format", "jsonl", "-o", str(out), *extra])
-            elapsed = time.perf_counter() - start
-            used = resource.getrusage(resource.RUSAGE_CHILDREN)
-            cpu = (used.ru_utime + used.ru_stime) - (before.ru_utime + before.ru_stime)
-            with open(out, encoding="utf-8") as f:
-                texts = [json.loads(line)["text"] for line in f]
-            n = len(texts)
-            print(f"stance tag {' '.join(extra)}: {n:,} sentences ({len(set(texts)):,} distinct) in {elapsed:.1f} s = {n / elapsed:,.0f} sentences/s end to end "
-                  f"(CPU {cpu:.1f} s = {n / cpu:,.0f}/s; exit {run.returncode}); peak memory {used.ru_maxrss / 1024:.0f} MB")
+            times = []
+            for _ in range(runs):
+                # Each run in a fresh process, as a user runs it: start-up, imports and
+                # loading the model count, and no cache is warm from the run before.
+                out = Path(tmp) / "tags.jsonl"
+                start = time.perf_counter()
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                run = subprocess.run([sys.executable, "-m", "stance.cli", "tag", str(folder), "--format", "jsonl", "-o", str(out), *extra])
+                elapsed = time.perf_counter() - start
+                used = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu = (used.ru_utime + used.ru_stime) - (before.ru_utime + before.ru_stime)
+                with open(out, encoding="utf-8") as f:
+                    texts = [json.loads(line)["text"] for line in f]
+                n = len(texts)
+                times.append(elapsed)
+                print(f"stance tag {' '.join(extra)}: {n:,} sentences ({len(set(texts)):,} distinct) in {elapsed:.1f} s = {n / elapsed:,.0f} sentences/s end to end "
+                      f"(CPU {cpu:.1f} s = {n / cpu:,.0f}/s; exit {run.returncode}); peak memory {used.ru_maxrss / 1024:.0f} MB", flush=True)
+            if runs > 1:
+                print(f"  best of {runs}: {n / min(times):,.0f}/s, median {n / statistics.median(times):,.0f}/s")
 
 
 if __name__ == "__main__":
