@@ -389,11 +389,11 @@ class RuleSet:
             return
         # The sentence's whole words (the finder's words are whole words too, and every cue's key is
         # made of word characters) that some candidate is filed under, or under their first letters.
-        words = _WORD.findall(low)
-        present = frozenset().union(*[filed_words[ci] for ci in candidates]).intersection(words)
+        tokens = _WORD.findall(low)
+        present = frozenset().union(*[filed_words[ci] for ci in candidates]).intersection(tokens)
         keys = frozenset().union(*[filed_keys[ci] for ci in candidates])
         if keys:
-            present |= {word for word in words if word[:KEY_LEN] in keys}
+            present |= {token for token in tokens if token[:KEY_LEN] in keys}
         if not present:
             return
         at: dict[str, list[int]] = {}  # word -> its offsets as a whole word
