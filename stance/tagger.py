@@ -431,7 +431,7 @@ def iter_tagged(
 
 @contextmanager
 def fewer_collections(threshold: int = GC_THRESHOLD) -> Iterator[None]:
-    """Run the cyclic garbage collector less often for a while (restored after).
+    """Run the cyclic garbage collector less often while tagging in bulk (restored after).
 
     Tagging makes millions of small tuples, lists and dicts, and Python's
     collector runs after every 700 of them, each time walking the young
@@ -442,13 +442,16 @@ def fewer_collections(threshold: int = GC_THRESHOLD) -> Iterator[None]:
     of what tagging makes is cyclic garbage, so memory does not grow for it.
     """
     before = gc.get_threshold()
-    gc.freeze()
+    ours = gc.get_freeze_count() == 0  # an app that froze objects itself keeps them frozen
+    if ours:
+        gc.freeze()
     gc.set_threshold(threshold, *before[1:])
     try:
         yield
     finally:
         gc.set_threshold(*before)
-        gc.unfreeze()
+        if ours:
+            gc.unfreeze()
 
 
 def tag_paths(
@@ -486,15 +489,16 @@ def tag_stored(
     """
     documents = list(store.documents() if documents is None else documents)
     out: dict[str, list[TaggedSentence]] = {}
-    for start in range(0, len(documents), 50):  # one query per 50 documents
-        batch = documents[start:start + 50]
-        stored: dict[str, list[Sentence]] = {}
-        for s in store.sentences(doc_ids=[d.doc_id for d in batch]):
-            stored.setdefault(s.doc_id, []).append(s)
-        for k, document in enumerate(batch, start + 1):
-            out[document.doc_id] = tagger.tag_document(document, stored.get(document.doc_id, []), explain=explain)
-            if progress:
-                progress(k, len(documents))
+    with fewer_collections():
+        for start in range(0, len(documents), 50):  # one query per 50 documents
+            batch = documents[start:start + 50]
+            stored: dict[str, list[Sentence]] = {}
+            for s in store.sentences(doc_ids=[d.doc_id for d in batch]):
+                stored.setdefault(s.doc_id, []).append(s)
+            for k, document in enumerate(batch, start + 1):
+                out[document.doc_id] = tagger.tag_document(document, stored.get(document.doc_id, []), explain=explain)
+                if progress:
+                    progress(k, len(documents))
     return out
 
 

@@ -181,3 +181,14 @@ def test_fewer_collections_while_tagging_then_as_before():
             assert gc.get_threshold()[0] == GC_THRESHOLD and gc.get_freeze_count() > frozen
             raise RuntimeError("a failure while tagging")
     assert gc.get_threshold() == before and gc.get_freeze_count() == frozen
+
+
+def test_fewer_collections_leaves_what_an_app_froze_frozen():
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with fewer_collections():
+            pass
+        assert gc.get_freeze_count() == frozen > 0
+    finally:
+        gc.unfreeze()
