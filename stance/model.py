@@ -3,8 +3,8 @@
 The model is a scikit-learn ``Pipeline``: a ``ColumnTransformer`` over two
 text columns —
 
-- ``text``: word 1–2-gram TF-IDF (character n-grams are available via
-  ``CHAR_NGRAMS`` but did not help across sources, at 40% of the time);
+- ``text``: word 1–2-gram TF-IDF (character n-grams did not help across
+  sources, at 40% of the time; see ``FEATURE_WEIGHTS``);
 - ``context``: word TF-IDF of the section heading, the document title and
   the neighbouring sentences — readers label "These controls will only bite
   later" as export controls because of what came before;
@@ -24,10 +24,13 @@ Per-label decision thresholds are chosen by cross-validation (best F1 on
 out-of-fold probabilities). The primary frame is the most probable
 predicted frame.
 
-Saving never pickles: the pipeline goes through ``skops`` and loading accepts
-only the types listed in ``TRUSTED_TYPES``; anything else — a tampered file —
-raises ``ModelError`` before a single object is built. Vocabularies are
-plain JSON beside it.
+Training fits a real scikit-learn ``Pipeline``; what tagging needs of it —
+the TF-IDF vocabularies, IDF weights and settings, and the stacked
+coefficients — is kept as a ``Linear`` (plain arrays), which gives exactly
+the pipeline's probabilities without importing scikit-learn, pandas or a
+model-file reader. Saving writes those arrays and JSON, never a pickle:
+loading reads them with ``allow_pickle=False``, so a tampered file fails
+with ``ModelError`` and never runs code.
 """
 
 from __future__ import annotations
@@ -40,29 +43,30 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
 
+from functools import cached_property
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 from scipy.special import expit
-from sklearn.compose import ColumnTransformer
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import KFold
-from sklearn.multiclass import OneVsRestClassifier
-from sklearn.pipeline import Pipeline
 
 from stance import __version__
 from stance.codebook import Codebook, parse_codebook
 from stance.errors import StanceError
-from stance.features import counts, transform
+from stance.features import WordTfidf
 from stance.rules import RuleSet, Spot
+
+if TYPE_CHECKING:  # training imports scikit-learn and pandas itself: tagging never needs them
+    import pandas as pd
+    from sklearn.pipeline import Pipeline
 
 LARGE_TRAINING_SET = 5000
 MIN_POSITIVES = 3  # fewer examples than this: the label is left to its cues
 RULE_ONLY_PROBABILITY = 0.75  # probability given to a cue vote for a label the model cannot learn
-MODEL_FILE = "pipeline.skops"
 CARD_FILE = "model.json"
-VOCABULARY_FILE = "vocabulary.json"
+LINEAR_FILE = "linear.json"  # the feature blocks' settings and vocabularies
+ARRAYS_FILE = "linear.npz"  # their IDF weights, the coefficients and intercepts
+LINEAR_FORMAT = 1
 
 
 class ModelError(StanceError):
@@ -110,32 +114,11 @@ def cached_votes(codebook_toml: str, texts: Sequence[str], spots: list[list[Spot
 CONTEXT_SEPARATOR = "\n"
 
 
-TRUSTED_TYPES = [
-    "sklearn.feature_extraction.text.TfidfVectorizer",
-    "sklearn.feature_extraction.text.TfidfTransformer",
-    "sklearn.compose._column_transformer.ColumnTransformer",
-    "sklearn.multiclass.OneVsRestClassifier",
-    "sklearn.linear_model._logistic.LogisticRegression",
-    "sklearn.pipeline.Pipeline",
-    "sklearn.preprocessing._label.LabelBinarizer",
-    "sklearn.dummy.DummyClassifier",
-    "sklearn.multiclass._ConstantPredictor",
-    "numpy.float64",
-    "numpy.int64",
-    "numpy.dtype",
-    "numpy.ndarray",
-    "scipy.sparse._csr.csr_matrix",
-    "builtins.slice",
-    "builtins.set",
-    "builtins.frozenset",
-]
-
-
-# Chosen by leave-one-source-out on the seeds: character n-grams cost 40% of
-# tagging time and did not help across sources (topic/frame F1 0.82/0.61
-# without them, 0.82/0.59 with); context at 0.6 lifted frames to 0.66.
-FEATURE_WEIGHTS = {"words": 1.0, "chars": 0.7, "context": 0.6}
-CHAR_NGRAMS: tuple[int, int] | None = None
+# Chosen by leave-one-source-out on the seeds: context at 0.6 lifted frames
+# to 0.66. Character 2-5-grams (weight 0.7) were tried and dropped: they cost
+# 40% of tagging time and did not help across sources (topic/frame F1
+# 0.82/0.61 without them, 0.82/0.59 with).
+FEATURE_WEIGHTS = {"words": 1.0, "context": 0.6}
 # How much the cue rules count against the model where both speak for a label.
 # Chosen on real documents of kinds the model never saw (the validation set of
 # training/README.md: train on the seeds and two kinds, tag the third kind's
@@ -146,15 +129,18 @@ CHAR_NGRAMS: tuple[int, int] | None = None
 RULE_WEIGHT = 0.3
 
 
-def build_pipeline(codebook: Codebook, C: float = 4.0) -> Pipeline:
+def build_pipeline(codebook: Codebook, C: float = 4.0) -> "Pipeline":
     """An untrained pipeline for ``codebook`` (see the module docstring)."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.pipeline import Pipeline
+
     steps = [
         ("words", TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True, lowercase=True, stop_words="english"), "text"),
-        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, min_df=2, sublinear_tf=True, max_features=60000), "text"),
         ("context", TfidfVectorizer(ngram_range=(1, 1), sublinear_tf=True, stop_words="english"), "context"),
     ]
-    if not CHAR_NGRAMS:
-        steps.pop(1)
     features = ColumnTransformer(steps, transformer_weights={name: FEATURE_WEIGHTS[name] for name, _, _ in steps})
     classifier = OneVsRestClassifier(LogisticRegression(C=C, class_weight="balanced", max_iter=2000, solver="liblinear", dual=True, random_state=0))
     return Pipeline([("features", features), ("classifier", classifier)])
@@ -256,17 +242,118 @@ def inherit_topics(probs: np.ndarray, examples: Sequence[Example], topic_cols: S
 NO_CONTEXT = "nocontext"  # a token, so that a set without any context still fits
 
 
-def frame(examples: Sequence[Example]) -> pd.DataFrame:
+def frame(examples: Sequence[Example]) -> "pd.DataFrame":
+    """The pipeline's input table: a ``text`` and a ``context`` column."""
+    import pandas as pd
+
     return pd.DataFrame({"text": [e.text for e in examples], "context": [e.context or NO_CONTEXT for e in examples]})
+
+
+@dataclass(frozen=True, eq=False)
+class Block:
+    """One block of the model's features: the column it reads, its weight and its TF-IDF."""
+
+    name: str  # "words", "context": how evidence names its features
+    column: str  # "text" or "context" (of an ``Example``)
+    weight: float
+    tfidf: WordTfidf
+
+    def __post_init__(self) -> None:
+        if self.column not in ("text", "context"):
+            raise ValueError(f"a feature block reads the text or the context, not {self.column!r}")
+
+
+@dataclass(frozen=True, eq=False)
+class Linear:
+    """What tagging needs of a trained pipeline, as plain arrays (see the module docstring).
+
+    ``probabilities(transform(examples))`` is the pipeline's ``predict_proba``
+    for every label it learned: the same feature values, and
+    ``expit(X @ coef + intercept)``, which is what each binary
+    LogisticRegression returns, in one sparse product instead of a
+    scikit-learn call (with its input checks) per label.
+    """
+
+    blocks: tuple[Block, ...]
+    coef: np.ndarray  # (features, labels learned)
+    intercept: np.ndarray  # (labels learned,)
+
+    def __post_init__(self) -> None:
+        width = sum(len(block.tfidf.terms) for block in self.blocks)
+        if self.intercept.ndim != 1 or self.coef.shape != (width, len(self.intercept)):
+            raise ValueError(f"coefficients of shape {self.coef.shape} and intercepts of shape {self.intercept.shape} do not fit {width} features")
+
+    @classmethod
+    def from_pipeline(cls, pipeline: "Pipeline") -> "Linear":
+        """The parts of a pipeline that ``build_pipeline`` made and ``_fit`` fitted."""
+        features = pipeline.named_steps["features"]
+        weights = features.transformer_weights or {}
+        blocks = tuple(
+            Block(name, column, float(weights.get(name, 1.0)), WordTfidf.from_vectorizer(transformer))
+            for name, transformer, column in features.transformers_
+            if name != "remainder"
+        )
+        estimators = pipeline.named_steps["classifier"].estimators_
+        coef = np.vstack([e.coef_.ravel() for e in estimators]).T.copy()
+        intercept = np.array([float(np.ravel(e.intercept_)[0]) for e in estimators])
+        return cls(blocks, coef, intercept)
+
+    def transform(self, examples: Sequence[Example]) -> sp.csr_matrix:
+        """The feature matrix of ``examples``: each block's TF-IDF times its weight, side by side."""
+        parts = []
+        for block in self.blocks:
+            if block.column == "context":
+                contexts = [e.context or NO_CONTEXT for e in examples]
+                X = _context_tfidf(block.tfidf, contexts) if block.tfidf.ngram == 1 else block.tfidf.transform(contexts)
+            else:
+                X = block.tfidf.transform([e.text for e in examples])
+            parts.append(X * block.weight)
+        return sp.csr_matrix(sp.hstack(parts, format="csr"))
+
+    def probabilities(self, X: sp.csr_matrix) -> np.ndarray:
+        """(rows of ``X``, labels learned): each label's probability."""
+        return expit(X @ self.coef + self.intercept)
+
+    @cached_property
+    def readable(self) -> np.ndarray:
+        """Each feature as evidence shows it ("word: entity list", "context: chips"), by column."""
+        shown = {"words": "word", "context": "context"}
+        return np.array([f"{shown.get(block.name, block.name)}: {term}" for block in self.blocks for term in block.tfidf.terms], dtype=object)
+
+    def save(self, directory: Path) -> None:
+        blocks = [{"name": b.name, "column": b.column, "weight": b.weight, **b.tfidf.settings()} for b in self.blocks]
+        arrays = {"coef": self.coef, "intercept": self.intercept}
+        arrays.update({f"idf_{i}": b.tfidf.idf for i, b in enumerate(self.blocks) if b.tfidf.idf is not None})
+        (directory / LINEAR_FILE).write_text(json.dumps({"format": LINEAR_FORMAT, "blocks": blocks}, ensure_ascii=False), encoding="utf-8")
+        with open(directory / ARRAYS_FILE, "wb") as out:
+            np.savez(out, **arrays)
+
+    @classmethod
+    def load(cls, directory: Path) -> "Linear":
+        """Read what ``save`` wrote. Arrays are read without pickle: an object array is refused
+        (``ValueError``), as is anything that does not fit together."""
+        described = json.loads((directory / LINEAR_FILE).read_text(encoding="utf-8"))
+        if described.get("format") != LINEAR_FORMAT:
+            raise ValueError(f"format {described.get('format')!r}, expected {LINEAR_FORMAT}")
+        with np.load(directory / ARRAYS_FILE, allow_pickle=False) as stored:
+            arrays = {name: stored[name] for name in stored.files}
+        if any(array.dtype != np.float64 for array in arrays.values()):
+            raise ValueError("the arrays are not all 64-bit floats")
+        blocks = []
+        for i, block in enumerate(described["blocks"]):
+            block = dict(block)
+            name, column, weight = str(block.pop("name")), str(block.pop("column")), float(block.pop("weight"))
+            blocks.append(Block(name, column, weight, WordTfidf.from_settings(block, arrays.get(f"idf_{i}"))))
+        return cls(tuple(blocks), arrays["coef"], arrays["intercept"])
 
 
 @dataclass
 class LabelModel:
-    """A trained pipeline with its label order, thresholds and model card."""
+    """A trained model (``Linear``) with its label order, thresholds and model card."""
 
     codebook: Codebook
-    pipeline: Pipeline | None
-    learned: tuple[str, ...]  # labels the pipeline predicts, in its column order
+    linear: Linear | None  # None: no label could be learned; the cue rules alone label
+    learned: tuple[str, ...]  # labels the model predicts, in its column order
     thresholds: dict[str, float]
     card: dict = field(default_factory=dict)
     use_cues: bool = True  # False: the model alone, without the cue rules
@@ -278,37 +365,9 @@ class LabelModel:
 
     def transform(self, examples: Sequence[Example]) -> sp.csr_matrix | None:
         """The model's feature matrix for ``examples`` (None without a model)."""
-        if self.pipeline is None or not examples:
+        if self.linear is None or not examples:
             return None
-        features = self.pipeline.named_steps["features"]
-        data = frame(examples)
-        weights = features.transformer_weights or {}
-        blocks = []
-        for name, transformer, column in features.transformers_:
-            if name == "remainder":
-                continue
-            if column == "context" and _additive(transformer):
-                block = _context_tfidf(transformer, data["context"].tolist())
-            else:
-                block = transform(transformer, data[column].tolist())
-            blocks.append(block * weights.get(name, 1.0))
-        return sp.csr_matrix(sp.hstack(blocks, format="csr"))
-
-    def _weights(self) -> tuple[np.ndarray, np.ndarray]:
-        """Stacked coefficients and intercepts of the one-vs-rest regressions.
-
-        ``expit(X @ W.T + b)`` is exactly what each binary LogisticRegression's
-        predict_proba returns, in one sparse product instead of one sklearn
-        call (with its input checks) per label.
-        """
-        cached = getattr(self, "_wb", None)
-        if cached is None:
-            estimators = self.pipeline.named_steps["classifier"].estimators_
-            W = np.vstack([e.coef_.ravel() for e in estimators])
-            b = np.array([float(np.ravel(e.intercept_)[0]) for e in estimators])
-            cached = (W.T.copy(), b)
-            self._wb = cached
-        return cached
+        return self.linear.transform(examples)
 
     def predict_proba(
         self, examples: Sequence[Example], votes: np.ndarray | None = None, X: sp.csr_matrix | None = None
@@ -328,11 +387,10 @@ class LabelModel:
         rules = (votes > 0).astype(float)
         if self.use_cues:
             out[:] = rules
-        if self.pipeline is not None and self.learned:
+        if self.linear is not None and self.learned:
             if X is None:
                 X = self.transform(examples)
-            W, b = self._weights()
-            probs = expit(X @ W + b)
+            probs = self.linear.probabilities(X)
             index = {label: i for i, label in enumerate(labels)}
             has_cues = {label.id for label in self.codebook.labels if label.cues}
             for j, label in enumerate(self.learned):
@@ -362,10 +420,9 @@ class LabelModel:
 
         Vectorised: each round takes every row's largest contribution at once.
         """
-        if X is None or self.pipeline is None or label not in self.learned:
+        if X is None or self.linear is None or label not in self.learned:
             return [[] for _ in range(0 if X is None else X.shape[0])]
-        names = self._feature_names()
-        coef = self._weights()[0][:, self.learned.index(label)]
+        coef = self.linear.coef[:, self.learned.index(label)]
         X = sp.csr_matrix(X)
         contrib = X.data * coef[X.indices]
         out: list[list[str]] = [[] for _ in range(X.shape[0])]
@@ -373,7 +430,7 @@ class LabelModel:
         filled = np.flatnonzero(np.diff(X.indptr) > 0)
         if not len(filled):
             return out
-        readable = self._readable_names()
+        readable = self.linear.readable
         # The row of every stored value, to find each row's first maximum at once.
         row_of = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
         for _ in range(k):
@@ -389,42 +446,13 @@ class LabelModel:
             contrib[ties[first]] = -np.inf
         return out
 
-    def _readable_names(self) -> np.ndarray:
-        """``_readable(name)`` by feature index, made once per model."""
-        cache = getattr(self, "_readable_cache", None)
-        if cache is None:
-            cache = self._readable_cache = np.array([_readable(name) for name in self._feature_names()], dtype=object)
-        return cache
-
-    def _feature_names(self) -> np.ndarray:
-        names = getattr(self, "_names", None)
-        if names is None:
-            names = self.pipeline.named_steps["features"].get_feature_names_out()
-            self._names = names
-        return names
-
     # --- saving and loading, without pickle ---
 
     def save(self, directory: str | Path) -> Path:
-        import skops.io as sio
-
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        if self.pipeline is not None:
-            # Vocabularies go to plain JSON: skops stores a dict entry by entry,
-            # which made a 20 MB file that took seconds to load.
-            vocabularies = {}
-            for name, transformer, _ in self.pipeline.named_steps["features"].transformers_:
-                if hasattr(transformer, "vocabulary_"):
-                    vocabularies[name] = sorted(transformer.vocabulary_, key=transformer.vocabulary_.get)
-            saved = {name: tr.__dict__.pop("vocabulary_") for name, tr, _ in self.pipeline.named_steps["features"].transformers_ if name in vocabularies}
-            try:
-                sio.dump(self.pipeline, directory / MODEL_FILE)
-            finally:
-                for name, tr, _ in self.pipeline.named_steps["features"].transformers_:
-                    if name in saved:
-                        tr.vocabulary_ = saved[name]
-            (directory / VOCABULARY_FILE).write_text(json.dumps(vocabularies, ensure_ascii=False), encoding="utf-8")
+        if self.linear is not None:
+            self.linear.save(directory)
         card = dict(self.card)
         card.update(learned=list(self.learned), thresholds=self.thresholds, codebook=self.codebook.to_toml(), uses_cues=self.use_cues, inherits_topics=self.inherit)
         (directory / CARD_FILE).write_text(json.dumps(card, indent=2, ensure_ascii=False), encoding="utf-8")
@@ -432,8 +460,6 @@ class LabelModel:
 
     @classmethod
     def load(cls, directory: str | Path) -> "LabelModel":
-        import skops.io as sio
-
         directory = Path(directory)
         card_path = directory / CARD_FILE
         if not card_path.is_file():
@@ -445,36 +471,33 @@ class LabelModel:
             thresholds = {str(k): float(v) for k, v in card.pop("thresholds").items()}
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ModelError(f"the model card is damaged ({exc})", path=str(card_path), fix="retrain the model") from None
-        pipeline = None
-        model_path = directory / MODEL_FILE
+        linear = None
         if learned:
-            try:
-                untrusted = [t for t in sio.get_untrusted_types(file=model_path) if t not in TRUSTED_TYPES]
-            except Exception as exc:  # skops raises many kinds on a damaged archive
-                raise ModelError(f"the model file is damaged ({type(exc).__name__})", path=str(model_path), fix="retrain the model") from None
-            if untrusted:
+            if not (directory / ARRAYS_FILE).is_file() and (directory / "pipeline.skops").is_file():
                 raise ModelError(
-                    f"the model file asks to load types stance does not trust: {', '.join(untrusted[:5])}",
-                    path=str(model_path),
-                    fix="it may have been tampered with; retrain the model instead of loading it",
+                    "this model was saved by an older stance, in a format it no longer reads (pipeline.skops)",
+                    path=str(directory),
+                    fix="train it again with `stance train ... -o DIR`",
                 )
             try:
-                pipeline = sio.load(model_path, trusted=TRUSTED_TYPES)
-                vocabularies = json.loads((directory / VOCABULARY_FILE).read_text(encoding="utf-8"))
-                for name, transformer, _ in pipeline.named_steps["features"].transformers_:
-                    if name in vocabularies:
-                        transformer.vocabulary_ = {str(term): i for i, term in enumerate(vocabularies[name])}
-            except Exception as exc:
-                raise ModelError(f"the model file is damaged ({type(exc).__name__})", path=str(model_path), fix="retrain the model") from None
-        return cls(codebook=codebook, pipeline=pipeline, learned=learned, thresholds=thresholds, card=card, use_cues=bool(card.get("uses_cues", True)), inherit=bool(card.get("inherits_topics", True)))
+                linear = Linear.load(directory)
+            except (OSError, ValueError, KeyError, TypeError, AttributeError, EOFError) as exc:
+                raise ModelError(
+                    f"the model's arrays are damaged or were tampered with ({type(exc).__name__}: {exc})",
+                    path=str(directory / ARRAYS_FILE),
+                    fix="train the model again instead of loading it",
+                ) from None
+            if linear.coef.shape[1] != len(learned):
+                raise ModelError(
+                    f"the model's arrays hold {linear.coef.shape[1]} labels but its card names {len(learned)}",
+                    path=str(directory / ARRAYS_FILE),
+                    fix="train the model again instead of loading it",
+                )
+        return cls(codebook=codebook, linear=linear, learned=learned, thresholds=thresholds, card=card, use_cues=bool(card.get("uses_cues", True)), inherit=bool(card.get("inherits_topics", True)))
 
 
-def _additive(vectorizer) -> bool:
-    return isinstance(vectorizer, TfidfVectorizer) and tuple(vectorizer.ngram_range) == (1, 1) and vectorizer.analyzer == "word"
-
-
-def _context_tfidf(vectorizer: TfidfVectorizer, contexts: Sequence[str]) -> sp.csr_matrix:
-    """The context column's TF-IDF, counting each distinct part once.
+def _context_tfidf(tfidf: WordTfidf, contexts: Sequence[str]) -> sp.csr_matrix:
+    """The context column's TF-IDF (a unigram ``tfidf``), counting each distinct part once.
 
     A context is the heading, the title and neighbouring sentences joined by
     newlines, so each sentence appears in several contexts. Word counts of a
@@ -490,12 +513,7 @@ def _context_tfidf(vectorizer: TfidfVectorizer, contexts: Sequence[str]) -> sp.c
             rows.append(i)
             cols.append(j)
     incidence = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(contexts), len(index)))
-    return sp.csr_matrix(vectorizer._tfidf.transform(incidence @ counts(vectorizer, list(index))))
-
-
-def _readable(name: str) -> str:
-    kind, _, feature = name.partition("__")
-    return {"words": "word", "chars": "chars", "context": "context"}.get(kind, kind) + f": {feature}"
+    return tfidf.weigh(sp.csr_matrix(incidence @ tfidf.counts(list(index))))
 
 
 def exclusive_kinds(codebook: Codebook, label_sets: Sequence[frozenset[str]]) -> tuple[str, ...]:
@@ -522,18 +540,17 @@ def label_matrix(label_sets: Sequence[frozenset[str]], labels: Sequence[str]) ->
     return np.array([[label in s for label in labels] for s in label_sets], dtype=int)
 
 
-def _fit(codebook: Codebook, examples: Sequence[Example], Y: np.ndarray, learned: Sequence[str], C: float) -> Pipeline | None:
-    if not learned:
-        return None
+def fit_pipeline(codebook: Codebook, examples: Sequence[Example], Y: np.ndarray, learned: Sequence[str], C: float = 4.0) -> "Pipeline":
+    """A pipeline (``build_pipeline``) fitted to predict the ``learned`` labels (columns of ``Y`` in codebook order)."""
     labels = codebook.label_ids
     cols = [labels.index(label) for label in learned]
     pipeline = build_pipeline(codebook, C=C)
     pipeline.fit(frame(examples), Y[:, cols])
-    for _, transformer, _ in pipeline.named_steps["features"].transformers_:
-        # The terms cut by min_df/max_features: only kept for introspection, and large.
-        if hasattr(transformer, "stop_words_"):
-            del transformer.stop_words_
     return pipeline
+
+
+def _fit(codebook: Codebook, examples: Sequence[Example], Y: np.ndarray, learned: Sequence[str], C: float) -> Linear | None:
+    return Linear.from_pipeline(fit_pipeline(codebook, examples, Y, learned, C)) if learned else None
 
 
 def out_of_fold(
@@ -554,6 +571,8 @@ def out_of_fold(
         keys = sorted(set(groups))
         splits = [(np.array([g != k for g in groups]), np.array([g == k for g in groups])) for k in keys]
     else:
+        from sklearn.model_selection import KFold
+
         kf = KFold(n_splits=min(folds, len(examples)), shuffle=True, random_state=0)
         n = len(examples)
         splits = []
@@ -680,7 +699,7 @@ def train_model(
     thresholds = choose_thresholds(labels, Y, probs) if probs is not None else {label: 0.5 for label in labels}
     exclusive = exclusive_kinds(codebook, label_sets)
     learned = learnable(labels, Y)
-    pipeline = _fit(codebook, examples, Y, learned, C)
+    linear = _fit(codebook, examples, Y, learned, C)
     metrics = {}
     if probs is not None:
         votes = cached_votes(codebook.to_toml(), [e.text for e in examples]) if use_cues else None
@@ -711,4 +730,4 @@ def train_model(
         "inherits_topics": inherit,
         "exclusive": list(exclusive),
     }
-    return LabelModel(codebook, pipeline, tuple(learned), thresholds, card, use_cues=use_cues, inherit=inherit)
+    return LabelModel(codebook, linear, tuple(learned), thresholds, card, use_cues=use_cues, inherit=inherit)

@@ -31,13 +31,18 @@ every seed sentence, hand-made edge cases and shuffled sentences;
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import math
 import re
+import sys
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from itertools import chain
 from operator import itemgetter
+from types import ModuleType
 from typing import Any
 
 __all__ = ["Tone", "tone", "tones"]
@@ -135,14 +140,48 @@ class _Lexicons:
     memo: dict[str, _Token]  # whitespace token -> _token()
 
 
+_TEXTBLOB_PARTS = ("textblob", "textblob._text", "textblob.en")
+_LOADING = threading.Lock()
+
+
+def _textblob_modules() -> tuple[ModuleType, ModuleType]:
+    """textblob's ``_text`` and ``en`` modules, from its installed files.
+
+    ``import textblob`` runs its package ``__init__``, which imports nltk,
+    and nltk imports scikit-learn: about 1.5 s of every ``stance tag`` run's
+    start-up, for two modules that need only the standard library. Unless
+    textblob is imported already, they are loaded under a bare stand-in for
+    the package, which is then taken out of ``sys.modules`` again: a later
+    ``import textblob`` gets the real package, with modules of its own.
+    """
+    if "textblob" in sys.modules:
+        return importlib.import_module("textblob._text"), importlib.import_module("textblob.en")
+    spec = importlib.util.find_spec("textblob")  # finds the package without running it
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("textblob is not installed")
+    stand_in = ModuleType("textblob")
+    stand_in.__path__ = list(spec.submodule_search_locations)
+    sys.modules["textblob"] = stand_in
+    try:
+        return importlib.import_module("textblob._text"), importlib.import_module("textblob.en")
+    finally:
+        for name in _TEXTBLOB_PARTS:
+            sys.modules.pop(name, None)
+
+
 @cache
 def _lexicons() -> _Lexicons:
-    # Imported here: textblob pulls in nltk, which takes about half a second.
+    with _LOADING:  # the dashboard's script threads may ask at once
+        return _load_lexicons()
+
+
+def _load_lexicons() -> _Lexicons:
     import string
 
-    from textblob import _text
-    from textblob.en import sentiment
     from vaderSentiment import vaderSentiment as vs
+
+    _text, en = _textblob_modules()
+    sentiment = en.sentiment
 
     len(sentiment)  # a lazydict: this loads en-sentiment.xml
     p_lexicon = {
