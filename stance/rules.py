@@ -136,8 +136,19 @@ class RuleSet:
         by_word: dict[str, list[int]] = {}  # exact first word -> cues
         by_key: dict[str, list[int]] = {}  # first KEY_LEN letters -> cues whose first word is open-ended
         scan: list[int] = []
+        heads: dict[str, tuple[frozenset[str] | None, frozenset[str] | None, int]] = {}
         for ci, regex in enumerate(self._regexes):
-            words, keys, groups = _analyse_regex(regex)
+            phrase = self._words_of[ci]
+            if phrase is None:
+                words, keys, groups = _analyse_regex(regex)
+            else:
+                # A phrase starts where its first word can: analyse that word alone, once for every
+                # phrase it starts (parsing each whole phrase took most of building the rules).
+                head = _phrase_head(phrase)
+                analysed = heads.get(head)
+                if analysed is None:
+                    analysed = heads[head] = _analyse_regex(head)
+                words, keys, groups = analysed
             self._groups.append(groups)
             if words is not None:
                 for word in words:
@@ -554,6 +565,15 @@ def start_keys(regex: str, length: int = KEY_LEN) -> frozenset[str] | None:
     if _re_parser is None:
         return None
     return _keys(_re_parser.parse(regex, CUE_FLAGS), length)
+
+
+def _phrase_head(words: Sequence[str]) -> str:
+    """The regex of a plain phrase's first word alone, as ``cue_regex`` bounds it.
+
+    Its first words and keys are the whole phrase's (tested on every phrase of
+    the default codebook); a phrase has no capturing groups.
+    """
+    return r"(?<!\w)" + words[0] + r"(?!\w)"
 
 
 def _analyse_regex(regex: str) -> tuple[frozenset[str] | None, frozenset[str] | None, int]:

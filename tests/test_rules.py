@@ -400,3 +400,14 @@ def test_analyse_overlaps_and_without_gold(small):
 )
 def test_broad_frame_words_need_the_lens(rules, text, frame, given):
     assert (frame in voted_for(rules, text)) is given
+
+
+def test_a_phrase_is_filed_as_its_first_word_alone_would_be(codebook):
+    """RuleSet analyses a phrase's first word, not the whole phrase (``_phrase_head``): the same words and keys."""
+    from stance.codebook import cue_regex, phrase_words
+    from stance.rules import _analyse_regex, _phrase_head
+
+    phrases = [cue for label in codebook.labels for cue in (*label.cues, *label.negative_cues) if phrase_words(cue) is not None]
+    assert len(phrases) > 1000
+    for cue in phrases:
+        assert _analyse_regex(cue_regex(cue)) == _analyse_regex(_phrase_head(phrase_words(cue))), cue
