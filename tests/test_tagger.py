@@ -240,3 +240,23 @@ def test_fewer_collections_leaves_what_an_app_froze_frozen():
         assert gc.get_freeze_count() > frozen // 2 > 0
     finally:
         gc.unfreeze()
+
+
+def test_tagging_imports_neither_scikit_learn_nor_nltk(tmp_path):
+    """Start-up: a `stance tag` run with a trained model loads none of the heavy libraries
+    that training, or textblob's package, would bring in (each costs seconds a run)."""
+    import subprocess
+    import sys
+
+    default_model()  # trained and cached where the child process will find it
+    out = tmp_path / "tags.jsonl"
+    code = (
+        "import sys\n"
+        "from stance.cli import main\n"
+        f"assert main(['tag', 'seeds/outlet-2024-02-22-newsletter.txt', '-o', {str(out)!r}]) == 0\n"
+        "print(' '.join(m for m in ('sklearn', 'nltk', 'pandas', 'skops', 'torch', 'textblob') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == ""
+    assert out.read_text().count("\n") > 30
