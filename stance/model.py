@@ -301,12 +301,18 @@ class Linear:
     def transform(self, examples: Sequence[Example]) -> sp.csr_matrix:
         """The feature matrix of ``examples``: each block's TF-IDF times its weight, side by side."""
         parts = []
+        # Blocks that tokenize alike share each distinct text's tokens: a sentence is
+        # also its neighbours' context, so it is tokenized once, not twice.
+        memos: dict[tuple, dict[str, list[str]]] = {}
         for block in self.blocks:
+            tfidf = block.tfidf
+            memo = memos.setdefault(tfidf.tokenizing, {})
             if block.column == "context":
                 contexts = [e.context or NO_CONTEXT for e in examples]
-                X = _context_tfidf(block.tfidf, contexts) if block.tfidf.ngram == 1 else block.tfidf.transform(contexts)
+                X = _context_tfidf(tfidf, contexts, memo) if tfidf.ngram == 1 else tfidf.transform(contexts, tfidf.tokenize(contexts, memo))
             else:
-                X = block.tfidf.transform([e.text for e in examples])
+                texts = [e.text for e in examples]
+                X = tfidf.transform(texts, tfidf.tokenize(texts, memo))
             parts.append(X * block.weight)
         return sp.csr_matrix(sp.hstack(parts, format="csr"))
 
@@ -496,14 +502,15 @@ class LabelModel:
         return cls(codebook=codebook, linear=linear, learned=learned, thresholds=thresholds, card=card, use_cues=bool(card.get("uses_cues", True)), inherit=bool(card.get("inherits_topics", True)))
 
 
-def _context_tfidf(tfidf: WordTfidf, contexts: Sequence[str]) -> sp.csr_matrix:
+def _context_tfidf(tfidf: WordTfidf, contexts: Sequence[str], memo: dict[str, list[str]] | None = None) -> sp.csr_matrix:
     """The context column's TF-IDF (a unigram ``tfidf``), counting each distinct part once.
 
     A context is the heading, the title and neighbouring sentences joined by
     newlines, so each sentence appears in several contexts. Word counts of a
     unigram vectorizer add up over the parts (no word spans a newline), so
     counting every distinct part once and summing gives exactly the counts of
-    the joined text, at a fraction of the tokenising.
+    the joined text, at a fraction of the tokenising. ``memo``: tokens of
+    texts seen already (``WordTfidf.tokenize``).
     """
     index: dict[str, int] = {}
     rows, cols = [], []
@@ -513,7 +520,8 @@ def _context_tfidf(tfidf: WordTfidf, contexts: Sequence[str]) -> sp.csr_matrix:
             rows.append(i)
             cols.append(j)
     incidence = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(contexts), len(index)))
-    return tfidf.weigh(sp.csr_matrix(incidence @ tfidf.counts(list(index))))
+    parts = list(index)
+    return tfidf.weigh(sp.csr_matrix(incidence @ tfidf.counts(parts, tfidf.tokenize(parts, memo))))
 
 
 def exclusive_kinds(codebook: Codebook, label_sets: Sequence[frozenset[str]]) -> tuple[str, ...]:

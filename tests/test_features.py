@@ -14,7 +14,10 @@ from stance.features import WordTfidf
 def texts(seed_sentences) -> list[str]:
     out = [s.text for sentences in seed_sentences.values() for s in sentences]
     # Text the vocabulary never saw, and edge cases: nothing, one letter, only stop words, case.
-    return out + ["", "a", "the of and", "Brand-new Zhongguancun start-ups", "EXPORT CONTROLS export Controls"]
+    edge = ["", "a", "the of and", "Brand-new Zhongguancun start-ups", "EXPORT CONTROLS export Controls"]
+    # Where tokens start and end: single letters, digits, underscores, letters beyond ASCII.
+    edge += ["a b cd e_f 1 22 x1 _ __ naïve café's 中国 芯片出口 İstanbul a.b.c", "ab\ncd\tef-gh–ij"]
+    return out + edge
 
 
 def same(a, b) -> bool:
