@@ -36,14 +36,15 @@ with ``ModelError`` and never runs code.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from operator import attrgetter
 from pathlib import Path
-
-from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -330,9 +331,10 @@ class Linear:
         blocks = [{"name": b.name, "column": b.column, "weight": b.weight, **b.tfidf.settings()} for b in self.blocks]
         arrays = {"coef": self.coef, "intercept": self.intercept}
         arrays.update({f"idf_{i}": b.tfidf.idf for i, b in enumerate(self.blocks) if b.tfidf.idf is not None})
-        (directory / LINEAR_FILE).write_text(json.dumps({"format": LINEAR_FORMAT, "blocks": blocks}, ensure_ascii=False), encoding="utf-8")
-        with open(directory / ARRAYS_FILE, "wb") as out:
-            np.savez(out, **arrays)
+        packed = io.BytesIO()
+        np.savez(packed, **arrays)
+        _write_whole(directory / ARRAYS_FILE, packed.getvalue())
+        _write_whole(directory / LINEAR_FILE, json.dumps({"format": LINEAR_FORMAT, "blocks": blocks}, ensure_ascii=False).encode("utf-8"))
 
     @classmethod
     def load(cls, directory: Path) -> "Linear":
@@ -461,7 +463,7 @@ class LabelModel:
             self.linear.save(directory)
         card = dict(self.card)
         card.update(learned=list(self.learned), thresholds=self.thresholds, codebook=self.codebook.to_toml(), uses_cues=self.use_cues, inherits_topics=self.inherit)
-        (directory / CARD_FILE).write_text(json.dumps(card, indent=2, ensure_ascii=False), encoding="utf-8")
+        _write_whole(directory / CARD_FILE, json.dumps(card, indent=2, ensure_ascii=False).encode("utf-8"))  # last: the model is there once its card is
         return directory
 
     @classmethod
@@ -500,6 +502,14 @@ class LabelModel:
                     fix="train the model again instead of loading it",
                 )
         return cls(codebook=codebook, linear=linear, learned=learned, thresholds=thresholds, card=card, use_cues=bool(card.get("uses_cues", True)), inherit=bool(card.get("inherits_topics", True)))
+
+
+def _write_whole(path: Path, content: bytes) -> None:
+    """Write a file so that a reader sees the old or the new one, never half of one
+    (two processes may build the same cached model at once)."""
+    part = path.with_name(f"{path.name}.{os.getpid()}.part")
+    part.write_bytes(content)
+    os.replace(part, path)
 
 
 def _context_tfidf(tfidf: WordTfidf, contexts: Sequence[str], memo: dict[str, list[str]] | None = None) -> sp.csr_matrix:
