@@ -123,9 +123,10 @@ class WordTfidf:
 
         The row norms are summed in the order scikit-learn's compiled loop sums
         them (a sparse product with ones adds each row's values one by one),
-        so every value is the same to the last bit.
+        so every value is the same to the last bit. A float64 CSR ``counts``
+        is weighed in place (the callers here make it fresh); others are converted.
         """
-        X = sp.csr_matrix(counts, dtype=np.float64, copy=True)
+        X = counts if isinstance(counts, sp.csr_matrix) and counts.dtype == np.float64 else sp.csr_matrix(counts, dtype=np.float64)
         if self.sublinear_tf:
             np.log(X.data, X.data)
             X.data += 1.0

@@ -531,7 +531,7 @@ def _context_tfidf(tfidf: WordTfidf, contexts: Sequence[str], memo: dict[str, li
             cols.append(j)
     incidence = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(contexts), len(index)))
     parts = list(index)
-    return tfidf.weigh(sp.csr_matrix(incidence @ tfidf.counts(parts, tfidf.tokenize(parts, memo))))
+    return tfidf.weigh(incidence @ tfidf.counts(parts, tfidf.tokenize(parts, memo)))
 
 
 def exclusive_kinds(codebook: Codebook, label_sets: Sequence[frozenset[str]]) -> tuple[str, ...]:

@@ -28,7 +28,7 @@ from stance.codebook import Codebook, load_codebook
 from stance.corpus import SEEDS_DIR, Corpus, Document, iter_corpus, read_corpus
 from stance.errors import StanceError
 from stance.model import CONTEXT_SEPARATOR, Example, inherit_topics, LabelModel, ModelError, cached_votes, decide_labels, ruleset_for, train_model
-from stance.rules import RuleSet, Spot
+from stance.rules import Spot
 from stance.segment import Sentence, iter_sentences, normalise_text
 from stance.speaker import speakers
 from stance.tagged import TaggedSentence
