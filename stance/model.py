@@ -314,7 +314,8 @@ class Linear:
             else:
                 texts = [e.text for e in examples]
                 X = tfidf.transform(texts, tfidf.tokenize(texts, memo))
-            parts.append(X * block.weight)
+            X.data *= block.weight  # X is fresh: weigh it in place
+            parts.append(X)
         return sp.csr_matrix(sp.hstack(parts, format="csr"))
 
     def probabilities(self, X: sp.csr_matrix) -> np.ndarray:

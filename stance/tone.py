@@ -171,10 +171,13 @@ def _textblob_modules() -> tuple[ModuleType, ModuleType]:
 
 @cache
 def _lexicons() -> _Lexicons:
-    with _LOADING:  # the dashboard's script threads may ask at once
+    # The dashboard's script threads may ask at once: one loads (cached), the others wait
+    # for it and get the same; after that the outer cache answers without the lock.
+    with _LOADING:
         return _load_lexicons()
 
 
+@cache
 def _load_lexicons() -> _Lexicons:
     import string
 
