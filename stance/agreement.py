@@ -18,9 +18,11 @@ not annotations, and are left out.
 The report also lists the disagreements (``Store.conflicts()``): what each
 annotator said, and the adjudication if there is one.
 
->>> report = store_agreement(store, codebook=load_codebook())
->>> report.to_json()["labels"]["ai"]
-{'kappa': {'alice|bob': 0.58}, 'alpha': 0.6, 'n': 10}
+With a store that holds two annotators' labels (an illustration, not run)::
+
+    report = store_agreement(store, codebook=load_codebook())
+    report.to_json()["labels"]["ai"]
+    # {'kappa': {'alice|bob': 0.58}, 'alpha': 0.6, 'n': 10}
 """
 
 from __future__ import annotations

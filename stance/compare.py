@@ -623,7 +623,7 @@ def adjusted_share(share: float | None, tpr: float | None, fpr: float | None) ->
     None when the rates are unknown or the model barely tells the label apart
     (tpr - fpr < 0.1), where the correction would only amplify noise.
 
-    >>> adjusted_share(0.5, 0.8, 0.2)
+    >>> round(adjusted_share(0.5, 0.8, 0.2), 3)
     0.5
     >>> round(adjusted_share(0.3, 0.9, 0.1), 3)
     0.25

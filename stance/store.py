@@ -21,11 +21,13 @@ are carried over to the new version.
 What the rest of stance calls
 -----------------------------
 
->>> store = open_store("labels.db")           # or Store(url); use as a context manager
->>> report, corpus = store.ingest_paths(["seeds/"])
->>> store.annotate(Annotation(text, topics=("ai",), frames=("competition",),
-...                           primary_frame="competition", sentence_id=sid),
-...                annotator="alice", codebook=codebook)
+An illustration (not run)::
+
+    store = open_store("labels.db")           # or Store(url); use as a context manager
+    report, corpus = store.ingest_paths(["seeds/"])
+    store.annotate(Annotation(text, topics=("ai",), frames=("competition",),
+                              primary_frame="competition", sentence_id=sid),
+                   annotator="alice", codebook=codebook)
 
 - ``current_labels() -> dict[sentence_id, Annotation]``: the human labels
   that override predictions (``Tagger.tag(..., overrides=...)``). Per
