@@ -143,7 +143,7 @@ def _metrics_rows(result: dict, codebook) -> list[dict]:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from stance.model import train_model
+    from stance.model import MIN_CV_EXAMPLES, train_model
 
     codebook, examples, label_sets, sources = _training_data(args)
     model = train_model(codebook, examples, label_sets, sources=sources, use_cues=not args.no_cues)
@@ -151,8 +151,15 @@ def cmd_train(args: argparse.Namespace) -> int:
     if getattr(args, "db", None):
         _open_store(args).record_model(model.card | {"path": str(Path(args.output).resolve())})
     print(f"trained on {len(examples)} annotated sentences; model {model.version} saved to {args.output}")
-    print("cross-validated (5-fold) scores:")
-    write_records(_metrics_rows(model.card["cv_metrics"], codebook), "table")
+    if model.card["cv_metrics"]:
+        print(f"cross-validated ({model.card['cv_folds']}-fold) scores:")
+        write_records(_metrics_rows(model.card["cv_metrics"], codebook), "table")
+    else:
+        print(
+            f"no cross-validated scores: {len(examples)} annotated sentences are too few to cross-validate"
+            f" (at least {MIN_CV_EXAMPLES} are needed), so every label's threshold is 0.5;"
+            " annotate more sentences and train again"
+        )
     if args.encoder:
         from stance.encoder import ENCODER_DIR, EPOCHS, fine_tune
         from stance.tagger import cache_dir
@@ -677,6 +684,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except BrokenPipeError:
         return 0
+    except OSError as exc:
+        if exc.filename is None:  # not about a path the user named
+            raise
+        print(f"stance: {exc.filename}: {exc.strerror} — check the path: its folder must exist and be writable", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from stance.codebook import Codebook
-from stance.model import Example, cached_votes, choose_thresholds, decide_labels, exclusive_kinds, label_matrix, out_of_fold, scores, summary
+from stance.errors import StanceError
+from stance.model import MIN_CV_EXAMPLES, Example, cached_votes, choose_thresholds, decide_labels, exclusive_kinds, label_matrix, out_of_fold, scores, summary
 
 LABELLERS = ("rules", "model", "combined")
 
@@ -37,7 +38,18 @@ def evaluate(
     Y = label_matrix(label_sets, labels)
     groups = list(sources) if by_source else None
     if by_source and (not sources or len(set(sources)) < 2):
-        raise ValueError("leave-one-source-out needs annotations from at least two sources")
+        named = f" ({next(iter(set(sources)))})" if sources else ""
+        raise StanceError(
+            f"leave-one-source-out needs annotations from at least two sources; these come from one{named}",
+            fix="add annotations of another source (the `source` column), or leave out --by-source for 5-fold cross-validation",
+        )
+    trained = [name for name in labellers if name != "rules"]
+    if trained and len(examples) < MIN_CV_EXAMPLES:
+        raise StanceError(
+            f"{len(examples)} annotated sentences are too few to cross-validate the {' and '.join(trained)} labeller"
+            f" (at least {MIN_CV_EXAMPLES} are needed)",
+            fix="annotate more sentences, or score the cue rules alone with --labeller rules",
+        )
     results = {}
     for name in labellers:
         if name == "rules":

@@ -695,6 +695,9 @@ def summary(per: dict, labels: Sequence[str]) -> dict:
     return {"micro_f1": micro, "macro_f1": macro}
 
 
+MIN_CV_EXAMPLES = 10  # fewer annotated sentences: no cross-validation, every threshold 0.5, no scores
+
+
 def train_model(
     codebook: Codebook,
     examples: Sequence[Example],
@@ -714,7 +717,7 @@ def train_model(
     started = time.time()
     if len(examples) >= LARGE_TRAINING_SET:
         folds = min(folds, 3)  # thresholds settle with fewer folds on a large set; keeps retraining fast
-    probs = out_of_fold(codebook, examples, label_sets, folds=folds, C=C, use_cues=use_cues, inherit=inherit) if len(examples) >= 10 else None
+    probs = out_of_fold(codebook, examples, label_sets, folds=folds, C=C, use_cues=use_cues, inherit=inherit) if len(examples) >= MIN_CV_EXAMPLES else None
     thresholds = choose_thresholds(labels, Y, probs) if probs is not None else {label: 0.5 for label in labels}
     exclusive = exclusive_kinds(codebook, label_sets)
     learned = learnable(labels, Y)

@@ -60,3 +60,33 @@ def test_exit_code_only_when_nothing_could_be_read(tmp_path, capsys):
 def test_missing_path_is_a_clear_line(capsys):
     assert main(["sources", "/no/such/folder"]) == 1
     assert "no such file or folder" in capsys.readouterr().err
+
+
+def test_evaluate_prints_per_label_scores_and_f1s(capsys):
+    assert main(["evaluate", "--annotations", "seeds/annotations-outlet.csv", "seeds/annotations-merics.csv", "--labeller", "combined"]) == 0
+    out = capsys.readouterr().out
+    assert "export_controls" in out and "[frames macro F1]" in out and "[topics micro F1]" in out
+
+
+def test_evaluate_on_too_few_sentences_or_one_source_is_a_clear_error(tmp_path, capsys):
+    few = tmp_path / "few.csv"
+    with open("seeds/annotations-outlet.csv", encoding="utf-8") as f:
+        few.write_text("".join(f.readlines()[:6]), encoding="utf-8")
+    assert main(["evaluate", "--annotations", str(few)]) == 1
+    err = capsys.readouterr().err
+    assert "too few to cross-validate" in err and "--labeller rules" in err and "Traceback" not in err
+    assert main(["evaluate", "--annotations", str(few), "--labeller", "rules"]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", "--annotations", "seeds/annotations-outlet.csv", "--by-source"]) == 1
+    err = capsys.readouterr().err
+    assert "at least two sources" in err and "leave out --by-source" in err and "Traceback" not in err
+
+
+def test_an_output_path_that_cannot_be_written_is_a_clear_line(tmp_path, capsys):
+    (tmp_path / "a.txt").write_text("The tariffs hurt consumers.\n")
+    not_a_folder = tmp_path / "a.txt" / "tags.csv"
+    for argv in (["segment", str(tmp_path / "a.txt"), "-o", str(not_a_folder)],
+                 ["tag", str(tmp_path / "a.txt"), "--format", "csv", "-o", str(tmp_path / "no" / "such" / "tags.csv")]):
+        assert main(argv) == 1
+        err = capsys.readouterr().err
+        assert "its folder must exist" in err and "Traceback" not in err

@@ -260,3 +260,14 @@ def test_tagging_imports_neither_scikit_learn_nor_nltk(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == ""
     assert out.read_text().count("\n") > 30
+
+
+def test_train_on_too_few_sentences_says_so_instead_of_scores(tmp_path, capsys):
+    labels = tmp_path / "labels.csv"
+    write_annotations([Annotation(text="China and the EU agreed to deepen cooperation.", frames=("cooperation",), annotator="x")], labels)
+    out = tmp_path / "model"
+    assert main(["train", "--annotations", str(labels), "-o", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert "trained on 1 annotated sentences" in said
+    assert "too few to cross-validate (at least 10 are needed)" in said
+    assert LabelModel.load(out).card["cv_metrics"] == {}
