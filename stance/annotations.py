@@ -23,7 +23,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,6 +80,13 @@ class AnnotationSet:
     problems: list[StanceError] = field(default_factory=list)
 
 
+def unknown_ids_fix(kind: str, allowed: Collection[str]) -> str:
+    """The fix for a label id the codebook does not have (``kind``: "topic" or "frame")."""
+    if not allowed:
+        return f"this codebook has no {kind}s: leave the {kind}s column empty, or give the codebook these labels were made with (--codebook)"
+    return f"use ids of the codebook: {', '.join(sorted(allowed))}"
+
+
 def _ids(value, path: str, line: int, column: str) -> tuple[str, ...]:
     if value is None or value == "":
         return ()
@@ -107,7 +114,7 @@ def _annotation(row: dict, path: str, line: int, known: frozenset[str] | None, t
                     f"unknown {column[:-1]} id{'s' if len(unknown) > 1 else ''} {', '.join(repr(u) for u in unknown)}",
                     path=path,
                     line=line,
-                    fix=f"use ids of the codebook: {', '.join(sorted(allowed))}",
+                    fix=unknown_ids_fix(column[:-1], allowed),
                 )
     if primary and primary not in frames:
         raise StanceError(

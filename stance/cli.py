@@ -431,7 +431,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def _add_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: the bundled seeds)")
-    parser.add_argument("--max-mb", type=float, default=DEFAULT_MAX_BYTES / 1e6, help="skip files larger than this (default 50)")
+    parser.add_argument("--max-mb", type=_positive, default=DEFAULT_MAX_BYTES / 1e6, help="skip files larger than this (default 50)")
 
 
 def _add_codebook(parser: argparse.ArgumentParser) -> None:
@@ -669,6 +669,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="FILE", required=True, help="FILE.html or FILE.md")
     p.set_defaults(func=cmd_report)
     return parser
+
+
+def _positive(value: str) -> float:
+    """A number above zero, for options such as --max-mb."""
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if not number > 0:
+        raise argparse.ArgumentTypeError(f"{value} is not above zero")
+    return number
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -91,7 +91,7 @@ from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, LargeBinary,
 from sqlalchemy.engine import Connection, Engine
 
 from stance.active import sentence_uncertainty, threshold_array
-from stance.annotations import Annotation, read_annotations, write_annotations
+from stance.annotations import Annotation, read_annotations, unknown_ids_fix, write_annotations
 from stance.corpus import DEFAULT_MAX_BYTES, Corpus, Document, Problem, Source, iter_corpus, read_file, source_for_file
 from stance.errors import StanceError
 from stance.segment import Sentence, iter_sentences, normalise_text
@@ -1429,7 +1429,7 @@ def _check_labels(a: Annotation, codebook) -> None:
     for kind, ids, allowed in (("topic", a.topics, codebook.topic_ids), ("frame", a.frames, codebook.frame_ids)):
         unknown = [i for i in ids if i not in allowed]
         if unknown:
-            raise StanceError(f"unknown {kind} id {', '.join(map(repr, unknown))}", fix=f"use ids of the codebook: {', '.join(sorted(allowed))}")
+            raise StanceError(f"unknown {kind} id {', '.join(map(repr, unknown))}", fix=unknown_ids_fix(kind, allowed))
     if a.primary_frame and a.primary_frame not in a.frames:
         raise StanceError(f"primary_frame {a.primary_frame!r} is not among the frames", fix="add it to the frames or leave it empty")
 

@@ -6,6 +6,8 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from stance.cli import build_parser, main
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -90,3 +92,19 @@ def test_an_output_path_that_cannot_be_written_is_a_clear_line(tmp_path, capsys)
         assert main(argv) == 1
         err = capsys.readouterr().err
         assert "its folder must exist" in err and "Traceback" not in err
+
+
+def test_max_mb_must_be_above_zero(capsys):
+    with pytest.raises(SystemExit):
+        main(["segment", "--max-mb", "-1"])
+    assert "not above zero" in capsys.readouterr().err
+
+
+def test_labels_a_codebook_lacks_say_so(tmp_path, capsys):
+    book = tmp_path / "frames-only.toml"
+    book.write_text('name = "x"\nversion = "1"\n[[frames]]\nid = "conflict"\nname = "Conflict"\ndescription = "d"\n')
+    labels = tmp_path / "labels.csv"
+    labels.write_text("text,topics,frames\nParties clash.,trade_tariffs,conflict\n")
+    assert main(["train", "--codebook", str(book), "--annotations", str(labels), "-o", str(tmp_path / "m")]) == 1
+    err = capsys.readouterr().err
+    assert "labels.csv:2" in err and "this codebook has no topics: leave the topics column empty" in err
