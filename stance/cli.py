@@ -286,6 +286,10 @@ def _queue(args: argparse.Namespace, store):
     codebook = tagger.codebook
     if args.topic is not None and args.topic not in codebook.label_ids:
         raise StanceError(f"unknown topic {args.topic!r}", fix=f"use one of {', '.join(codebook.topic_ids)}")
+    if args.source is not None:
+        stored = sorted(store.sources())
+        if args.source not in stored:
+            raise StanceError(f"no source {args.source!r} in the store", path=store.where, fix=f"use one of: {', '.join(stored)}")
     scored = score_store(store, tagger_predictor(tagger), tagger.model.version, codebook.label_ids, thresholds=tagger.model.thresholds)
     if scored:
         print(f"scored {scored} sentences with model {tagger.model.version}", file=sys.stderr)

@@ -194,3 +194,15 @@ def test_queue_command_on_an_empty_store_says_to_ingest(tmp_path, capsys):
 
     assert main(["queue", "--db", str(tmp_path / "empty.db")]) == 1
     assert "stance ingest" in capsys.readouterr().err
+
+
+def test_queue_command_for_a_source_the_store_lacks_names_the_sources(tmp_path, capsys):
+    from stance.cli import main
+
+    (tmp_path / "a.txt").write_text("The tariffs hurt consumers.\n")
+    db = str(tmp_path / "x.db")
+    assert main(["ingest", str(tmp_path / "a.txt"), "--db", db]) == 0
+    capsys.readouterr()
+    assert main(["queue", "--db", db, "--source", "nosuch"]) == 1
+    err = capsys.readouterr().err
+    assert "no source 'nosuch' in the store" in err and "use one of: a" in err
