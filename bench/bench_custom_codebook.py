@@ -1,13 +1,37 @@
 """A codebook stance has never seen, against a plain TF-IDF + logistic regression.
 
-    .venv/bin/python bench/bench_custom_codebook.py
+    .venv/bin/python bench/bench_custom_codebook.py [--codebook FILE --annotations FILE]
 
-The task: one frame per sentence (the annotators' primary frame) from a
-codebook with no cues at all — only the trained model labels. Both systems
-see the same 5 folds; we report accuracy and macro-F1 out of fold.
+The task: one frame per text (the annotation's primary frame, else its only
+frame) from a codebook with no cues, so only the trained model labels. Both
+systems see the same 5 folds. stance goes through its own commands, as an
+analyst would: for each fold, `stance train --codebook FILE --annotations
+TRAIN.csv -o DIR`, then `stance tag TEST.csv --codebook FILE --model DIR`
+on the held-out texts as a table, one document per row. A row split into
+several sentences (a headline with a question) takes the frame given with
+the highest probability in any of them. Printed: accuracy and macro-F1 out
+of fold.
+
+With no arguments: the primary frames of the bundled annotations (seeds and
+``training/``) under a codebook of the default frames without their cues.
+
+    .venv/bin/python bench/bench_custom_codebook.py --gvfc GVFC.csv
+
+The Gun Violence Frame Corpus (Liu et al., 2019): news headlines on gun
+violence, each with one of nine frames (the ``Q3 Theme1`` column; the
+headline in ``news_title`` or ``headline_text``), under ``bench/gvfc.toml``.
+It is not bundled (the README says where it was read).
 """
 
 from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import io
+import json
+import tempfile
+from pathlib import Path
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -15,38 +39,103 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import KFold
 
-from stance.annotations import bundled_annotation_files, read_annotations
-from stance.codebook import load_codebook, parse_codebook
-from stance.model import choose_thresholds, decide_labels, exclusive_kinds, label_matrix, out_of_fold
-from stance.tagger import bundled_examples
+from stance.annotations import Annotation, bundled_annotation_files, read_annotations, write_annotations
+from stance.cli import main as stance
+from stance.codebook import load_codebook
+
+
+def default_task(folder: Path) -> tuple[Path, list[Annotation]]:
+    """The default frames without cues, and the bundled annotations that have a primary frame."""
+    default = load_codebook()
+    frames = "\n".join(f'[[frames]]\nid = "{f.id}"\nname = "{f.name}"\n' for f in default.frames)
+    book = folder / "primary-frame.toml"
+    book.write_text(f'name = "primary frame"\nversion = "1"\n{frames}', encoding="utf-8")
+    annotations = [a for a in read_annotations(bundled_annotation_files(), default).annotations if a.primary_frame]
+    return book, annotations
+
+
+GVFC_CODEBOOK = Path(__file__).resolve().parent / "gvfc.toml"
+
+
+def gvfc_task(path: Path) -> tuple[Path, list[Annotation]]:
+    """GVFC's headlines, each with its first theme as its one frame."""
+    frame_ids = load_codebook(GVFC_CODEBOOK).frame_ids  # in the corpus's order: theme 1 is the first
+    annotations = []
+    with open(path, encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            text = (row.get("news_title") or row.get("headline_text") or "").strip()
+            if text:
+                frame = frame_ids[int(row["Q3 Theme1"]) - 1]
+                annotations.append(Annotation(text=text, frames=(frame,), primary_frame=frame, annotator="gvfc"))
+    return GVFC_CODEBOOK, annotations
+
+
+def label_of(a: Annotation) -> str | None:
+    if a.primary_frame:
+        return a.primary_frame
+    return a.frames[0] if len(a.frames) == 1 else None
+
+
+def run(args: list[str]) -> None:
+    """One stance command, its own output kept out of the bench's."""
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()) as err:
+        code = stance(args)
+    if code != 0:
+        raise SystemExit(f"stance {' '.join(args)} failed:\n{err.getvalue()}")
+
+
+def stance_fold(book: Path, train: list[Annotation], test: list[str], folder: Path) -> list[str]:
+    """`stance train` on ``train``, `stance tag` on ``test``: one frame per test text."""
+    train_file, model, table, tags = folder / "train.csv", folder / "model", folder / "test.csv", folder / "tags.jsonl"
+    write_annotations([Annotation(text=a.text, frames=(label_of(a),), primary_frame=label_of(a), annotator="bench") for a in train], train_file)
+    with open(table, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["id", "text"])
+        writer.writerows([i, text] for i, text in enumerate(test))
+    run(["train", "--codebook", str(book), "--annotations", str(train_file), "-o", str(model)])
+    run(["tag", str(table), "--codebook", str(book), "--model", str(model), "--no-evidence", "-o", str(tags)])
+    frame_ids = load_codebook(book).frame_ids
+    best: dict[int, tuple[float, str]] = {}  # row -> (probability, frame)
+    for line in tags.read_text(encoding="utf-8").splitlines():
+        t = json.loads(line)
+        row = int(t["path"].rsplit(":", 1)[1]) - 2  # the table's line: header on line 1
+        given = t["frames"] or [max(frame_ids, key=lambda f: t["scores"].get(f, 0.0))]
+        for frame in given:
+            if row not in best or t["scores"].get(frame, 0.0) > best[row][0]:
+                best[row] = (t["scores"].get(frame, 0.0), frame)
+    return [best[i][1] if i in best else "" for i in range(len(test))]
 
 
 def main() -> None:
-    default = load_codebook()
-    frames = "\n".join(f'[[frames]]\nid = "{f.id}"\nname = "{f.name}"\n' for f in default.frames)
-    codebook = parse_codebook(f'name = "primary frame"\nversion = "1"\n{frames}')
-    annotations = [a for a in read_annotations(bundled_annotation_files(), default).annotations if a.primary_frame]
-    examples, _, _ = bundled_examples(annotations, default)
-    label_sets = [frozenset({a.primary_frame}) for a in annotations]
-    y = np.array([a.primary_frame for a in annotations])
-    labels = codebook.label_ids
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--codebook", type=Path)
+    parser.add_argument("--annotations", type=Path)
+    parser.add_argument("--gvfc", type=Path, metavar="CSV", help="the Gun Violence Frame Corpus")
+    args = parser.parse_args()
+    if (args.codebook is None) != (args.annotations is None):
+        parser.error("give both --codebook and --annotations, or neither")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        if args.gvfc:
+            book, annotations = gvfc_task(args.gvfc)
+        elif args.codebook:
+            book = args.codebook
+            annotations = [a for a in read_annotations([args.annotations], load_codebook(book)).annotations if label_of(a)]
+        else:
+            book, annotations = default_task(folder)
+        texts = np.array([a.text for a in annotations], dtype=object)
+        y = np.array([label_of(a) for a in annotations], dtype=object)
+        base = np.empty(len(y), dtype=object)
+        ours = np.empty(len(y), dtype=object)
+        for train, test in KFold(n_splits=5, shuffle=True, random_state=0).split(texts):
+            vec = TfidfVectorizer()
+            clf = LogisticRegression(max_iter=1000).fit(vec.fit_transform(texts[train]), y[train])
+            base[test] = clf.predict(vec.transform(texts[test]))
+            ours[test] = stance_fold(book, [annotations[i] for i in train], list(texts[test]), folder)
 
-    probs = out_of_fold(codebook, examples, label_sets, folds=5, inherit=False)
-    Y = label_matrix(label_sets, labels)
-    thresholds = choose_thresholds(labels, Y, probs)
-    decided = decide_labels(probs, thresholds, codebook, exclusive_kinds(codebook, label_sets))
-    ours = np.array([labels[row.argmax()] for row in decided])
-
-    base = np.empty(len(y), dtype=object)
-    texts = np.array([e.text for e in examples], dtype=object)
-    for train, test in KFold(n_splits=5, shuffle=True, random_state=0).split(texts):
-        vec = TfidfVectorizer()
-        clf = LogisticRegression(max_iter=1000).fit(vec.fit_transform(texts[train]), y[train])
-        base[test] = clf.predict(vec.transform(texts[test]))
-
-    print(f"{len(y)} sentences, {len(set(y))} frames, 5-fold, no cues")
+    print(f"{len(y)} texts, {len(set(y))} frames, 5-fold, no cues ({book.name})")
     print("| system | accuracy | macro-F1 |\n|---|---|---|")
-    for name, pred in (("TF-IDF + logistic regression", base), ("stance train + tag", ours)):
+    for name, pred in (("TF-IDF + logistic regression", base), ("`stance train` + `stance tag`", ours)):
         print(f"| {name} | {accuracy_score(y, pred):.3f} | {f1_score(y, pred, average='macro'):.3f} |")
 
 
