@@ -702,7 +702,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         if exc.filename is None:  # not about a path the user named
             raise
-        print(f"stance: {exc.filename}: {exc.strerror} — check the path: its folder must exist and be writable", file=sys.stderr)
+        print(f"stance: {exc.filename}: {exc.strerror} — check the path (to write a file, its folder must exist and be writable)", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

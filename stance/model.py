@@ -62,6 +62,7 @@ if TYPE_CHECKING:  # training imports scikit-learn and pandas itself: tagging ne
     from sklearn.pipeline import Pipeline
 
 LARGE_TRAINING_SET = 5000
+MIN_CV_EXAMPLES = 10  # fewer annotated sentences: no cross-validation, every threshold 0.5, no scores
 MIN_POSITIVES = 3  # fewer examples than this: the label is left to its cues
 RULE_ONLY_PROBABILITY = 0.75  # probability given to a cue vote for a label the model cannot learn
 CARD_FILE = "model.json"
@@ -693,9 +694,6 @@ def summary(per: dict, labels: Sequence[str]) -> dict:
     supported = [per[l]["f1"] for l in labels if per[l]["support"] > 0]
     macro = float(np.mean(supported)) if supported else 0.0
     return {"micro_f1": micro, "macro_f1": macro}
-
-
-MIN_CV_EXAMPLES = 10  # fewer annotated sentences: no cross-validation, every threshold 0.5, no scores
 
 
 def train_model(

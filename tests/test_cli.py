@@ -91,7 +91,7 @@ def test_an_output_path_that_cannot_be_written_is_a_clear_line(tmp_path, capsys)
                  ["tag", str(tmp_path / "a.txt"), "--format", "csv", "-o", str(tmp_path / "no" / "such" / "tags.csv")]):
         assert main(argv) == 1
         err = capsys.readouterr().err
-        assert "its folder must exist" in err and "Traceback" not in err
+        assert "its folder must exist and be writable" in err and "Traceback" not in err
 
 
 def test_max_mb_must_be_above_zero(capsys):
