@@ -30,6 +30,7 @@ import contextlib
 import csv
 import io
 import json
+import sys
 import tempfile
 from pathlib import Path
 
@@ -62,11 +63,15 @@ def gvfc_task(path: Path) -> tuple[Path, list[Annotation]]:
     frame_ids = load_codebook(GVFC_CODEBOOK).frame_ids  # in the corpus's order: theme 1 is the first
     annotations = []
     with open(path, encoding="utf-8", newline="") as f:
-        for row in csv.DictReader(f):
+        reader = csv.DictReader(f)
+        for row in reader:
             text = (row.get("news_title") or row.get("headline_text") or "").strip()
-            if text:
-                frame = frame_ids[int(row["Q3 Theme1"]) - 1]
-                annotations.append(Annotation(text=text, frames=(frame,), primary_frame=frame, annotator="gvfc"))
+            theme = (row.get("Q3 Theme1") or "").strip()
+            if not text or not theme.isdigit() or not 1 <= int(theme) <= len(frame_ids):
+                print(f"{path}:{reader.line_num}: skipped: no headline, or 'Q3 Theme1' is not 1-{len(frame_ids)} ({theme!r})", file=sys.stderr)
+                continue
+            frame = frame_ids[int(theme) - 1]
+            annotations.append(Annotation(text=text, frames=(frame,), primary_frame=frame, annotator="gvfc"))
     return GVFC_CODEBOOK, annotations
 
 
@@ -92,18 +97,24 @@ def stance_fold(book: Path, train: list[Annotation], test: list[str], folder: Pa
         writer = csv.writer(f)
         writer.writerow(["id", "text"])
         writer.writerows([i, text] for i, text in enumerate(test))
+    with open(table, newline="", encoding="utf-8") as f:  # `stance tag` names a row by the line it ends on
+        reader = csv.DictReader(f)
+        row_at = {reader.line_num: int(row["id"]) for row in reader}
     run(["train", "--codebook", str(book), "--annotations", str(train_file), "-o", str(model)])
     run(["tag", str(table), "--codebook", str(book), "--model", str(model), "--no-evidence", "-o", str(tags)])
     frame_ids = load_codebook(book).frame_ids
     best: dict[int, tuple[float, str]] = {}  # row -> (probability, frame)
     for line in tags.read_text(encoding="utf-8").splitlines():
         t = json.loads(line)
-        row = int(t["path"].rsplit(":", 1)[1]) - 2  # the table's line: header on line 1
+        row = row_at[int(t["path"].rsplit(":", 1)[1])]
         given = t["frames"] or [max(frame_ids, key=lambda f: t["scores"].get(f, 0.0))]
         for frame in given:
             if row not in best or t["scores"].get(frame, 0.0) > best[row][0]:
                 best[row] = (t["scores"].get(frame, 0.0), frame)
-    return [best[i][1] if i in best else "" for i in range(len(test))]
+    missing = [i for i in range(len(test)) if i not in best]
+    if missing:
+        raise SystemExit(f"stance tag gave no sentence of {len(missing)} test texts, e.g. {test[missing[0]]!r}")
+    return [best[i][1] for i in range(len(test))]
 
 
 def main() -> None:
@@ -136,7 +147,7 @@ def main() -> None:
     print(f"{len(y)} texts, {len(set(y))} frames, 5-fold, no cues ({book.name})")
     print("| system | accuracy | macro-F1 |\n|---|---|---|")
     for name, pred in (("TF-IDF + logistic regression", base), ("`stance train` + `stance tag`", ours)):
-        print(f"| {name} | {accuracy_score(y, pred):.3f} | {f1_score(y, pred, average='macro'):.3f} |")
+        print(f"| {name} | {accuracy_score(y, pred):.3f} | {f1_score(y, pred, labels=sorted(set(y)), average='macro'):.3f} |")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stance.errors import StanceError
+from stance.export import output_path
 
 COLUMNS = ("text", "topics", "frames", "primary_frame", "sentence_id", "source", "annotator", "note")
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
@@ -197,7 +198,7 @@ def bundled_annotation_files() -> list[Path]:
 
 def write_annotations(annotations: Sequence[Annotation], path: str | Path) -> None:
     """Write CSV or JSONL (by suffix) in the same format ``read_annotations`` reads."""
-    path = Path(path)
+    path = output_path(path)
     if path.suffix.lower() == ".jsonl":
         with open(path, "w", encoding="utf-8") as out:
             for a in annotations:

@@ -7,6 +7,7 @@ errors never show a traceback.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -174,9 +175,15 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from stance.evaluation import LABELLERS, evaluate, learning_curve
+    from stance.model import MIN_CV_EXAMPLES
 
     codebook, examples, label_sets, sources = _training_data(args)
     if args.curve:
+        if len(examples) < MIN_CV_EXAMPLES:
+            raise StanceError(
+                f"{len(examples)} annotated sentences are too few for a learning curve (at least {MIN_CV_EXAMPLES} are needed)",
+                fix="annotate more sentences",
+            )
         write_records(learning_curve(codebook, examples, label_sets), args.format)
         return 0
     labellers = LABELLERS if args.labeller == "all" else (args.labeller,)
@@ -279,17 +286,17 @@ def _queue(args: argparse.Namespace, store):
 
     if not store.count_sentences():
         raise StanceError("the store holds no sentences yet", path=store.where, fix="add documents with `stance ingest PATH`")
+    if args.source is not None:
+        stored = sorted(store.sources())
+        if args.source not in stored:
+            raise StanceError(f"no source {args.source!r} in the store", path=store.where, fix=f"use one of: {', '.join(stored)}")
     if args.model is None:
         latest = next((m for m in store.models() if m.get("path") and Path(m["path"]).is_dir()), None)
         args.model = latest["path"] if latest else None
     tagger = _tagger(args)
     codebook = tagger.codebook
     if args.topic is not None and args.topic not in codebook.label_ids:
-        raise StanceError(f"unknown topic {args.topic!r}", fix=f"use one of {', '.join(codebook.topic_ids)}")
-    if args.source is not None:
-        stored = sorted(store.sources())
-        if args.source not in stored:
-            raise StanceError(f"no source {args.source!r} in the store", path=store.where, fix=f"use one of: {', '.join(stored)}")
+        raise StanceError(f"unknown topic {args.topic!r}", fix=f"use one of: {', '.join(codebook.topic_ids)}")
     scored = score_store(store, tagger_predictor(tagger), tagger.model.version, codebook.label_ids, thresholds=tagger.model.thresholds)
     if scored:
         print(f"scored {scored} sentences with model {tagger.model.version}", file=sys.stderr)
@@ -435,7 +442,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def _add_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: the bundled seeds)")
-    parser.add_argument("--max-mb", type=_positive, default=DEFAULT_MAX_BYTES / 1e6, help="skip files larger than this (default 50)")
+    parser.add_argument("--max-mb", type=_megabytes, default=DEFAULT_MAX_BYTES / 1e6, help="skip files larger than this (default 50)")
 
 
 def _add_codebook(parser: argparse.ArgumentParser) -> None:
@@ -500,8 +507,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "train", help="train a model on annotation files and print cross-validated scores",
-        description="Train a model on annotation files (CSV/JSONL) for a codebook; prints 5-fold "
-        "cross-validated per-label precision/recall/F1 and saves the model to DIR.",
+        description="Train a model on annotation files (CSV/JSONL) for a codebook; prints cross-validated "
+        "per-label precision/recall/F1 (5-fold; 3-fold from 5,000 sentences; none below 10 sentences, "
+        "where every threshold is 0.5) and saves the model to DIR.",
         epilog="Example: stance train --codebook my-codebook.toml --annotations labels.csv -o models/mine",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -675,14 +683,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _positive(value: str) -> float:
-    """A number above zero, for options such as --max-mb."""
+def _megabytes(value: str) -> float:
+    """A size limit in megabytes (--max-mb): a finite number of at least one byte."""
     try:
         number = float(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
-    if not number > 0:
-        raise argparse.ArgumentTypeError(f"{value} is not above zero")
+    if math.isnan(number):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number")
+    if not math.isfinite(number) or int(number * 1e6) < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a size: give megabytes above zero, e.g. 50")
     return number
 
 
@@ -700,9 +710,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except OSError as exc:
-        if exc.filename is None:  # not about a path the user named
+        if exc.filename is None:  # not about a file or folder
             raise
-        print(f"stance: {exc.filename}: {exc.strerror} — check the path (to write a file, its folder must exist and be writable)", file=sys.stderr)
+        print(f"stance: {exc.filename}: {exc.strerror} — check the path and that you may read and write there"
+              " (the model cache is in STANCE_CACHE, else your user cache folder)", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -38,15 +38,17 @@ def evaluate(
     Y = label_matrix(label_sets, labels)
     groups = list(sources) if by_source else None
     if by_source and (not sources or len(set(sources)) < 2):
-        named = f" ({next(iter(set(sources)))})" if sources else ""
+        only = next(iter(set(sources)), "") if sources else ""
         raise StanceError(
-            f"leave-one-source-out needs annotations from at least two sources; these come from one{named}",
+            "leave-one-source-out needs annotations from at least two sources; "
+            + (f"these all come from {only!r}" if only else "no annotation names its source"),
             fix="add annotations of another source (the `source` column), or leave out --by-source for 5-fold cross-validation",
         )
     trained = [name for name in labellers if name != "rules"]
     if trained and len(examples) < MIN_CV_EXAMPLES:
         raise StanceError(
-            f"{len(examples)} annotated sentences are too few to cross-validate the {' and '.join(trained)} labeller"
+            f"{len(examples)} annotated sentences are too few to cross-validate the {' and '.join(trained)}"
+            f" labeller{'s' if len(trained) > 1 else ''}"
             f" (at least {MIN_CV_EXAMPLES} are needed)",
             fix="annotate more sentences, or score the cue rules alone with --labeller rules",
         )

@@ -128,6 +128,13 @@ WRITERS = {"jsonl": write_jsonl, "csv": write_csv, "table": write_table, "json":
 BINARY_FORMATS = ("parquet", "xlsx")  # written to a file only
 
 
+def output_path(path: str | Path) -> Path:
+    """``path``, its folder made if missing: every writer here creates what ``-o`` names."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def write_records(
     rows: Iterable[Mapping[str, Any]],
     fmt: str,
@@ -145,7 +152,7 @@ def write_records(
     kwargs = {"columns": columns} if fmt != "jsonl" else {}
     if path is None or str(path) == "-":
         return writer(rows, sys.stdout, **kwargs)
-    with open(path, "w", encoding="utf-8", newline="" if fmt == "csv" else None) as out:
+    with open(output_path(path), "w", encoding="utf-8", newline="" if fmt == "csv" else None) as out:
         return writer(rows, out, **kwargs)
 
 
@@ -196,7 +203,7 @@ def write_parquet(
         table = pa.table(data, schema=schema)
     if metadata:
         table = table.replace_schema_metadata({**(table.schema.metadata or {}), **{k: str(v) for k, v in metadata.items()}})
-    pq.write_table(table, path, compression="zstd")
+    pq.write_table(table, output_path(path), compression="zstd")
     return table.num_rows
 
 
@@ -291,7 +298,7 @@ def write_xlsx(
                 out.append(cell)
             sheet.append(out)
         total += len(rows) if name not in ("codebook", "provenance") else 0
-    workbook.save(path)
+    workbook.save(output_path(path))
     return total
 
 
@@ -541,7 +548,7 @@ def write_comparison(comparison: Any, fmt: str, path: str | Path | None, prov: M
         if path is None or str(path) == "-":
             sys.stdout.write(buffer.getvalue())
         else:
-            Path(path).write_text(buffer.getvalue(), encoding="utf-8")
+            output_path(path).write_text(buffer.getvalue(), encoding="utf-8")
         return n
     raise StanceError(f"unknown format {fmt!r}", fix="use table, csv, json, xlsx or md")
 
@@ -559,8 +566,8 @@ def write_report(comparison: Any, path: str | Path, prov: Mapping[str, Any] | No
     """
     from stance import charts as charting
 
-    path = Path(path)
     fmt = fmt or format_for(path, REPORT_FORMATS)
+    path = output_path(path)
     figures = charting.charts(comparison)
     if fmt == "html":
         svgs = {name: charting.to_svg(chart) for name, chart in figures.items()}

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from stance.cli import build_parser, main
+from stance.corpus import SEEDS_DIR
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -38,7 +39,7 @@ def test_segment_jsonl_on_the_seeds(capsys):
 
 def test_segment_csv_to_file(tmp_path):
     out = tmp_path / "s.csv"
-    assert main(["segment", "seeds/outlet-2024-02-22-newsletter.txt", "--format", "csv", "-o", str(out)]) == 0
+    assert main(["segment", str(SEEDS_DIR / "outlet-2024-02-22-newsletter.txt"), "--format", "csv", "-o", str(out)]) == 0
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert rows[-1]["text"] == "Share This Post" and rows[-1]["boilerplate"] == "True"
 
@@ -65,39 +66,47 @@ def test_missing_path_is_a_clear_line(capsys):
 
 
 def test_evaluate_prints_per_label_scores_and_f1s(capsys):
-    assert main(["evaluate", "--annotations", "seeds/annotations-outlet.csv", "seeds/annotations-merics.csv", "--labeller", "combined"]) == 0
+    assert main(["evaluate", "--annotations", str(SEEDS_DIR / "annotations-outlet.csv"), str(SEEDS_DIR / "annotations-merics.csv"), "--labeller", "combined"]) == 0
     out = capsys.readouterr().out
     assert "export_controls" in out and "[frames macro F1]" in out and "[topics micro F1]" in out
 
 
 def test_evaluate_on_too_few_sentences_or_one_source_is_a_clear_error(tmp_path, capsys):
     few = tmp_path / "few.csv"
-    with open("seeds/annotations-outlet.csv", encoding="utf-8") as f:
+    with open(str(SEEDS_DIR / "annotations-outlet.csv"), encoding="utf-8") as f:
         few.write_text("".join(f.readlines()[:6]), encoding="utf-8")
     assert main(["evaluate", "--annotations", str(few)]) == 1
     err = capsys.readouterr().err
     assert "too few to cross-validate" in err and "--labeller rules" in err and "Traceback" not in err
     assert main(["evaluate", "--annotations", str(few), "--labeller", "rules"]) == 0
     capsys.readouterr()
-    assert main(["evaluate", "--annotations", "seeds/annotations-outlet.csv", "--by-source"]) == 1
+    assert main(["evaluate", "--annotations", str(few), "--curve"]) == 1
     err = capsys.readouterr().err
-    assert "at least two sources" in err and "leave out --by-source" in err and "Traceback" not in err
+    assert "too few for a learning curve" in err and "Traceback" not in err
+    assert main(["evaluate", "--annotations", str(SEEDS_DIR / "annotations-outlet.csv"), "--by-source"]) == 1
+    err = capsys.readouterr().err
+    assert "at least two sources; these all come from 'outlet'" in err and "leave out --by-source" in err and "Traceback" not in err
 
 
-def test_an_output_path_that_cannot_be_written_is_a_clear_line(tmp_path, capsys):
-    (tmp_path / "a.txt").write_text("The tariffs hurt consumers.\n")
-    not_a_folder = tmp_path / "a.txt" / "tags.csv"
-    for argv in (["segment", str(tmp_path / "a.txt"), "-o", str(not_a_folder)],
-                 ["tag", str(tmp_path / "a.txt"), "--format", "csv", "-o", str(tmp_path / "no" / "such" / "tags.csv")]):
-        assert main(argv) == 1
-        err = capsys.readouterr().err
-        assert "its folder must exist and be writable" in err and "Traceback" not in err
+def test_an_output_in_a_new_folder_is_written_and_one_under_a_file_is_a_clear_line(tmp_path, capsys):
+    doc = tmp_path / "a.txt"
+    doc.write_text("The tariffs hurt consumers.\n")
+    for argv, out in ((["tag", str(doc), "--format", "csv", "-o"], tmp_path / "new" / "tags.csv"),
+                      (["export", str(doc), "-o"], tmp_path / "new" / "tags.parquet"),
+                      (["report", str(doc), "-o"], tmp_path / "new" / "report.html")):
+        assert main([*argv, str(out)]) == 0 and out.stat().st_size > 0
+    capsys.readouterr()
+    assert main(["segment", str(doc), "-o", str(doc / "sentences.csv")]) == 1
+    err = capsys.readouterr().err
+    assert f"stance: {doc}: " in err and "check the path" in err and "Traceback" not in err
 
 
-def test_max_mb_must_be_above_zero(capsys):
+@pytest.mark.parametrize("size", ["-1", "0", "1e-9", "inf", "nan", "big"])
+def test_max_mb_must_be_a_size(size, capsys):
     with pytest.raises(SystemExit):
-        main(["segment", "--max-mb", "-1"])
-    assert "not above zero" in capsys.readouterr().err
+        main(["segment", "--max-mb", size])
+    err = capsys.readouterr().err
+    assert "--max-mb" in err and ("not a size" in err or "not a number" in err)
 
 
 def test_labels_a_codebook_lacks_say_so(tmp_path, capsys):
