@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/eval_reading.py
 
-``training/agreement/frames-codebook-reader.csv`` holds the frames that
+``bench/reading/frames-codebook-reader.csv`` holds the frames that
 readers given nothing but ``../shared/codebook.md`` (and each document's
 sentences in order) gave every bundled sentence, seeds included; its
 ``file`` and ``row`` name the annotation row it reads. Printed per frame: how
@@ -21,7 +21,7 @@ from stance.agreement import cohen_kappa
 from stance.codebook import load_codebook
 
 ROOT = Path(__file__).resolve().parents[1]
-READING = ROOT / "training" / "agreement" / "frames-codebook-reader.csv"
+READING = ROOT / "bench" / "reading" / "frames-codebook-reader.csv"
 
 
 def frames(value: str) -> frozenset[str]:
