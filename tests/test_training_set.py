@@ -76,3 +76,13 @@ def test_an_edited_bundled_document_trains_a_new_default_model(tmp_path, monkeyp
     second = tagger.default_model()
     assert second is not first
     assert len(list((tmp_path / "cache" / "models").glob("default-*"))) == 2
+
+
+def test_the_bundled_folders_read_without_a_problem():
+    """Only documents, annotation files and READMEs lie in seeds/ and training/: anything else
+    would be reported to every user whose first run trains the default model."""
+    from stance.corpus import SEEDS_DIR
+
+    corpus = read_corpus([SEEDS_DIR, TRAINING_DIR])
+    assert corpus.problems == []
+    assert len(corpus.documents) >= 83
