@@ -175,15 +175,9 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from stance.evaluation import LABELLERS, evaluate, learning_curve
-    from stance.model import MIN_CV_EXAMPLES
 
     codebook, examples, label_sets, sources = _training_data(args)
     if args.curve:
-        if len(examples) < MIN_CV_EXAMPLES:
-            raise StanceError(
-                f"{len(examples)} annotated sentences are too few for a learning curve (at least {MIN_CV_EXAMPLES} are needed)",
-                fix="annotate more sentences",
-            )
         write_records(learning_curve(codebook, examples, label_sets), args.format)
         return 0
     labellers = LABELLERS if args.labeller == "all" else (args.labeller,)
@@ -689,9 +683,7 @@ def _megabytes(value: str) -> float:
         number = float(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
-    if math.isnan(number):
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number")
-    if not math.isfinite(number) or int(number * 1e6) < 1:
+    if not (math.isfinite(number) and number * 1e6 >= 1):  # also refuses nan
         raise argparse.ArgumentTypeError(f"{value} is not a size: give megabytes above zero, e.g. 50")
     return number
 
@@ -712,8 +704,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         if exc.filename is None:  # not about a file or folder
             raise
-        print(f"stance: {exc.filename}: {exc.strerror} — check the path and that you may read and write there"
-              " (the model cache is in STANCE_CACHE, else your user cache folder)", file=sys.stderr)
+        from stance.tagger import cache_dir
+
+        where = " (stance's cache: set STANCE_CACHE to use another folder)" if str(exc.filename).startswith(str(cache_dir())) else ""
+        print(f"stance: {exc.filename}: {exc.strerror}{where} — check the path and that you may read and write there", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

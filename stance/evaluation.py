@@ -80,6 +80,11 @@ def learning_curve(
     seed: int = 0,
 ) -> list[dict]:
     """Cross-validated F1 as the number of annotations grows (random subsets)."""
+    if len(examples) < MIN_CV_EXAMPLES:
+        raise StanceError(
+            f"{len(examples)} annotated sentences are too few for a learning curve (at least {MIN_CV_EXAMPLES} are needed)",
+            fix="annotate more sentences",
+        )
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(examples))
     out = []
