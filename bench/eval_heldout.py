@@ -1,6 +1,6 @@
 """Held out by kind: the documents of training/, tagged by models that never saw their kind.
 
-    .venv/bin/python bench/eval_heldout.py [ORIGINALS_DIR]
+    .venv/bin/python bench/eval_heldout.py [--bare] [ORIGINALS_DIR]
 
 Without ORIGINALS_DIR it tags the paraphrased documents of ``training/``
 and scores them against their own annotation files: it runs from the
@@ -20,6 +20,10 @@ training set — on the seeds and the paraphrases of the other kinds, then tags
 that kind's documents. Printed: topic micro-F1 and frame macro-F1 per kind
 and over all, for the combination, the cue rules alone and the model alone
 (trained without the cues, as ``stance train --no-cues``).
+
+With ``--bare``, the combination also tags every sentence on its own, as
+``stance tag`` tags a table of texts one row each: no heading, neighbours
+or paragraph to read ("combination, bare").
 """
 
 from __future__ import annotations
@@ -31,7 +35,8 @@ from pathlib import Path
 from stance.annotations import TRAINING_DIR, read_annotations, seed_annotation_files
 from stance.codebook import load_codebook
 from stance.corpus import SEEDS_DIR, read_corpus
-from stance.model import label_matrix, scores, summary, train_model
+from stance.model import Example, label_matrix, scores, summary, train_model
+from stance.segment import iter_sentences
 from stance.tagger import Tagger, bundled_documents, examples_from, index_context, rules_only_tagger
 
 LABELS = Path(__file__).resolve().parent / "heldout"
@@ -76,17 +81,21 @@ def score(codebook, gold: list[set[str]], predicted: list[set[str]]) -> str:
 
 
 def main() -> None:
-    if len(sys.argv) > 2 or (len(sys.argv) == 2 and not Path(sys.argv[1]).is_dir()):
+    args = [a for a in sys.argv[1:] if a != "--bare"]
+    bare = len(args) < len(sys.argv) - 1
+    if len(args) > 1 or (args and not Path(args[0]).is_dir()):
         sys.exit(__doc__)
     codebook = load_codebook()
-    if len(sys.argv) == 2:
-        documents, gold = Path(sys.argv[1]), gold_labels()
+    if args:
+        documents, gold = Path(args[0]), gold_labels()
         print(f"the original documents in {documents}")
     else:
         documents, gold = TRAINING_DIR, paraphrase_labels(codebook)
         print(f"the paraphrased documents in {documents}")
     rules = rules_only_tagger()
     pooled: dict[str, tuple[list, list]] = {"combination": ([], []), "cue rules alone": ([], []), "model alone": ([], [])}
+    if bare:
+        pooled["combination, bare"] = ([], [])
     for kind in KINDS:
         if not (documents / kind).is_dir():
             print(f"{kind}: no documents at {documents / kind}, skipped")
@@ -97,13 +106,16 @@ def main() -> None:
             "cue rules alone": rules,
             "model alone": Tagger(train_model(codebook, examples, label_sets, sources=sources, use_cues=False)),
         }
+        if bare:
+            labellers["combination, bare"] = labellers["combination"]
         for name, labeller in labellers.items():
-            Y, P = tagged_against(labeller, read_corpus([documents / kind]).documents, gold.get(kind, {}))
-            print(f"{kind:12s} {name:16s} {len(Y):5d} of {len(gold.get(kind, {}))} labelled sentences found  {score(codebook, Y, P)}")
+            tag = tagged_alone if name.endswith("bare") else tagged_against
+            Y, P = tag(labeller, read_corpus([documents / kind]).documents, gold.get(kind, {}))
+            print(f"{kind:12s} {name:18s} {len(Y):5d} of {len(gold.get(kind, {}))} labelled sentences found  {score(codebook, Y, P)}")
             pooled[name][0].extend(Y)
             pooled[name][1].extend(P)
     for name, (Y, P) in pooled.items():
-        print(f"{'all':12s} {name:16s} {len(Y):5d} sentences  {score(codebook, Y, P)}")
+        print(f"{'all':12s} {name:18s} {len(Y):5d} sentences  {score(codebook, Y, P)}")
 
 
 def tagged_against(tagger, documents, gold: dict[str, set[str]]) -> tuple[list[set[str]], list[set[str]]]:
@@ -114,6 +126,17 @@ def tagged_against(tagger, documents, gold: dict[str, set[str]]) -> tuple[list[s
             if t.sentence_id in gold and not t.boilerplate:
                 Y.append(gold[t.sentence_id])
                 P.append(set(t.topics) | set(t.frames))
+    return Y, P
+
+
+def tagged_alone(tagger, documents, gold: dict[str, set[str]]) -> tuple[list[set[str]], list[set[str]]]:
+    """As ``tagged_against``, each sentence tagged on its own, as one row of a table."""
+    Y, P = [], []
+    for document in documents:
+        sentences = [s for s in iter_sentences(document) if s.sentence_id in gold and not s.boilerplate]
+        for t in tagger.tag(sentences, [Example(s.text, doc=s.sentence_id) for s in sentences], explain=False):
+            Y.append(gold[t.sentence_id])
+            P.append(set(t.topics) | set(t.frames))
     return Y, P
 
 
