@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stance.errors import StanceError
-from stance.export import output_path
+from stance.export import replacing
 
 COLUMNS = ("text", "topics", "frames", "primary_frame", "sentence_id", "source", "annotator", "note")
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
@@ -198,13 +198,12 @@ def bundled_annotation_files() -> list[Path]:
 
 def write_annotations(annotations: Sequence[Annotation], path: str | Path) -> None:
     """Write CSV or JSONL (by suffix) in the same format ``read_annotations`` reads."""
-    path = output_path(path)
-    if path.suffix.lower() == ".jsonl":
-        with open(path, "w", encoding="utf-8") as out:
+    if Path(path).suffix.lower() == ".jsonl":
+        with replacing(path) as part, open(part, "w", encoding="utf-8") as out:
             for a in annotations:
                 out.write(json.dumps(a.to_json(), ensure_ascii=False) + "\n")
         return
-    with open(path, "w", encoding="utf-8", newline="") as out:
+    with replacing(path) as part, open(part, "w", encoding="utf-8", newline="") as out:
         writer = csv.DictWriter(out, fieldnames=COLUMNS)
         writer.writeheader()
         for a in annotations:

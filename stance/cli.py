@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from stance import __version__
@@ -38,6 +39,30 @@ def _sentences(args: argparse.Namespace, corpus: Corpus) -> Iterator[Sentence]:
         yield from iter_sentences(document)
 
 
+class _NothingRead(Exception):
+    """Raised at the end of the rows when no input could be read: -o keeps what it held."""
+
+
+def _unless_nothing_read(rows: Iterable[dict], corpus: Corpus) -> Iterator[dict]:
+    """``rows``; if there were none and the inputs had problems, ``_NothingRead`` (so the writer
+    gives up and a previous output is not replaced by an empty one)."""
+    empty = True
+    for row in rows:
+        empty = False
+        yield row
+    if empty and corpus.problems:
+        raise _NothingRead
+
+
+def _write_read(rows: Iterable[dict], corpus: Corpus, args: argparse.Namespace, columns: Sequence[str]) -> int:
+    """Write the rows read from the inputs; the exit code (1 when nothing could be read)."""
+    try:
+        count = write_records(_unless_nothing_read(rows, corpus), args.format, args.output, columns=columns)
+    except _NothingRead:
+        count = 0
+    return _nothing_read(corpus, count)
+
+
 def _nothing_read(corpus: Corpus, count: int) -> int:
     _report_problems(corpus)
     if count == 0 and corpus.problems:
@@ -57,9 +82,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
 
 def cmd_segment(args: argparse.Namespace) -> int:
     corpus = Corpus()
-    rows = (s._asdict() for s in _sentences(args, corpus))
-    count = write_records(rows, args.format, args.output, columns=SEGMENT_COLUMNS)
-    return _nothing_read(corpus, count)
+    return _write_read((s._asdict() for s in _sentences(args, corpus)), corpus, args, SEGMENT_COLUMNS)
 
 
 TAG_COLUMNS = SEGMENT_COLUMNS + (
@@ -97,19 +120,22 @@ def cmd_tag(args: argparse.Namespace) -> int:
     from stance.tagger import iter_tagged
 
     tagger = _tagger(args)
-    overrides = _open_store(args).current_labels() if getattr(args, "db", None) else None
+    overrides = _open_store(args, existing=True).current_labels() if getattr(args, "db", None) else None
     corpus = Corpus()
     rows = (
         t._asdict()
         for t in iter_tagged(_paths(args), corpus, tagger, overrides, max_bytes=int(args.max_mb * 1e6), explain=not args.no_evidence)
     )
-    count = write_records(rows, args.format, args.output, columns=TAG_COLUMNS)
-    return _nothing_read(corpus, count)
+    return _write_read(rows, corpus, args, TAG_COLUMNS)
 
 
-def _open_store(args: argparse.Namespace):
+def _open_store(args: argparse.Namespace, *, existing: bool = False):
+    """The store ``--db`` names; with ``existing``, for a command that only reads its labels, a
+    SQLite file that is not there is a mistyped path, not a new store."""
     from stance.store import open_store
 
+    if existing and args.db and "://" not in args.db and args.db != ":memory:" and not Path(args.db).expanduser().is_file():
+        raise StanceError("no annotation store here", path=args.db, fix="check the path (`stance ingest` and `stance annotations import` make a store)")
     return open_store(args.db)
 
 
@@ -118,7 +144,7 @@ def _training_data(args: argparse.Namespace):
     from stance.tagger import bundled_examples, store_examples, training_annotations
 
     codebook = load_codebook(args.codebook)
-    store = _open_store(args) if getattr(args, "db", None) else None
+    store = _open_store(args, existing=True) if getattr(args, "db", None) else None
     annotations, problems = training_annotations(store, args.annotations, codebook)
     for problem in problems:
         print(f"stance: skipped {problem}", file=sys.stderr)
@@ -376,7 +402,7 @@ def _compare_inputs(args: argparse.Namespace, text: bool = True):
 
     inputs = load_inputs(
         args.paths, codebook_path=args.codebook, model_dir=args.model,
-        store=_open_store(args) if getattr(args, "db", None) else None, gold_files=args.gold, text=text,
+        store=_open_store(args, existing=True) if getattr(args, "db", None) else None, gold_files=args.gold, text=text,
     )
     for problem in inputs.problems:
         print(f"stance: skipped {problem}", file=sys.stderr)
@@ -409,7 +435,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     fmt = args.format or format_for(args.output, EXPORT_FORMATS)
     codebook = load_codebook(args.codebook)
-    store = _open_store(args) if args.db else None
+    store = _open_store(args, existing=True) if args.db else None
     tagged, corpus = tag_paths(list(args.paths) or None, codebook_path=args.codebook, model_dir=args.model, store=store)
     prov = provenance(codebook=codebook, model_version=load_tagger(args.codebook, args.model).model.version,
                       sources=corpus.sources, inputs=list(args.paths) or ["(the bundled seeds)"], options={"command": "export"})
@@ -444,8 +470,59 @@ def _add_codebook(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_output(parser: argparse.ArgumentParser, formats: Sequence[str], default: str) -> None:
-    parser.add_argument("--format", choices=formats, default=default, help=f"output format (default {default})")
+    parser.add_argument("--format", choices=formats, help=f"output format (default: the one -o's suffix names, else {default})")
     parser.add_argument("-o", "--output", metavar="FILE", help="write here instead of the terminal")
+    parser.set_defaults(formats=tuple(formats), default_format=default)
+
+
+FORMAT_SUFFIXES = {"csv", "jsonl", "json", "md", "xlsx", "parquet", "html", "tsv"}
+
+
+def _settle_format(args: argparse.Namespace) -> None:
+    """--format left out: the one the -o file's suffix names (``-o tags.csv``), else the command's default."""
+    if getattr(args, "default_format", None) and args.format is None:
+        suffix = Path(args.output).suffix.lower().lstrip(".") if args.output else ""
+        if suffix in FORMAT_SUFFIXES and suffix not in args.formats:
+            raise StanceError(
+                f"-o names a .{suffix} file, which `stance {args.command}` does not write",
+                path=args.output,
+                fix=f"give --format ({', '.join(args.formats)}) or a file ending in one of them",
+            )
+        args.format = suffix if suffix in args.formats else args.default_format
+
+
+def _guard_output(args: argparse.Namespace) -> None:
+    """Refuse an -o that would overwrite, or be read as, one of the command's own inputs."""
+    from stance.corpus import READERS, is_ignored
+
+    out = getattr(args, "output", None)
+    if not out or out == "-":
+        return
+    folder_out = args.command == "train"  # train -o names a folder; every other -o a file
+    if not folder_out and (out.endswith(("/", os.sep)) or Path(out).is_dir()):
+        raise StanceError("-o names a folder", path=out, fix="give a file name, e.g. -o out/tags.jsonl")
+    if folder_out and Path(out).exists() and not Path(out).is_dir():
+        raise StanceError("-o names a file, and a model is saved as a folder", path=out, fix="give a folder name, e.g. -o models/mine")
+    real = os.path.realpath(out)
+    inputs = [("codebook", getattr(args, "codebook", None)), ("model", getattr(args, "model", None)), ("store", getattr(args, "db", None))]
+    inputs += [("annotation file", a) for a in getattr(args, "annotations", None) or []]
+    inputs += [("annotation file", a) for a in getattr(args, "gold", None) or []]
+    inputs += [("input", p) for p in (_paths(args) if hasattr(args, "paths") else [])]
+    for what, given in inputs:
+        if not given or "://" in str(given):
+            continue
+        source = os.path.realpath(given)
+        if real == source:
+            raise StanceError(f"-o is also the {what} this command reads", path=out, fix="write the output to another file")
+        inside = os.path.isdir(source) and real.startswith(source.rstrip(os.sep) + os.sep)
+        if inside and what == "model":
+            raise StanceError("-o is inside the model folder this command reads", path=out, fix="write the output outside it")
+        if inside and what == "input" and not folder_out and Path(out).suffix.lower() in READERS and not is_ignored(Path(out).name):
+            raise StanceError(
+                f"-o is inside the folder {given}, which this command reads: the next run would read the output as a document",
+                path=out,
+                fix=f"write it outside {given}",
+            )
 
 
 COMMANDS: dict[str, tuple[str, str, Callable[[argparse.Namespace], int]]] = {}
@@ -695,6 +772,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        _settle_format(args)
+        _guard_output(args)
         return args.func(args)
     except StanceError as exc:
         print(f"stance: {exc}", file=sys.stderr)
@@ -702,8 +781,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except OSError as exc:
-        if exc.filename is None:  # not about a file or folder
-            raise
+        if exc.filename is None:  # a write that failed: a full disk, a device error
+            where = getattr(args, "output", None) or "the output"
+            print(f"stance: could not write {where}: {exc.strerror or exc} — free some space or write elsewhere", file=sys.stderr)
+            return 1
         from stance.tagger import cache_dir
 
         where = " (stance's cache: set STANCE_CACHE to use another folder)" if str(exc.filename).startswith(str(cache_dir())) else ""

@@ -38,8 +38,10 @@ import hashlib
 import io
 import json
 import os
+import re
+import stat
 import tomllib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from email import policy
 from email.parser import BytesParser
@@ -59,6 +61,14 @@ SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | TABLE_SUFFIXES | {".pdf", ".docx", "
 # Files that live beside documents but are not documents.
 IGNORED_NAMES = {MANIFEST, "README.md", "readme.md", ".DS_Store"}
 IGNORED_SUFFIXES = {".toml"}
+SPREADSHEET_SUFFIXES = {".xlsx", ".xls", ".ods", ".numbers"}
+REREAD_FIX = {
+    ".docx": "open it in Word and save it again as .docx, or save it as text",
+    ".pdf": "re-export the PDF or convert it to text",
+    ".eml": "save the e-mail again, or its text as .txt",
+    ".html": "save the page again, or its text as .txt",
+    ".htm": "save the page again, or its text as .txt",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +131,8 @@ def load_manifest(folder: Path) -> tuple[dict[str, Source], dict[str, str]]:
         return {}, {}
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise StanceError("the sources manifest is not UTF-8 text", path=str(path), fix="save it as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise StanceError(
             f"the sources manifest is not valid TOML ({exc})",
@@ -146,8 +158,15 @@ def load_manifest(folder: Path) -> tuple[dict[str, Source], dict[str, str]]:
             language=str(entry.get("language", "")),
             date=str(entry.get("date", "")),
         )
+        if source.id in sources:
+            raise StanceError(f"two [[sources]] entries have the id {source.id!r}", path=str(path), fix="give each source its own id, or merge the two entries")
         sources[source.id] = source
-        for name in entry.get("files", []):
+        files = entry.get("files", [])
+        if not isinstance(files, list):
+            raise StanceError(f"[[sources]] {source.id!r}: files must be a list", path=str(path), fix=f'write files = ["{files}"]')
+        for name in files:
+            if str(name) in by_file:
+                raise StanceError(f"{name!r} is listed under two sources", path=str(path), fix="list each file under one source")
             by_file[str(name)] = source.id
     return sources, by_file
 
@@ -161,7 +180,16 @@ def source_for_file(path: Path) -> Source:
 
 
 def decode(data: bytes, path: str) -> str:
-    """Bytes to text, detecting the encoding; raises StanceError if it cannot."""
+    """Bytes to text, detecting the encoding; raises StanceError if it cannot.
+
+    UTF-8 (with or without BOM) and UTF-16 with a BOM are taken as they are,
+    and UTF-16 without one when charset-normalizer sees it. Other bytes are
+    read as Windows-1252, by far the most common legacy code page in the
+    documents analysts meet (charset-normalizer alone often takes it for
+    cp1250), unless that turns them into another script's mojibake: then
+    charset-normalizer's guess (GBK, Windows-1251...). A UTF-8 file with
+    a few lines pasted in from Windows-1252 keeps its UTF-8 lines.
+    """
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="strict")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -170,30 +198,87 @@ def decode(data: bytes, path: str) -> str:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         text = None
-    if text is not None:
-        if "\x00" in text:
-            raise _binary(path)
+    if text is not None and "\x00" not in text:
         return text
-    if b"\x00" in data[:4096]:
+    if text is not None or b"\x00" in data[:4096]:
+        wide = _guess(data)
+        if wide is not None and wide[0].startswith(("utf_16", "utf_32")):  # UTF-16 without its BOM
+            return wide[1]
         raise _binary(path)
-    # Windows-1252 is by far the most common legacy code page in the documents
-    # analysts meet; charset-normalizer alone often mistakes it for cp1250.
-    try:
-        text = data.decode("cp1252")
-    except UnicodeDecodeError:
-        text = None
-    if text is not None and not any("\x80" <= ch <= "\x9f" for ch in text):
-        return text
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    if best is None or best.chaos > 0.3:
+    mixed = _mixed_utf8(data)
+    if mixed is not None:
+        return mixed
+    text = _single_byte(data)
+    if text is None:
         raise StanceError(
             "undecodable bytes: no text encoding fits this file",
             path=path,
             fix="save it as UTF-8 text, or check it is really a text document",
         )
-    return str(best)
+    return text
+
+
+def _guess(data: bytes) -> tuple[str, str] | None:
+    """charset-normalizer's best (encoding, text), or None when nothing reads cleanly."""
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None or best.chaos > 0.3:
+        return None
+    return best.encoding, str(best)
+
+
+def _cp1252(data: bytes) -> str | None:
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    return None if any("\x80" <= ch <= "\x9f" for ch in text) else text
+
+
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
+
+
+def _other_script(text: str) -> bool:
+    """Whether Windows-1252 text reads as another script's bytes: most words with accented
+    letters have no plain letter at all ("ÑØÀ ââåëè" is Russian, "ÃÀ¹ú" Chinese; "Ça", "café" are not)."""
+    words = [w for w in _LETTER_RUN.findall(text) if not w.isascii()]
+    foreign = sum(len(w) > 1 and not any(c.isascii() for c in w) for w in words)
+    return bool(words) and foreign > len(words) / 2
+
+
+def _single_byte(data: bytes) -> str | None:
+    """Legacy bytes as text: Windows-1252 unless it reads as another script, then charset-normalizer's guess."""
+    western = _cp1252(data)
+    if western is not None and not _other_script(western):
+        return western
+    guess = _guess(data)
+    return guess[1] if guess is not None else western
+
+
+def _mixed_utf8(data: bytes) -> str | None:
+    """A UTF-8 file with some lines in a legacy code page, each line decoded as it was written; else None."""
+    lines = data.split(b"\n")
+    utf8 = legacy = 0
+    for line in lines:
+        if not line.isascii():
+            try:
+                line.decode("utf-8")
+                utf8 += 1
+            except UnicodeDecodeError:
+                legacy += 1
+    if not utf8 or legacy > utf8:
+        return None
+    out = []
+    for line in lines:
+        try:
+            out.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            text = _single_byte(line)
+            if text is None:
+                return None
+            out.append(text)
+    return "\n".join(out)
 
 
 def _binary(path: str) -> StanceError:
@@ -299,37 +384,89 @@ def _read_eml(path: Path, data: bytes) -> Iterator[_Raw]:
     yield _Raw(text=content, title=str(message["subject"] or ""), date=date, meta=meta)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _cell(value: object) -> str:
+    """A cell as text; half an emoji (a lone surrogate, as cut-off JSON escapes leave) becomes U+FFFD."""
+    text = "" if value is None else str(value)
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def _table_row(path: Path, row: dict, line: int) -> _Raw | Problem:
     text = row.get("text")
-    if not isinstance(text, str) or not text.strip():
+    if text is not None and not isinstance(text, str):
+        return Problem(str(path), f"the row's text is {type(text).__name__ if not isinstance(text, (int, float)) else 'a number'}, not text",
+                       'give the text as a string ("text": "...")', line)
+    if not text or not text.strip():
         return Problem(str(path), "the row has an empty text", "fill in the text cell or delete the row", line)
+    row_id = _cell(row.get("id"))
     return _Raw(
-        text=text,
-        title=str(row.get("title") or row.get("id") or f"row {line}"),
-        date=str(row.get("date") or ""),
-        source=str(row.get("source") or ""),
-        meta=(("row_id", str(row["id"])),) if row.get("id") not in (None, "") else (),
+        text=_cell(text),
+        title=_cell(row.get("title") or row_id or f"row {line}"),
+        date=_cell(row.get("date")),
+        source=_cell(row.get("source")),
+        meta=(("row_id", row_id),) if row_id else (),
         line=line,
     )
 
 
+TABLE_COLUMNS = ("text", "source", "id", "date", "title")
+CSV_DELIMITERS = (",", ";", "\t", "|")  # Excel writes ";" where "," is the decimal mark
+
+
 def _read_csv(path: Path, data: bytes) -> Iterator[_Raw | Problem]:
     text = decode(data, str(path))
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    if not reader.fieldnames or "text" not in reader.fieldnames:
+    first = io.StringIO(text, newline="").readline()  # ends at "\n", "\r\n" or an old Mac's "\r"
+    header = next(csv.reader([first]), [])
+    delimiter = next((d for d in CSV_DELIMITERS if "text" in _names(next(csv.reader([first], delimiter=d), []))), None)
+    if delimiter is None:
         raise StanceError(
-            f"the table has no 'text' column (columns: {', '.join(reader.fieldnames or []) or 'none'})",
+            f"the table has no 'text' column (columns: {', '.join(header) or 'none'})",
             path=str(path),
             line=1,
-            fix="name the column holding the documents 'text' (optional: source, id, date, title)",
+            fix="name the column holding the documents 'text' (optional: source, id, date, title), "
+            "and separate the columns with commas, semicolons or tabs",
         )
-    for row in reader:
-        yield _table_row(path, row, reader.line_num)
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))  # one long cell is one long document, not an error
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    names = _names(next(reader))
+    end = reader.line_num
+    while True:
+        start = end + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield Problem(
+                str(path),
+                f"the table cannot be read from here on ({exc}); perhaps a quote opened here is never closed",
+                'close the quote, and double any quote inside a cell ("")',
+                start,
+            )
+            return
+        end = reader.line_num
+        if cells:
+            yield _table_row(path, dict(zip(names, cells)), start)
+
+
+def _names(header: Sequence[str]) -> list[str]:
+    """Column names as stance reads them: "Text", " text " and "TEXT" are all ``text``."""
+    return [name.strip().lower() if name.strip().lower() in TABLE_COLUMNS else name for name in header]
 
 
 def _read_jsonl(path: Path, data: bytes) -> Iterator[_Raw | Problem]:
     text = decode(data, str(path))
-    for n, line in enumerate(text.splitlines(), start=1):
+    if text.lstrip().startswith("[") and _is_json_array(text):
+        raise StanceError(
+            "the file is one JSON array, not JSON Lines",
+            path=str(path),
+            line=1,
+            fix="write one JSON object per line (e.g. jq -c '.[]' FILE > FILE.jsonl)",
+        )
+    # Lines end at "\n" only: JSON strings may hold U+2028, "\x1c" and the like, which str.splitlines() splits at.
+    for n, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
@@ -341,6 +478,13 @@ def _read_jsonl(path: Path, data: bytes) -> Iterator[_Raw | Problem]:
             yield Problem(str(path), "the line has no 'text' field", 'give each line a "text" field', n)
             continue
         yield _table_row(path, row, n)
+
+
+def _is_json_array(text: str) -> bool:
+    try:
+        return isinstance(json.loads(text), list)
+    except json.JSONDecodeError:  # several lines of JSON: JSON Lines after all
+        return False
 
 
 READERS = {
@@ -369,7 +513,7 @@ def _first_line(text: str) -> str:
 # --- walking paths ----------------------------------------------------------
 
 
-def _ignored(name: str) -> bool:
+def is_ignored(name: str) -> bool:
     """Files that live beside documents but are not documents: manifests,
     READMEs, and annotation files (``annotations*.csv``/``.jsonl``)."""
     lower = name.lower()
@@ -381,16 +525,44 @@ def _ignored(name: str) -> bool:
     )
 
 
-def _walk(path: Path) -> Iterator[Path]:
-    if path.is_dir():
-        for root, dirs, files in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in sorted(files):
-                if _ignored(name):
-                    continue
-                yield Path(root) / name
-    else:
+def _walk(path: Path, problems: list[Problem]) -> Iterator[Path]:
+    """The files to read under ``path``, in order; a folder stance cannot open, or one with
+    nothing to read, becomes a problem. Linked folders are followed, each real folder once."""
+    if not path.is_dir():
         yield path
+        return
+    seen: set[str] = set()
+    found = skipped = 0
+
+    def unreadable(exc: OSError) -> None:
+        problems.append(Problem(shown_path(exc.filename or path), f"cannot open the folder ({exc.strerror})", "check its permissions"))
+
+    for root, dirs, files in os.walk(path, onerror=unreadable, followlinks=True):
+        real = os.path.realpath(root)
+        if real in seen:  # a link back into a folder already read
+            dirs[:] = []
+            continue
+        seen.add(real)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if is_ignored(name):
+                skipped += 1
+                continue
+            found += 1
+            yield Path(root) / name
+    if not found:
+        problems.append(
+            Problem(
+                shown_path(path),
+                "no documents in this folder" + (f" (only {skipped} file(s) stance does not read: READMEs, manifests, annotation files, hidden files)" if skipped else ""),
+                f"put the documents ({', '.join(sorted(SUPPORTED))}) in it, or name the files themselves",
+            )
+        )
+
+
+def shown_path(path: str | os.PathLike) -> str:
+    """A path as it can be printed and written: a file name that is not UTF-8 keeps its other characters."""
+    return os.fsencode(path).decode("utf-8", errors="replace")
 
 
 def read_file(
@@ -400,32 +572,37 @@ def read_file(
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Iterator[Document | Problem]:
     """Read one file into documents (several for a table), or problems."""
-    shown = str(path)
+    shown = shown_path(path)
     suffix = path.suffix.lower()
     if suffix not in READERS:
-        yield Problem(shown, f"unsupported file type '{suffix or '(none)'}'", f"use one of {', '.join(sorted(SUPPORTED))}")
+        fix = "save it as CSV (text column 'text')" if suffix in SPREADSHEET_SUFFIXES else f"use one of {', '.join(sorted(SUPPORTED))}"
+        yield Problem(shown, f"unsupported file type '{suffix or '(none)'}'", fix)
         return
     try:
-        size = path.stat().st_size
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):  # a pipe or a device would be read forever
+            yield Problem(shown, "not a regular file (a pipe, socket or device)", "give a file saved on disk")
+            return
+        if status.st_size > max_bytes:
+            yield Problem(
+                shown,
+                f"the file is {_size(status.st_size)}, over the {_size(max_bytes)} limit",
+                "split it, or raise the limit with --max-mb",
+            )
+            return
+        data = path.read_bytes()
     except OSError as exc:
         yield Problem(shown, f"cannot open the file ({exc.strerror})", "check the path and its permissions")
         return
-    if size > max_bytes:
-        yield Problem(
-            shown,
-            f"the file is {_size(size)}, over the {_size(max_bytes)} limit",
-            "split it, or raise the limit with --max-mb",
-        )
-        return
-    data = path.read_bytes()
     if not data.strip():
         yield Problem(shown, "the file is empty", "remove it or add its text")
         return
     source = source or source_for_file(path)
     try:
-        found = False
+        found = problems = False
         for raw in READERS[suffix](path, data):
             if isinstance(raw, Problem):
+                problems = True
                 yield raw
                 continue
             if not raw.text.strip():
@@ -440,12 +617,17 @@ def read_file(
                 text=raw.text,
                 meta=raw.meta,
             )
-        if not found and suffix not in TABLE_SUFFIXES:
-            yield Problem(shown, "no text found in the file", "check that it holds a document's text")
+        if not found and not problems:
+            if suffix in TABLE_SUFFIXES:
+                yield Problem(shown, "the table has no rows", "add a row per document, with its text in the 'text' column")
+            else:
+                yield Problem(shown, "no text found in the file", "check that it holds a document's text")
     except StanceError as exc:
         yield Problem(exc.path or shown, exc.message, exc.fix or "", exc.line)
     except UnicodeError as exc:
-        yield Problem(shown, f"undecodable bytes ({exc})", "save it as UTF-8 text")
+        yield Problem(shown, f"undecodable bytes ({exc.reason})", "save it as UTF-8 text")
+    except Exception as exc:  # noqa: BLE001 - a parser choking on a damaged file must not stop the others
+        yield Problem(shown, f"not a readable {suffix} file ({type(exc).__name__}: {str(exc)[:200]})", REREAD_FIX.get(suffix, "save it again, or as text"))
 
 
 def iter_corpus(
@@ -458,17 +640,27 @@ def iter_corpus(
 
     Streaming keeps memory flat: nothing holds the whole corpus unless the caller does.
     """
+    read: set[str] = set()  # each file once, however often it is named (twice, or as a file and in its folder)
     for raw_path in paths:
         root = Path(raw_path)
         if not root.exists():
-            corpus.problems.append(Problem(str(root), "no such file or folder", "check the path"))
+            corpus.problems.append(Problem(shown_path(root), "no such file or folder", "check the path"))
             continue
         manifests: dict[Path, tuple[dict[str, Source], dict[str, str]]] = {}
-        for path in _walk(root):
+        for path in _walk(root, corpus.problems):
+            real = os.path.realpath(path)
+            if real in read:
+                continue
+            read.add(real)
             folder = path.parent
             if folder not in manifests:
                 try:
                     manifests[folder] = load_manifest(folder)
+                    corpus.problems.extend(
+                        Problem(shown_path(folder / MANIFEST), f"it lists {name!r}, which is not in the folder", "correct the name in files = [...] (names are case-sensitive)")
+                        for name in manifests[folder][1]
+                        if not (folder / name).is_file()
+                    )
                 except StanceError as exc:
                     corpus.problems.append(Problem(exc.path or str(folder), exc.message, exc.fix or "", exc.line))
                     manifests[folder] = ({}, {})

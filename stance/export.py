@@ -17,8 +17,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import shutil
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -135,6 +138,29 @@ def output_path(path: str | Path) -> Path:
     return path
 
 
+@contextmanager
+def replacing(path: str | Path) -> Iterator[Path]:
+    """Where to write ``path``: a hidden file beside it that takes its place only when the block ends
+    without an error, so a failed or interrupted run leaves the old file as it was (and a run that
+    reads the folder it writes into never reads its half-written output).
+
+    A device or pipe (``-o /dev/stdout``) is written in place; a link, through to its target.
+    """
+    path = output_path(path)
+    if path.exists() and not path.is_file():
+        yield path
+        return
+    path = Path(os.path.realpath(path))
+    part = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        yield part
+        if path.exists():
+            shutil.copymode(path, part)
+        os.replace(part, path)
+    finally:
+        part.unlink(missing_ok=True)
+
+
 def write_records(
     rows: Iterable[Mapping[str, Any]],
     fmt: str,
@@ -152,7 +178,7 @@ def write_records(
     kwargs = {"columns": columns} if fmt != "jsonl" else {}
     if path is None or str(path) == "-":
         return writer(rows, sys.stdout, **kwargs)
-    with open(output_path(path), "w", encoding="utf-8", newline="" if fmt == "csv" else None) as out:
+    with replacing(path) as part, open(part, "w", encoding="utf-8", newline="" if fmt == "csv" else None) as out:
         return writer(rows, out, **kwargs)
 
 
@@ -203,7 +229,8 @@ def write_parquet(
         table = pa.table(data, schema=schema)
     if metadata:
         table = table.replace_schema_metadata({**(table.schema.metadata or {}), **{k: str(v) for k, v in metadata.items()}})
-    pq.write_table(table, output_path(path), compression="zstd")
+    with replacing(path) as part:
+        pq.write_table(table, part, compression="zstd")
     return table.num_rows
 
 
@@ -298,7 +325,8 @@ def write_xlsx(
                 out.append(cell)
             sheet.append(out)
         total += len(rows) if name not in ("codebook", "provenance") else 0
-    workbook.save(output_path(path))
+    with replacing(path) as part:
+        workbook.save(part)
     return total
 
 
@@ -548,7 +576,8 @@ def write_comparison(comparison: Any, fmt: str, path: str | Path | None, prov: M
         if path is None or str(path) == "-":
             sys.stdout.write(buffer.getvalue())
         else:
-            output_path(path).write_text(buffer.getvalue(), encoding="utf-8")
+            with replacing(path) as part:
+                part.write_text(buffer.getvalue(), encoding="utf-8")
         return n
     raise StanceError(f"unknown format {fmt!r}", fix="use table, csv, json, xlsx or md")
 
@@ -571,7 +600,9 @@ def write_report(comparison: Any, path: str | Path, prov: Mapping[str, Any] | No
     figures = charting.charts(comparison)
     if fmt == "html":
         svgs = {name: charting.to_svg(chart) for name, chart in figures.items()}
-        path.write_text(render_html(comparison, prov or {}, svgs), encoding="utf-8")
+        html = render_html(comparison, prov or {}, svgs)
+        with replacing(path) as part:
+            part.write_text(html, encoding="utf-8")
         return path
     folder = path.with_name(path.stem + "_charts")
     folder.mkdir(parents=True, exist_ok=True)
@@ -580,7 +611,9 @@ def write_report(comparison: Any, path: str | Path, prov: Mapping[str, Any] | No
         charting.save_chart(chart, folder / f"{name}.png")
         charting.save_chart(chart, folder / f"{name}.svg")
         links[name] = f"{folder.name}/{name}.png"
-    path.write_text(render_markdown(comparison, prov or {}, links), encoding="utf-8")
+    markdown = render_markdown(comparison, prov or {}, links)
+    with replacing(path) as part:
+        part.write_text(markdown, encoding="utf-8")
     return path
 
 

@@ -117,3 +117,44 @@ def test_labels_a_codebook_lacks_say_so(tmp_path, capsys):
     assert main(["train", "--codebook", str(book), "--annotations", str(labels), "-o", str(tmp_path / "m")]) == 1
     err = capsys.readouterr().err
     assert "labels.csv:2" in err and "this codebook has no topics: leave the topics column empty" in err
+
+
+def test_an_output_never_overwrites_or_feeds_the_commands_own_inputs(tmp_path, capsys):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    doc = folder / "notes.txt"
+    doc.write_text("The tariffs were raised. Trade fell sharply.\n")
+    codebook = tmp_path / "mine.toml"
+    codebook.write_text('name = "mine"\n[[topics]]\nid = "trade"\ncues = ["tariff"]\n')
+    for argv, message in (
+        (["segment", str(doc), "-o", str(doc)], "-o is also the input this command reads"),
+        (["tag", str(doc), "--codebook", str(codebook), "--labeller", "rules", "-o", str(codebook)], "-o is also the codebook this command reads"),
+        (["segment", str(folder), "-o", str(folder / "out.jsonl")], "the next run would read the output as a document"),
+        (["segment", str(doc), "-o", str(tmp_path / "new") + "/"], "-o names a folder"),
+        (["segment", str(doc), "-o", str(tmp_path / "s.md")], "-o names a .md file, which `stance segment` does not write"),
+        (["tag", str(doc), "--db", str(tmp_path / "typo.db")], "no annotation store here"),
+    ):
+        assert main(argv) == 1, argv
+        err = capsys.readouterr().err
+        assert message in err and "Traceback" not in err, (argv, err)
+    assert doc.read_text() == "The tariffs were raised. Trade fell sharply.\n" and "[[topics]]" in codebook.read_text()
+    assert not (tmp_path / "typo.db").exists()
+
+
+def test_a_failed_run_keeps_the_previous_output_and_the_suffix_names_the_format(tmp_path, capsys):
+    doc = tmp_path / "a.txt"
+    doc.write_text("The tariffs were raised. Trade fell sharply.\n")
+    out = tmp_path / "sentences.csv"
+    assert main(["segment", str(doc), "-o", str(out)]) == 0
+    assert next(csv.DictReader(io.StringIO(out.read_text())))["text"] == "The tariffs were raised."
+    before = out.read_text()
+    assert main(["segment", str(tmp_path / "typo.txt"), "-o", str(out)]) == 1
+    assert "nothing could be read" in capsys.readouterr().err
+    assert out.read_text() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no half-written file left
+
+
+def test_a_full_disk_is_one_line(capsys):
+    assert main(["segment", str(SEEDS_DIR / "merics-2025-01-30-china-essentials.txt"), "-o", "/dev/full"]) == 1
+    err = capsys.readouterr().err
+    assert "could not write /dev/full: No space left on device" in err and "Traceback" not in err

@@ -132,3 +132,95 @@ def test_bad_inputs_each_give_one_clear_line_and_the_rest_goes_through(tmp_path)
     assert "undecodable" in problems["garbage.txt"]
     for line in problems.values():
         assert "\n" not in line and " — " in line  # what is wrong — what to do
+
+
+def test_legacy_code_pages_of_other_scripts_and_mixed_files_keep_their_characters(tmp_path):
+    chinese, russian = "美国对中国芯片实施出口管制。中方表示坚决反对。\n", "США ввели экспортный контроль на чипы. Китай выразил протест.\n"
+    (tmp_path / "gbk.txt").write_bytes(chinese.encode("gbk"))
+    (tmp_path / "cp1251.txt").write_bytes(russian.encode("cp1251"))
+    german = "Der Außenminister sagte: „Zölle schaden.“ Über Größe.\n"
+    (tmp_path / "cp1252.txt").write_bytes(german.encode("cp1252"))
+    utf8, pasted = "Beijing’s “dual circulation” — explained.\n", "Café owners said it’s fine.\n"
+    (tmp_path / "mixed.txt").write_bytes(utf8.encode("utf-8") + pasted.encode("cp1252"))
+    (tmp_path / "utf16.txt").write_bytes("The tariffs were raised. Trade fell.\n".encode("utf-16-le"))  # no BOM
+    docs = {Path(d.path).name: d.text for d in read(tmp_path).documents}
+    assert docs == {"gbk.txt": chinese, "cp1251.txt": russian, "cp1252.txt": german, "mixed.txt": utf8 + pasted,
+                    "utf16.txt": "The tariffs were raised. Trade fell.\n"}
+
+
+def test_a_damaged_file_of_any_format_is_one_problem_and_the_others_go_through(tmp_path):
+    (tmp_path / "a-good.txt").write_text("Export controls were tightened.\n")
+    (tmp_path / "fake.docx").write_bytes(b"not a zip at all")
+    (tmp_path / "bad.eml").write_bytes(b'From: newsletter@\nContent-Type: text/plain; charset="unknown-8bit"\n\nTariffs rose.\n')
+    (tmp_path / "z-good.txt").write_text("Tariffs were raised.\n")
+    corpus = read(tmp_path)
+    assert sorted(Path(d.path).name for d in corpus.documents) == ["a-good.txt", "z-good.txt"]
+    problems = {Path(p.path).name: str(p) for p in corpus.problems}
+    assert "not a readable .docx file" in problems["fake.docx"] and "save it again" in problems["fake.docx"]
+    assert "not a readable .eml file" in problems["bad.eml"]
+
+
+def test_tables_as_spreadsheets_write_them(tmp_path):
+    (tmp_path / "semi.csv").write_text("id;Text;source\n1;Tariffs rose, then fell.;merics\n")
+    (tmp_path / "mac.csv").write_bytes(b"id,text\r1,Chips matter.\r")
+    (tmp_path / "big.csv").write_text("id,text\n1," + "Tariffs rose again. " * 10_000 + "\n")
+    (tmp_path / "multi.csv").write_text('id,text\n1,"Tariffs rose.\n\nTrade fell."\n2,Chips matter.\n3,\n')
+    corpus = read(tmp_path)
+    docs = {d.path: d for d in corpus.documents}
+    assert docs[f"{tmp_path / 'semi.csv'}:2"].text == "Tariffs rose, then fell." and docs[f"{tmp_path / 'semi.csv'}:2"].source == "merics"
+    assert docs[f"{tmp_path / 'mac.csv'}:2"].text == "Chips matter."
+    assert len(docs[f"{tmp_path / 'big.csv'}:2"].text) > 131_072  # over the csv module's default cell limit
+    assert f"{tmp_path / 'multi.csv'}:2" in docs and f"{tmp_path / 'multi.csv'}:5" in docs  # where each record starts
+    assert [(Path(p.path).name, p.line) for p in corpus.problems] == [("multi.csv", 6)]
+
+
+def test_a_quote_never_closed_is_named_by_its_line_and_the_rows_before_it_go_through(tmp_path):
+    (tmp_path / "t.csv").write_text('id,text\n1,Tariffs rose.\n2,"Unclosed quote here.\n3,Chips matter.\n')
+    corpus = read(tmp_path)
+    assert [d.text for d in corpus.documents] == ["Tariffs rose."]
+    (problem,) = corpus.problems
+    assert problem.line == 3 and "never closed" in str(problem) and 'double any quote' in str(problem)
+
+
+def test_json_lines_hold_any_character_and_mistakes_are_named(tmp_path):
+    rows = [{"text": "The tariffs rose\u2028sharply."}, {"text": "Half an emoji \ud83d here."}, {"text": "Third\x1crow."}, {"text": 42}]
+    (tmp_path / "t.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    (tmp_path / "array.jsonl").write_text(json.dumps([{"text": "One."}, {"text": "Two."}], indent=2))
+    corpus = read(tmp_path)
+    assert [d.text for d in corpus.documents] == ["The tariffs rose\u2028sharply.", "Half an emoji \ufffd here.", "Third\x1crow."]
+    problems = sorted((Path(p.path).name, p.line, p.message) for p in corpus.problems)
+    assert problems == [("array.jsonl", 1, "the file is one JSON array, not JSON Lines"), ("t.jsonl", 4, "the row's text is a number, not text")]
+
+
+def test_folders_pipes_and_repeats(tmp_path):
+    import os
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("Tariffs rose.\n")
+    os.mkfifo(docs / "pipe.txt")  # would be read forever
+    (docs / "loop").symlink_to(docs)  # a link back into the folder: read once
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "readme-only").mkdir()
+    (tmp_path / "readme-only" / "README.md").write_text("# Notes\n")
+    corpus = read(docs, docs / "a.txt", tmp_path / "empty", tmp_path / "readme-only")
+    assert [Path(d.path).name for d in corpus.documents] == ["a.txt"]
+    problems = {Path(p.path).name: p.message for p in corpus.problems}
+    assert problems["pipe.txt"].startswith("not a regular file")
+    assert problems["empty"] == "no documents in this folder"
+    assert problems["readme-only"].startswith("no documents in this folder (only 1 file(s) stance does not read")
+
+
+def test_manifest_mistakes_are_named_and_the_files_still_read(tmp_path):
+    (tmp_path / "a.txt").write_text("Tariffs rose.\n")
+    manifest = tmp_path / "sources.toml"
+    for toml, message in (
+        ('[[sources]]\nid = "m"\nfiles = "a.txt"\n', "[[sources]] 'm': files must be a list"),
+        ('[[sources]]\nid = "m"\nfiles = ["a.txt"]\n[[sources]]\nid = "m"\n', "two [[sources]] entries have the id 'm'"),
+        ('[[sources]]\nid = "m"\nfiles = ["A.TXT"]\n', "it lists 'A.TXT', which is not in the folder"),
+    ):
+        manifest.write_text(toml)
+        corpus = read(tmp_path)
+        assert [d.source for d in corpus.documents] == ["a"] and [p.message for p in corpus.problems] == [message]
+    manifest.write_bytes('[[sources]]\nid = "m"\nname = "Café"\n'.encode("cp1252"))
+    assert [p.message for p in read(tmp_path).problems] == ["the sources manifest is not UTF-8 text"]
