@@ -27,10 +27,12 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from stance.corpus import Problem, decode, kind_of, table_rows
 from stance.errors import StanceError
 from stance.export import replacing
 
 COLUMNS = ("text", "topics", "frames", "primary_frame", "sentence_id", "source", "annotator", "note")
+REQUIRED = ("text", "topics", "frames")  # a file without a labels column would read as "no labels" and wipe real ones
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 # Training documents beyond the seeds, annotated the same way (see training/README.md).
 TRAINING_DIR = Path(__file__).resolve().parent.parent / "training"
@@ -100,13 +102,25 @@ def _ids(value, path: str, line: int, column: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(p.strip() for p in parts if p.strip()))
 
 
+def _plain(row: dict, column: str, path: str, line: int) -> str:
+    """A one-value cell as text: a number is fine, a list or an object is a mistake."""
+    value = row.get(column)
+    if value is None:
+        return ""
+    if isinstance(value, (list, dict, bool)):
+        raise StanceError(f"'{column}' must be one value, not {kind_of(value)}", path=path, line=line, fix=f'give it as text, e.g. "{column}": "..."')
+    return str(value).strip()
+
+
 def _annotation(row: dict, path: str, line: int, known: frozenset[str] | None, topic_ids, frame_ids) -> Annotation:
     text = row.get("text")
-    if not isinstance(text, str) or not text.strip():
+    if text is not None and not isinstance(text, str):
+        raise StanceError(f"the row's text is {kind_of(text)}, not text", path=path, line=line, fix='give the sentence as a string, "text": "..."')
+    if not text or not text.strip():
         raise StanceError("the row has no text", path=path, line=line, fix="fill in the sentence in the 'text' column")
     topics = _ids(row.get("topics"), path, line, "topics")
     frames = _ids(row.get("frames"), path, line, "frames")
-    primary = (row.get("primary_frame") or "").strip() or None
+    primary = _plain(row, "primary_frame", path, line) or None
     if known is not None:
         for column, ids, allowed in (("topics", topics, topic_ids), ("frames", frames, frame_ids)):
             unknown = [i for i in ids if i not in allowed]
@@ -129,9 +143,9 @@ def _annotation(row: dict, path: str, line: int, known: frozenset[str] | None, t
         topics=topics,
         frames=frames,
         primary_frame=primary,
-        sentence_id=(row.get("sentence_id") or None),
-        source=(row.get("source") or None),
-        annotator=str(row.get("annotator") or ""),
+        sentence_id=_plain(row, "sentence_id", path, line) or None,
+        source=_plain(row, "source", path, line) or None,
+        annotator=_plain(row, "annotator", path, line),
         note=str(row.get("note") or ""),
     )
 
@@ -150,35 +164,18 @@ def read_annotations(paths: Iterable[str | Path], codebook=None) -> AnnotationSe
         path = Path(raw)
         shown = str(path)
         try:
-            data = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            result.problems.append(StanceError(f"cannot read the annotation file ({exc})", path=shown, fix="check the path; save it as UTF-8"))
+            rows = list(table_rows(path, decode(path.read_bytes(), shown), COLUMNS, REQUIRED))
+        except OSError as exc:
+            result.problems.append(StanceError(f"cannot read the annotation file ({exc.strerror})", path=shown, fix="check the path and its permissions"))
             continue
-        if path.suffix.lower() == ".jsonl":
-            rows = []
-            for n, line in enumerate(data.splitlines(), start=1):
-                if not line.strip():
-                    continue
-                try:
-                    rows.append((n, json.loads(line)))
-                except json.JSONDecodeError as exc:
-                    result.problems.append(StanceError(f"not valid JSON ({exc.msg})", path=shown, line=n, fix="make each line one JSON object"))
-        else:
-            reader = csv.DictReader(io.StringIO(data, newline=""))
-            if not reader.fieldnames or "text" not in reader.fieldnames:
-                result.problems.append(
-                    StanceError(
-                        "the annotation file has no 'text' column",
-                        path=shown,
-                        line=1,
-                        fix=f"use the header {','.join(COLUMNS)}",
-                    )
-                )
+        except StanceError as exc:
+            result.problems.append(exc)
+            continue
+        for item in rows:
+            if isinstance(item, Problem):
+                result.problems.append(StanceError(item.message, path=item.path, line=item.line, fix=item.fix))
                 continue
-            rows = []
-            for row in reader:
-                rows.append((reader.line_num, row))
-        for n, row in rows:
+            n, row = item
             try:
                 result.annotations.append(_annotation(row, shown, n, known, topic_ids, frame_ids))
             except StanceError as exc:

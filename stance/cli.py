@@ -172,6 +172,10 @@ def _metrics_rows(result: dict, codebook) -> list[dict]:
 def cmd_train(args: argparse.Namespace) -> int:
     from stance.model import MIN_CV_EXAMPLES, train_model
 
+    if args.encoder:
+        from stance.encoder import _torch
+
+        _torch()  # before the training, not after it: say now that the extra is missing
     codebook, examples, label_sets, sources = _training_data(args)
     model = train_model(codebook, examples, label_sets, sources=sources, use_cues=not args.no_cues)
     model.save(args.output)
@@ -214,10 +218,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
         print(json.dumps({"evaluation": how, "n": len(examples), "results": results}, indent=2))
         return 0
+    if args.format == "csv":  # one table, a labeller column, nothing else: for a spreadsheet
+        write_records(({"labeller": name, **row} for name, result in results.items() for row in _metrics_rows(result, codebook)), "csv")
+        return 0
     for name, result in results.items():
         print(f"\n{name} ({how}, {len(examples)} sentences): topic micro-F1 {result['topics']['micro_f1']:.3f}, "
               f"frame macro-F1 {result['frames']['macro_f1']:.3f}")
-        write_records(_metrics_rows(result, codebook), args.format if args.format != "json" else "table")
+        write_records(_metrics_rows(result, codebook), "table")
     return 0
 
 
@@ -228,7 +235,7 @@ def _annotator(args: argparse.Namespace) -> str:
     import getpass
     import os
 
-    return args.annotator or os.environ.get("STANCE_ANNOTATOR") or getpass.getuser()
+    return (args.annotator or os.environ.get("STANCE_ANNOTATOR") or getpass.getuser()).strip()
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -241,7 +248,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_annotations_export(args: argparse.Namespace) -> int:
-    count = _open_store(args).export_annotations(args.output, source=args.source)
+    count = _open_store(args, existing=True).export_annotations(args.output, source=args.source)
     print(f"wrote {count} annotations to {args.output}")
     return 0
 
@@ -271,7 +278,7 @@ def cmd_agreement(args: argparse.Namespace) -> int:
     from stance.agreement import store_agreement
     from stance.codebook import load_codebook
 
-    report = store_agreement(_open_store(args), codebook=load_codebook(args.codebook), source=args.source)
+    report = store_agreement(_open_store(args, existing=True), codebook=load_codebook(args.codebook), source=args.source)
     if len(report.annotators) < 2:
         raise StanceError(
             f"agreement needs two annotators or more; the store has {len(report.annotators)}",
@@ -327,7 +334,7 @@ def _queue(args: argparse.Namespace, store):
 
 
 def cmd_queue(args: argparse.Namespace) -> int:
-    items, _ = _queue(args, _open_store(args))
+    items, _ = _queue(args, _open_store(args, existing=True))
     write_records((item.to_row() for item in items), args.format, args.output, columns=QUEUE_COLUMNS)
     return 0
 
@@ -345,7 +352,8 @@ def _ask(prompt: str, suggested: Sequence[str], allowed: Sequence[str], single: 
         ids = tuple(dict.fromkeys(i.strip() for i in answer.replace(";", ",").split(",") if i.strip()))
         unknown = [i for i in ids if i not in allowed]
         if unknown or (single and len(ids) > 1):
-            print(f"  not {'one of' if single else 'ids of'}: {', '.join(allowed)}")
+            wrong = f"{', '.join(unknown)} is not one of" if unknown else "give one of"
+            print(f"  {wrong}: {', '.join(allowed)}")
             continue
         return ids
 
@@ -353,7 +361,7 @@ def _ask(prompt: str, suggested: Sequence[str], allowed: Sequence[str], single: 
 def cmd_annotate(args: argparse.Namespace) -> int:
     from stance.annotations import Annotation
 
-    store = _open_store(args)
+    store = _open_store(args, existing=True)
     items, codebook = _queue(args, store)
     annotator = _annotator(args)
     print(f"Annotating as {annotator}. At each prompt: ids separated by ',', Enter keeps [the model's], '-' none, s skip, q quit.")
@@ -378,7 +386,11 @@ def cmd_annotate(args: argparse.Namespace) -> int:
                     if primary == "q":
                         break
                     continue
-            note = input("  note (optional): ").strip()
+            note = input("  note (optional; s skip, q quit): ").strip()
+            if note in ("s", "q"):
+                if note == "q":
+                    break
+                continue
         except EOFError:
             break
         store.annotate(
@@ -496,9 +508,11 @@ def _guard_output(args: argparse.Namespace) -> None:
     from stance.corpus import READERS, is_ignored
 
     out = getattr(args, "output", None)
+    folder_out = args.command == "train"  # train -o names a folder; every other -o a file
+    if out is not None and not out.strip():
+        raise StanceError("-o is empty (an unset shell variable?)", fix="give -o a " + ("folder" if folder_out else "file") + " name")
     if not out or out == "-":
         return
-    folder_out = args.command == "train"  # train -o names a folder; every other -o a file
     if not folder_out and (out.endswith(("/", os.sep)) or Path(out).is_dir()):
         raise StanceError("-o names a folder", path=out, fix="give a file name, e.g. -o out/tags.jsonl")
     if folder_out and Path(out).exists() and not Path(out).is_dir():
@@ -590,7 +604,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-cues", action="store_true", help="leave the cue votes out (the 'model alone' baseline)")
     p.add_argument("--encoder", action="store_true",
                    help="also fine-tune the sentence encoder and save it with the model (needs `pip install 'stance[encoder]'`)")
-    p.add_argument("--encoder-epochs", type=int, metavar="N", help="passes over the sentences when fine-tuning (default 4)")
+    p.add_argument("--encoder-epochs", type=_positive, metavar="N", help="passes over the sentences when fine-tuning (default 4)")
     p.add_argument("--db", metavar="URL", help="also train on the store's human labels, and record the model card there")
     p.set_defaults(func=cmd_train)
 
@@ -673,7 +687,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Example: stance queue --topic export_controls -n 20",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("-n", type=int, default=20, help="how many sentences (default 20)")
+    p.add_argument("-n", type=_positive, default=20, help="how many sentences (default 20)")
     p.add_argument("--topic", metavar="ID", help="focus on one topic: unsure whether it applies, or of the frames within it")
     p.add_argument("--source", metavar="ID", help="only this source's sentences")
     _add_codebook(p)
@@ -689,7 +703,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Example: stance annotate --annotator alice --source merics -n 10",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("-n", type=int, default=20, help="how many sentences (default 20)")
+    p.add_argument("-n", type=_positive, default=20, help="how many sentences (default 20)")
     p.add_argument("--topic", metavar="ID", help="focus on one topic")
     p.add_argument("--source", metavar="ID", help="only this source's sentences")
     p.add_argument("--annotator", metavar="NAME", help="who you are (default: $STANCE_ANNOTATOR, else your user name)")
@@ -752,6 +766,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="FILE", required=True, help="FILE.html or FILE.md")
     p.set_defaults(func=cmd_report)
     return parser
+
+
+def _positive(value: str) -> int:
+    """A count of at least one (-n, --encoder-epochs)."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a count: give 1 or more")
+    return number
 
 
 def _megabytes(value: str) -> float:

@@ -289,7 +289,68 @@ def _regex_problem(regex: str) -> str | None:
         return f"invalid regular expression: {exc}"
     if _re_parser is not None and parsed_regex(regex).getwidth()[0] == 0:
         return "the regular expression can match the empty string, so it would fire everywhere"
+    if _re_parser is not None and _nested_runs(list(parsed_regex(regex))):
+        return (
+            "the regular expression repeats a group that begins with a run of any length, like (a+)+ or "
+            "(\\w+\\s?)+; on some sentences it would try more ways to match than any computer can; "
+            "bound the repeat, e.g. (?:\\w+\\s){0,3}"
+        )
     return None
+
+
+def _nested_runs(items: list) -> bool:
+    """Whether a parsed regex repeats, without bound, a group whose one pass can be a run of any
+    length and nothing more (``(a+)+``, ``(\\w+\\s?)+``): then a long run splits into passes in
+    exponentially many ways, the pattern of catastrophic backtracking. ``(?:\\s+\\w+)*``, whose
+    passes must each cross a space, is fine. (None of the default codebook's cues is refused.)"""
+    from re import _constants as rc  # type: ignore[attr-defined]
+
+    for op, av in items:
+        if op in (rc.MAX_REPEAT, rc.MIN_REPEAT):
+            _lo, hi, body = av
+            if _long(hi) and _run_alone(list(body)):
+                return True
+            if _nested_runs(list(body)):
+                return True
+        elif op is rc.SUBPATTERN and _nested_runs(list(av[3])):
+            return True
+        elif op is rc.BRANCH and any(_nested_runs(list(b)) for b in av[1]):
+            return True
+        elif op in (rc.ASSERT, rc.ASSERT_NOT) and _nested_runs(list(av[1])):
+            return True
+    return False
+
+
+def _long(hi: int) -> bool:
+    """A repeat of more than ten is as good as unbounded to backtracking."""
+    from re import _constants as rc  # type: ignore[attr-defined]
+
+    return hi == rc.MAXREPEAT or hi > 10
+
+
+def _run_alone(items: list) -> bool:
+    """Whether a match of these parsed items can be a run of any length with nothing after it."""
+    from re import _constants as rc  # type: ignore[attr-defined]
+
+    for k, (op, av) in enumerate(items):
+        rest = items[k + 1 :]
+        if op in (rc.MAX_REPEAT, rc.MIN_REPEAT):
+            lo, hi, body = av
+            if _long(hi) and _min_width(rest) == 0:
+                return True
+            if lo > 0 and not (_long(hi) and _run_alone(list(body))):
+                return False
+        elif op is rc.SUBPATTERN:
+            return _run_alone(list(av[3]) + rest)
+        elif op is rc.BRANCH:
+            return any(_run_alone(list(b) + rest) for b in av[1])
+        elif op not in (rc.AT, rc.ASSERT, rc.ASSERT_NOT):  # zero-width items: look at the next one
+            return False
+    return False
+
+
+def _min_width(items: list) -> int:
+    return _re_parser.SubPattern(_re_parser.State(), items).getwidth()[0] if items else 0
 
 
 # --- plain phrases -----------------------------------------------------------

@@ -393,11 +393,19 @@ def _cell(value: object) -> str:
     return _SURROGATE.sub("\ufffd", text)
 
 
+def kind_of(value: object) -> str:
+    """What a JSON value is, for a message: "a number", "a list", "an object"."""
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return {list: "a list", dict: "an object"}.get(type(value), f"a {type(value).__name__}")
+
+
 def _table_row(path: Path, row: dict, line: int) -> _Raw | Problem:
     text = row.get("text")
     if text is not None and not isinstance(text, str):
-        return Problem(str(path), f"the row's text is {type(text).__name__ if not isinstance(text, (int, float)) else 'a number'}, not text",
-                       'give the text as a string ("text": "...")', line)
+        return Problem(str(path), f"the row's text is {kind_of(text)}, not text", 'give the text as a string ("text": "...")', line)
     if not text or not text.strip():
         return Problem(str(path), "the row has an empty text", "fill in the text cell or delete the row", line)
     row_id = _cell(row.get("id"))
@@ -415,22 +423,34 @@ TABLE_COLUMNS = ("text", "source", "id", "date", "title")
 CSV_DELIMITERS = (",", ";", "\t", "|")  # Excel writes ";" where "," is the decimal mark
 
 
-def _read_csv(path: Path, data: bytes) -> Iterator[_Raw | Problem]:
-    text = decode(data, str(path))
+def table_rows(path: Path, text: str, columns: Sequence[str], required: Sequence[str]) -> Iterator[tuple[int, dict] | Problem]:
+    """The rows of a CSV or JSONL table (by ``path``'s suffix) as (line, row), or problems.
+
+    ``columns`` are read whatever their case and spacing ("Text" is ``text``);
+    a CSV may separate them with commas, semicolons, tabs or bars; a CSV
+    without every ``required`` column, or a JSON array saved as JSON Lines,
+    raises StanceError. A row's line is where it starts. A quote never
+    closed ends the table with a problem at its line (the rows before it
+    stand); a JSON line that is not an object with the ``required`` fields
+    is a problem of its own.
+    """
+    if path.suffix.lower() == ".jsonl":
+        yield from _jsonl_rows(path, text, required)
+        return
     first = io.StringIO(text, newline="").readline()  # ends at "\n", "\r\n" or an old Mac's "\r"
-    header = next(csv.reader([first]), [])
-    delimiter = next((d for d in CSV_DELIMITERS if "text" in _names(next(csv.reader([first], delimiter=d), []))), None)
+    delimiter = next((d for d in CSV_DELIMITERS if set(required) <= set(_names(next(csv.reader([first], delimiter=d), []), columns))), None)
     if delimiter is None:
+        header = next(csv.reader([first]), [])
+        missing = [c for c in required if c not in _names(header, columns)]
         raise StanceError(
-            f"the table has no 'text' column (columns: {', '.join(header) or 'none'})",
+            f"the table has no {' or '.join(repr(c) for c in missing)} column (columns: {', '.join(header) or 'none'})",
             path=str(path),
             line=1,
-            fix="name the column holding the documents 'text' (optional: source, id, date, title), "
-            "and separate the columns with commas, semicolons or tabs",
+            fix=f"give it the columns {', '.join(columns)} ({', '.join(required)} required), separated by commas, semicolons or tabs",
         )
-    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))  # one long cell is one long document, not an error
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))  # one long cell is one long text, not an error
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    names = _names(next(reader))
+    names = _names(next(reader), columns)
     end = reader.line_num
     while True:
         start = end + 1
@@ -448,16 +468,15 @@ def _read_csv(path: Path, data: bytes) -> Iterator[_Raw | Problem]:
             return
         end = reader.line_num
         if cells:
-            yield _table_row(path, dict(zip(names, cells)), start)
+            yield start, dict(zip(names, cells))
 
 
-def _names(header: Sequence[str]) -> list[str]:
+def _names(header: Sequence[str], columns: Sequence[str]) -> list[str]:
     """Column names as stance reads them: "Text", " text " and "TEXT" are all ``text``."""
-    return [name.strip().lower() if name.strip().lower() in TABLE_COLUMNS else name for name in header]
+    return [name.strip().lower() if name.strip().lower() in columns else name for name in header]
 
 
-def _read_jsonl(path: Path, data: bytes) -> Iterator[_Raw | Problem]:
-    text = decode(data, str(path))
+def _jsonl_rows(path: Path, text: str, required: Sequence[str]) -> Iterator[tuple[int, dict] | Problem]:
     if text.lstrip().startswith("[") and _is_json_array(text):
         raise StanceError(
             "the file is one JSON array, not JSON Lines",
@@ -474,10 +493,15 @@ def _read_jsonl(path: Path, data: bytes) -> Iterator[_Raw | Problem]:
         except json.JSONDecodeError as exc:
             yield Problem(str(path), f"not valid JSON ({exc.msg})", "make each line one JSON object", n)
             continue
-        if not isinstance(row, dict) or "text" not in row:
-            yield Problem(str(path), "the line has no 'text' field", 'give each line a "text" field', n)
+        if not isinstance(row, dict):
+            yield Problem(str(path), f"the line is a JSON {type(row).__name__}, not an object", "make each line one JSON object, {...}", n)
             continue
-        yield _table_row(path, row, n)
+        missing = [c for c in required if c not in row]
+        if missing:
+            fields = " and ".join(repr(c) for c in missing)
+            yield Problem(str(path), f"the line has no {fields} field", f"give each line {fields}", n)
+            continue
+        yield n, row
 
 
 def _is_json_array(text: str) -> bool:
@@ -487,14 +511,19 @@ def _is_json_array(text: str) -> bool:
         return False
 
 
+def _read_table(path: Path, data: bytes) -> Iterator[_Raw | Problem]:
+    for item in table_rows(path, decode(data, str(path)), TABLE_COLUMNS, ("text",)):
+        yield item if isinstance(item, Problem) else _table_row(path, item[1], item[0])
+
+
 READERS = {
     **{s: _read_text for s in TEXT_SUFFIXES},
     **{s: _read_html for s in HTML_SUFFIXES},
     ".pdf": _read_pdf,
     ".docx": _read_docx,
     ".eml": _read_eml,
-    ".csv": _read_csv,
-    ".jsonl": _read_jsonl,
+    ".csv": _read_table,
+    ".jsonl": _read_table,
 }
 
 

@@ -39,6 +39,7 @@ import hashlib
 import io
 import json
 import os
+import zipfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -471,6 +472,8 @@ class LabelModel:
     @classmethod
     def load(cls, directory: str | Path) -> "LabelModel":
         directory = Path(directory)
+        if directory.name == CARD_FILE and directory.is_file():  # --model DIR/model.json means DIR
+            directory = directory.parent
         card_path = directory / CARD_FILE
         if not card_path.is_file():
             raise ModelError("no model here (model.json is missing)", path=str(directory), fix="train one with `stance train ... -o DIR`")
@@ -479,6 +482,9 @@ class LabelModel:
             codebook = parse_codebook(card.pop("codebook"), str(card_path))
             learned = tuple(card.pop("learned"))
             thresholds = {str(k): float(v) for k, v in card.pop("thresholds").items()}
+            labels = set(codebook.label_ids)
+            if not set(learned) <= labels or set(thresholds) != labels or not all(0.0 <= t <= 1.0 for t in thresholds.values()):
+                raise ValueError("its labels, thresholds and codebook do not fit together")
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ModelError(f"the model card is damaged ({exc})", path=str(card_path), fix="retrain the model") from None
         linear = None
@@ -491,7 +497,7 @@ class LabelModel:
                 )
             try:
                 linear = Linear.load(directory)
-            except (OSError, ValueError, KeyError, TypeError, AttributeError, EOFError) as exc:
+            except (OSError, ValueError, KeyError, TypeError, AttributeError, EOFError, zipfile.BadZipFile) as exc:
                 raise ModelError(
                     f"the model's arrays are damaged or were tampered with ({type(exc).__name__}: {exc})",
                     path=str(directory / ARRAYS_FILE),
@@ -510,8 +516,11 @@ def _write_whole(path: Path, content: bytes) -> None:
     """Write a file so that a reader sees the old or the new one, never half of one
     (two processes may build the same cached model at once)."""
     part = path.with_name(f"{path.name}.{os.getpid()}.part")
-    part.write_bytes(content)
-    os.replace(part, path)
+    try:
+        part.write_bytes(content)
+        os.replace(part, path)
+    finally:
+        part.unlink(missing_ok=True)  # a full disk leaves nothing half-written behind
 
 
 def _context_tfidf(tfidf: WordTfidf, contexts: Sequence[str], memo: dict[str, list[str]] | None = None) -> sp.csr_matrix:

@@ -158,12 +158,12 @@ def test_annotate_command_stores_each_answer(tmp_path, capsys, monkeypatch):
         "trade_tariffs", "competition;economic_cost", "economic_cost", "tariffs are the point",  # first sentence
         "chipz", "-", "-", "",  # an unknown id is asked again; then no labels
         "s",  # skip the third
-        "q",
+        "-", "-", "q",  # quit at the note: the fourth is not stored
     ])
     monkeypatch.setattr("builtins.input", lambda prompt="": next(answers))
     assert main(["annotate", "-n", "4", "--annotator", "alice", "--db", db]) == 0
     out = capsys.readouterr().out
-    assert "not ids of" in out and "recorded 2 decision(s) as alice" in out
+    assert "chipz is not one of" in out and "recorded 2 decision(s) as alice" in out
     labels = list(open_store(db).current_labels().values())
     assert len(labels) == 2 and all(a.annotator == "alice" for a in labels)
     first = next(a for a in labels if a.topics)

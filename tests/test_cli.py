@@ -158,3 +158,42 @@ def test_a_full_disk_is_one_line(capsys):
     assert main(["segment", str(SEEDS_DIR / "merics-2025-01-30-china-essentials.txt"), "-o", "/dev/full"]) == 1
     err = capsys.readouterr().err
     assert "could not write /dev/full: No space left on device" in err and "Traceback" not in err
+
+
+def test_annotation_files_without_label_columns_or_with_wrong_types_are_refused_by_line(tmp_path, capsys):
+    topics_only = tmp_path / "topics_only.csv"
+    topics_only.write_text("text,Topics\nThe US tightened export controls on chips.,export_controls\n")
+    typed = tmp_path / "typed.jsonl"
+    typed.write_text("\n".join(json.dumps(r) for r in (
+        ["a", "b"],
+        {"text": "Tariffs rose.", "topics": ["trade_tariffs"], "frames": [], "primary_frame": ["cooperation"]},
+        {"text": "Chips.", "topics": [], "frames": [], "source": ["outlet"]},
+        {"text": 12345, "topics": [], "frames": []},
+    )) + "\n")
+    semi = tmp_path / "semi.csv"
+    semi.write_text("text;topics;frames\nThe US tightened export controls on chips.;export_controls;security_risk\n")
+    assert main(["train", "--annotations", str(topics_only), str(typed), "-o", str(tmp_path / "m")]) == 1
+    err = capsys.readouterr().err
+    assert f"{topics_only}:1: the table has no 'frames' column" in err
+    assert f"{typed}:1: the line is a JSON list, not an object" in err
+    assert f"{typed}:2: 'primary_frame' must be one value, not a list" in err
+    assert f"{typed}:3: 'source' must be one value, not a list" in err
+    assert f"{typed}:4: the row's text is a number, not text" in err
+    assert "Traceback" not in err
+    from stance.annotations import read_annotations
+
+    assert [a.frames for a in read_annotations([semi]).annotations] == [("security_risk",)]
+
+
+def test_evaluate_writes_one_csv_and_counts_must_be_counts(tmp_path, capsys):
+    assert main(["evaluate", "--annotations", str(SEEDS_DIR / "annotations-merics.csv"), "--labeller", "rules", "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert rows and {r["labeller"] for r in rows} == {"rules"} and any(r["label"] == "[frames macro F1]" for r in rows)
+    for argv in (["queue", "-n", "0"], ["train", "--encoder-epochs", "-3", "-o", str(tmp_path / "m")]):
+        with pytest.raises(SystemExit):
+            main(argv)
+        assert "is not a count" in capsys.readouterr().err
+    assert main(["train", "-o", ""]) == 1
+    assert "-o is empty" in capsys.readouterr().err
+    assert main(["annotations", "export", "-o", str(tmp_path / "labels.csv"), "--db", str(tmp_path / "team.bd")]) == 1
+    assert "no annotation store here" in capsys.readouterr().err and not (tmp_path / "labels.csv").exists()

@@ -336,7 +336,7 @@ def test_import_rejects_unknown_label_ids_by_file_and_line_and_writes_nothing(tm
     path = tmp_path / "typos.jsonl"
     good = {"text": "x", "topics": ["ai"], "frames": [], "sentence_id": _sid(seeded, "#### DeepSeek model revs up US-China AI race")}
     path.write_text(
-        json.dumps(good) + "\n\n" + json.dumps({"text": "y", "topics": ["tarifs"]}) + "\n" + json.dumps({"text": "z", "frames": ["risk"]}) + "\n",
+        json.dumps(good) + "\n\n" + json.dumps({"text": "y", "topics": ["tarifs"], "frames": []}) + "\n" + json.dumps({"text": "z", "topics": [], "frames": ["risk"]}) + "\n",
         encoding="utf-8",
     )
     with pytest.raises(AnnotationFileError) as info:
@@ -453,7 +453,7 @@ def test_ingest_import_export_commands(tmp_path, capsys):
     assert "nothing imported" in err and "Traceback" not in err
 
     unmatched = tmp_path / "unmatched.csv"
-    unmatched.write_text("text,topics\nNobody wrote this.,ai\n", encoding="utf-8")
+    unmatched.write_text("text,topics,frames\nNobody wrote this.,ai,\n", encoding="utf-8")
     assert main(["annotations", "import", str(unmatched), "--annotator", "eve", "--db", db]) == 1
     assert f"unmatched {unmatched}:2: no stored sentence has this text" in capsys.readouterr().err
 

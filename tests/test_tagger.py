@@ -123,7 +123,9 @@ def test_tampered_model_is_refused_cleanly(tmp_path):
 
     directory = _small_model(tmp_path)
     assert LabelModel.load(directory).learned
+    assert LabelModel.load(directory / "model.json").learned  # the card's path names its folder
     arrays = directory / "linear.npz"
+    good_bytes = arrays.read_bytes()
     with np.load(arrays) as stored:
         good = {name: stored[name] for name in stored.files}
     # An object array: np.save pickles it, and loading would unpickle it.
@@ -141,9 +143,15 @@ def test_tampered_model_is_refused_cleanly(tmp_path):
             np.savez(out, **bad)
         with pytest.raises(ModelError):
             LabelModel.load(directory)
-    arrays.write_bytes(b"not an archive at all")
-    with pytest.raises(ModelError, match="damaged"):
-        LabelModel.load(directory)
+    for damaged in (b"not an archive at all", good_bytes[:1000]):  # the second: a copy cut short
+        arrays.write_bytes(damaged)
+        with pytest.raises(ModelError, match="damaged"):
+            LabelModel.load(directory)
+    card = json.loads((directory / "model.json").read_text())
+    for bad in (dict(card, learned=card["learned"] + ["zzz"]), dict(card, thresholds={**card["thresholds"], "conflict": float("nan")})):
+        (directory / "model.json").write_text(json.dumps(bad))
+        with pytest.raises(ModelError, match="do not fit together"):
+            LabelModel.load(directory)
     (directory / "linear.json").write_text("{ not json")
     with pytest.raises(ModelError, match="damaged"):
         LabelModel.load(directory)
