@@ -91,6 +91,34 @@ TAG_COLUMNS = SEGMENT_COLUMNS + (
 )
 
 
+MAX_PROBLEMS_SHOWN = 20  # a file of the wrong kind would otherwise print a line per row
+
+
+def _note_labels_left_out(codebook) -> None:
+    """Say, once, which bundled labels a custom codebook leaves the default model without."""
+    from stance.tagger import labels_left_out
+
+    note = labels_left_out(codebook)
+    if note:
+        print(f"stance: note: {note}", file=sys.stderr)
+
+
+def _note_copies(annotations) -> None:
+    """Say when a sentence is annotated more than once (cross-validation keeps its copies in one fold)."""
+    from collections import defaultdict
+
+    from stance.segment import normalise_text
+
+    labels = defaultdict(set)
+    for a in annotations:
+        labels[normalise_text(a.text)].add(a.labels)
+    copies = sum(1 for a in annotations) - len(labels)
+    if copies:
+        conflicting = sum(1 for sets in labels.values() if len(sets) > 1)
+        print(f"stance: note: {copies} annotation(s) repeat a sentence already annotated ({conflicting} sentence(s) with different labels); "
+              "each sentence's copies are kept in one cross-validation fold", file=sys.stderr)
+
+
 def _tagger(args: argparse.Namespace):
     from stance.tagger import load_tagger, rules_only_tagger
 
@@ -98,6 +126,10 @@ def _tagger(args: argparse.Namespace):
         if getattr(args, "encoder", False):
             raise StanceError("--encoder goes with the combined labeller", fix="leave out --labeller rules or --encoder")
         return rules_only_tagger(args.codebook)
+    if args.codebook and not args.model:
+        from stance.codebook import load_codebook
+
+        _note_labels_left_out(load_codebook(args.codebook))
     return load_tagger(args.codebook, args.model, encoder=getattr(args, "encoder", False), progress=_fine_tune_progress())
 
 
@@ -146,8 +178,13 @@ def _training_data(args: argparse.Namespace):
     codebook = load_codebook(args.codebook)
     store = _open_store(args, existing=True) if getattr(args, "db", None) else None
     annotations, problems = training_annotations(store, args.annotations, codebook)
-    for problem in problems:
+    for problem in problems[:MAX_PROBLEMS_SHOWN]:
         print(f"stance: skipped {problem}", file=sys.stderr)
+    if len(problems) > MAX_PROBLEMS_SHOWN:
+        print(f"stance: ... and {len(problems) - MAX_PROBLEMS_SHOWN} more rows skipped ({len(problems)} in all); fix the first ones and try again", file=sys.stderr)
+    if not args.annotations:
+        _note_labels_left_out(codebook)
+    _note_copies(annotations)
     if not annotations:
         raise StanceError("no usable annotations", fix="check the files named with --annotations")
     if store is not None:

@@ -57,6 +57,7 @@ from stance.codebook import Codebook, parse_codebook
 from stance.errors import StanceError
 from stance.features import WordTfidf
 from stance.rules import RuleSet, Spot
+from stance.segment import normalise_text
 
 if TYPE_CHECKING:  # training imports scikit-learn and pandas itself: tagging never needs them
     import pandas as pd
@@ -604,11 +605,15 @@ def out_of_fold(
 
         kf = KFold(n_splits=min(folds, len(examples)), shuffle=True, random_state=0)
         n = len(examples)
-        splits = []
-        for train, test in kf.split(np.arange(n)):
-            tr = np.zeros(n, bool)
-            tr[train] = True
-            splits.append((tr, ~tr))
+        fold_of = np.zeros(n, int)
+        for k, (_train, test) in enumerate(kf.split(np.arange(n))):
+            fold_of[test] = k
+        # Copies of a sentence go to the fold of its first copy: a copy left in the training
+        # folds would be the answer to the test, and the scores would flatter the model.
+        first: dict[str, int] = {}
+        for i, e in enumerate(examples):
+            fold_of[i] = fold_of[first.setdefault(normalise_text(e.text), i)]
+        splits = [(fold_of != k, fold_of == k) for k in range(min(folds, n))]
     toml = codebook.to_toml()
     for train, test in splits:
         train_ex = [e for e, t in zip(examples, train) if t]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -274,7 +275,9 @@ def training_annotations(store=None, files: Sequence[str | Path] | None = None, 
     """Annotations to train on: the files (default: the bundled annotations) plus the
     store's human decisions; where both label a sentence, the store's decision wins."""
     codebook = codebook or load_codebook()
-    read = read_annotations(files or bundled_annotation_files(), codebook)
+    # The bundled annotations were made with the default codebook: under another, the labels it
+    # lacks are left out (``labels_left_out`` says which), the sentences and their other labels stay.
+    read = read_annotations(files, codebook) if files else read_annotations(bundled_annotation_files())
     annotations = list(read.annotations)
     if store is not None:
         human = store.human_annotations()
@@ -357,8 +360,26 @@ def default_encoder(codebook_path: str | Path | None = None, progress: Callable[
 
 def _bundled_training_set(codebook: Codebook) -> tuple[list[Example], list[frozenset[str]], list[str]]:
     """The bundled annotations (seeds and ``training/``) as examples with their context:
-    what the default model and the default encoder learn from."""
-    return bundled_examples(read_annotations(bundled_annotation_files(), codebook).annotations, codebook)
+    what the default model and the default encoder learn from (under another codebook, with
+    the labels it lacks left out)."""
+    return bundled_examples(read_annotations(bundled_annotation_files()).annotations, codebook)
+
+
+def labels_left_out(codebook: Codebook) -> str | None:
+    """What the default model cannot learn under ``codebook``: the bundled annotations' labels it
+    lacks, with how many sentences carry each, said in one line; None when it has them all."""
+    allowed = set(codebook.label_ids)
+    annotations = read_annotations(bundled_annotation_files()).annotations
+    missing = Counter(label for a in annotations for label in a.labels if label not in allowed)
+    if not missing:
+        return None
+    listed = ", ".join(f"{label} ({n})" for label, n in missing.most_common())
+    unlearned = [label for label in codebook.label_ids if not any(label in a.labels for a in annotations)]
+    return (
+        f"the bundled annotations use labels this codebook lacks, left out of the default model: {listed}"
+        + (f"; and none of them carries {', '.join(unlearned)}, which only cues can give" if unlearned else "")
+        + " — to learn your labels, annotate sentences with them and train a model (stance train --annotations FILE -o DIR)"
+    )
 
 
 def rules_only_tagger(codebook_path: str | Path | None = None) -> Tagger:
