@@ -103,6 +103,15 @@ def _note_labels_left_out(codebook) -> None:
         print(f"stance: note: {note}", file=sys.stderr)
 
 
+def _note_stale(store, codebook) -> None:
+    """Say when the store's human labels were made under another codebook version (they still count)."""
+    stale = store.stale_labels(codebook)
+    if stale:
+        print(f"stance: note: {len(stale)} human label(s) in the store were made under another version of the codebook; "
+              "they count as they are (a label id the codebook no longer has is not learned) — review them with "
+              "`stance annotations export`", file=sys.stderr)
+
+
 def _note_copies(annotations) -> None:
     """Say when a sentence is annotated more than once (cross-validation keeps its copies in one fold)."""
     from collections import defaultdict
@@ -152,7 +161,11 @@ def cmd_tag(args: argparse.Namespace) -> int:
     from stance.tagger import iter_tagged
 
     tagger = _tagger(args)
-    overrides = _open_store(args, existing=True).current_labels() if getattr(args, "db", None) else None
+    overrides = None
+    if getattr(args, "db", None):
+        store = _open_store(args, existing=True)
+        _note_stale(store, tagger.codebook)
+        overrides = store.current_labels()
     corpus = Corpus()
     rows = (
         t._asdict()
@@ -177,6 +190,8 @@ def _training_data(args: argparse.Namespace):
 
     codebook = load_codebook(args.codebook)
     store = _open_store(args, existing=True) if getattr(args, "db", None) else None
+    if store is not None:
+        _note_stale(store, codebook)
     annotations, problems = training_annotations(store, args.annotations, codebook)
     for problem in problems[:MAX_PROBLEMS_SHOWN]:
         print(f"stance: skipped {problem}", file=sys.stderr)
@@ -285,7 +300,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_annotations_export(args: argparse.Namespace) -> int:
-    count = _open_store(args, existing=True).export_annotations(args.output, source=args.source)
+    store = _open_store(args, existing=True)
+    _check_source(store, args.source)
+    count = store.export_annotations(args.output, source=args.source)
     print(f"wrote {count} annotations to {args.output}")
     return 0
 
@@ -300,7 +317,7 @@ def cmd_annotations_import(args: argparse.Namespace) -> int:
     except AnnotationFileError as exc:
         for problem in exc.problems:
             print(f"stance: {problem}", file=sys.stderr)
-        print(f"stance: nothing imported: {len(exc.problems)} bad row(s); fix them and import again", file=sys.stderr)
+        print(f"stance: nothing imported: {len(exc.problems)} problem(s) above; fix them and import again", file=sys.stderr)
         return 1
     for problem in report.unmatched:
         print(f"stance: unmatched {problem}", file=sys.stderr)
@@ -309,13 +326,23 @@ def cmd_annotations_import(args: argparse.Namespace) -> int:
     return 1 if report.rows and not (report.recorded + report.unchanged) else 0
 
 
+def _check_source(store, source: str | None) -> None:
+    """A --source that the store does not hold is a typo: say which it holds."""
+    if source is not None:
+        stored = sorted(store.sources())
+        if source not in stored:
+            raise StanceError(f"no source {source!r} in the store", path=store.where, fix=f"use one of: {', '.join(stored) or '(none: ingest documents first)'}")
+
+
 def cmd_agreement(args: argparse.Namespace) -> int:
     import json
 
     from stance.agreement import store_agreement
     from stance.codebook import load_codebook
 
-    report = store_agreement(_open_store(args, existing=True), codebook=load_codebook(args.codebook), source=args.source)
+    store = _open_store(args, existing=True)
+    _check_source(store, args.source)
+    report = store_agreement(store, codebook=load_codebook(args.codebook), source=args.source)
     if len(report.annotators) < 2:
         raise StanceError(
             f"agreement needs two annotators or more; the store has {len(report.annotators)}",
@@ -324,7 +351,10 @@ def cmd_agreement(args: argparse.Namespace) -> int:
     if args.format == "json":
         text = json.dumps(report.to_json(), indent=2, ensure_ascii=False)
         if args.output:
-            Path(args.output).write_text(text + "\n", encoding="utf-8")
+            from stance.export import replacing
+
+            with replacing(args.output) as part:
+                part.write_text(text + "\n", encoding="utf-8")
         else:
             print(text)
         return 0
@@ -350,10 +380,7 @@ def _queue(args: argparse.Namespace, store):
 
     if not store.count_sentences():
         raise StanceError("the store holds no sentences yet", path=store.where, fix="add documents with `stance ingest PATH`")
-    if args.source is not None:
-        stored = sorted(store.sources())
-        if args.source not in stored:
-            raise StanceError(f"no source {args.source!r} in the store", path=store.where, fix=f"use one of: {', '.join(stored)}")
+    _check_source(store, args.source)
     if args.model is None:
         latest = next((m for m in store.models() if m.get("path") and Path(m["path"]).is_dir()), None)
         args.model = latest["path"] if latest else None
@@ -828,6 +855,9 @@ def _megabytes(value: str) -> float:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    import logging
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings about a damaged PDF would reach stderr bare; stance says it in its own line
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -225,3 +225,32 @@ def test_a_codebook_without_some_bundled_labels_says_what_the_default_model_leav
     out = capsys.readouterr()
     assert "left out of the default model: ai (" in out.err and "none of them carries artificial_intelligence" in out.err
     assert "export_controls" in next(csv.DictReader(io.StringIO(out.out)))["topics"]  # the other labels still learned
+
+
+def test_labels_made_under_another_codebook_version_are_noted(tmp_path, capsys):
+    from stance.codebook import DEFAULT_CODEBOOK_PATH
+
+    db = str(tmp_path / "team.db")
+    doc = tmp_path / "a.txt"
+    doc.write_text("The US tightened export controls on AI chips.\n")
+    assert main(["ingest", str(doc), "--db", db]) == 0
+    labels = tmp_path / "labels.csv"
+    labels.write_text("text,topics,frames\nThe US tightened export controls on AI chips.,export_controls,security_risk\n")
+    assert main(["annotations", "import", str(labels), "--annotator", "alice", "--db", db]) == 0
+    capsys.readouterr()
+    assert main(["tag", str(doc), "--labeller", "rules", "--db", db, "--format", "csv"]) == 0
+    assert "another version of the codebook" not in capsys.readouterr().err
+    edited = tmp_path / "v2.toml"
+    text = DEFAULT_CODEBOOK_PATH.read_text(encoding="utf-8")
+    edited.write_text(re.sub(r'(?m)^version = "[^"]*"', 'version = "2"', text, count=1), encoding="utf-8")
+    assert main(["tag", str(doc), "--codebook", str(edited), "--labeller", "rules", "--db", db, "--format", "csv"]) == 0
+    assert "1 human label(s) in the store were made under another version of the codebook" in capsys.readouterr().err
+
+
+def test_a_source_the_store_does_not_hold_is_named_with_the_ones_it_does(tmp_path, capsys):
+    db = str(tmp_path / "team.db")
+    assert main(["ingest", str(SEEDS_DIR), "--db", db]) == 0
+    capsys.readouterr()
+    for argv in (["agreement", "--source", "mercis"], ["annotations", "export", "-o", str(tmp_path / "x.csv"), "--source", "mercis"]):
+        assert main([*argv, "--db", db]) == 1
+        assert "no source 'mercis' in the store" in (err := capsys.readouterr().err) and "coppens, merics, outlet" in err
