@@ -359,10 +359,27 @@ def _read_docx(path: Path, data: bytes) -> Iterator[_Raw]:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
         raise StanceError(f"not a readable .docx file ({exc})", path=str(path), fix="re-save it from Word as .docx") from None
-    text = "\n\n".join(p.text for p in document.paragraphs if p.text.strip())
+    text = "\n\n".join(block for block in _docx_blocks(document) if block.strip())
     title = document.core_properties.title or _first_line(text)
     date = document.core_properties.created.date().isoformat() if document.core_properties.created else ""
     yield _Raw(text=text, title=title, date=date)
+
+
+def _docx_blocks(container) -> Iterator[str]:
+    """The paragraphs of a Word document (or of a table cell) in order, tables included: each cell's
+    text its own paragraph, a cell merged across columns once."""
+    from docx.table import Table
+
+    for block in container.iter_inner_content():
+        if not isinstance(block, Table):
+            yield block.text
+            continue
+        for row in block.rows:
+            seen = set()
+            for cell in row.cells:
+                if cell._tc not in seen:  # a merged cell appears once per column it spans
+                    seen.add(cell._tc)
+                    yield from _docx_blocks(cell)
 
 
 def _read_eml(path: Path, data: bytes) -> Iterator[_Raw]:

@@ -224,3 +224,16 @@ def test_manifest_mistakes_are_named_and_the_files_still_read(tmp_path):
         assert [d.source for d in corpus.documents] == ["a"] and [p.message for p in corpus.problems] == [message]
     manifest.write_bytes('[[sources]]\nid = "m"\nname = "Café"\n'.encode("cp1252"))
     assert [p.message for p in read(tmp_path).problems] == ["the sources manifest is not UTF-8 text"]
+
+
+def test_word_tables_are_read_in_their_place(tmp_path):
+    document = docx.Document()
+    document.add_paragraph("Tariffs rose in May.")
+    table = document.add_table(rows=2, cols=2)
+    table.cell(0, 0).merge(table.cell(0, 1)).text = "Export controls tightened in October."
+    table.cell(1, 0).text = "Beijing objected."
+    table.cell(1, 1).text = "Chips grew scarce."
+    document.add_paragraph("Talks resumed in June.")
+    document.save(tmp_path / "memo.docx")
+    text = read(tmp_path).documents[0].text
+    assert text.split("\n\n") == ["Tariffs rose in May.", "Export controls tightened in October.", "Beijing objected.", "Chips grew scarce.", "Talks resumed in June."]
