@@ -357,8 +357,11 @@ def _read_docx(path: Path, data: bytes) -> Iterator[_Raw]:
 
     try:
         document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
-        raise StanceError(f"not a readable .docx file ({exc})", path=str(path), fix="re-save it from Word as .docx") from None
+    except PackageNotFoundError:  # its message names an in-memory buffer, of no use to anyone
+        raise StanceError("not a readable .docx file (no Word document inside)", path=str(path), fix="re-save it from Word as .docx") from None
+    except (KeyError, ValueError, OSError) as exc:
+        said = re.sub(r"file '<_io\.BytesIO object at 0x[0-9a-f]+>' ", "it ", str(exc))  # python-docx names its buffer
+        raise StanceError(f"not a readable .docx file ({said})", path=str(path), fix="re-save it from Word as .docx") from None
     text = "\n\n".join(block for block in _docx_blocks(document) if block.strip())
     title = document.core_properties.title or _first_line(text)
     date = document.core_properties.created.date().isoformat() if document.core_properties.created else ""
