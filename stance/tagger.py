@@ -402,12 +402,26 @@ def load_tagger(
             wanted = load_codebook(codebook_path)
             if wanted.to_toml() != model.codebook.to_toml():
                 raise StanceError(
-                    "the model was trained with another codebook",
+                    f"the model was trained with another codebook ({_difference(model.codebook, wanted)}); it tags with its own",
                     path=str(model_dir),
-                    fix="retrain it with `stance train --codebook ...`, or leave --codebook out",
+                    fix="retrain it with `stance train --codebook ...`, or leave --codebook out to use the model's own",
                 )
         return Tagger(model, model_encoder(model_dir, model) if encoder else None)
     return Tagger(default_model(codebook_path), default_encoder(codebook_path, progress) if encoder else None)
+
+
+def _difference(trained: Codebook, given: Codebook) -> str:
+    """How the given codebook differs from the one a model was trained with, in a few words."""
+    old, new = {l.id: l for l in trained.topics + trained.frames}, {l.id: l for l in given.topics + given.frames}
+    parts = []
+    if new.keys() - old.keys():
+        parts.append(f"new labels: {', '.join(sorted(new.keys() - old.keys()))}")
+    if old.keys() - new.keys():
+        parts.append(f"labels gone: {', '.join(sorted(old.keys() - new.keys()))}")
+    changed = sorted(i for i in old.keys() & new.keys() if old[i] != new[i])
+    if changed:
+        parts.append(f"changed cues or wording: {', '.join(changed[:5])}{' ...' if len(changed) > 5 else ''}")
+    return "; ".join(parts) or "its name, version or axes differ"
 
 
 def model_encoder(model_dir: str | Path, model: LabelModel):

@@ -279,3 +279,15 @@ def test_train_on_too_few_sentences_says_so_instead_of_scores(tmp_path, capsys):
     assert "trained on 1 annotated sentences" in said
     assert "too few to cross-validate (at least 10 are needed)" in said
     assert LabelModel.load(out).card["cv_metrics"] == {}
+
+
+def test_a_model_given_another_codebook_says_how_they_differ(tmp_path, capsys):
+    directory = _small_model(tmp_path)
+    edited = tmp_path / "edited.toml"
+    edited.write_text(CUSTOM.replace('"cost", "jobs"', '"cost", "jobs", "layoffs"') + '[[frames]]\nid = "morality"\nname = "Morality"\n')
+    doc = tmp_path / "a.txt"
+    doc.write_text("They clash over jobs.\n")
+    assert main(["tag", str(doc), "--model", str(directory), "--codebook", str(edited)]) == 1
+    err = capsys.readouterr().err
+    assert "trained with another codebook (new labels: morality; changed cues or wording: economy)" in err
+    assert main(["tag", str(doc), "--model", str(directory), "--format", "csv"]) == 0  # the model's own codebook
