@@ -97,9 +97,12 @@ def stance_fold(book: Path, train: list[Annotation], test: list[str], folder: Pa
         writer = csv.writer(f)
         writer.writerow(["id", "text"])
         writer.writerows([i, text] for i, text in enumerate(test))
-    with open(table, newline="", encoding="utf-8") as f:  # `stance tag` names a row by the line it ends on
-        reader = csv.DictReader(f)
-        row_at = {reader.line_num: int(row["id"]) for row in reader}
+    with open(table, newline="", encoding="utf-8") as f:  # `stance tag` names a row by the line it starts on
+        reader = csv.reader(f)
+        next(reader)
+        row_at, end = {}, reader.line_num
+        for cells in reader:
+            row_at[end + 1], end = int(cells[0]), reader.line_num
     run(["train", "--codebook", str(book), "--annotations", str(train_file), "-o", str(model)])
     run(["tag", str(table), "--codebook", str(book), "--model", str(model), "--no-evidence", "-o", str(tags)])
     frame_ids = load_codebook(book).frame_ids

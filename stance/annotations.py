@@ -168,6 +168,9 @@ def read_annotations(paths: Iterable[str | Path], codebook=None) -> AnnotationSe
         except OSError as exc:
             result.problems.append(StanceError(f"cannot read the annotation file ({exc.strerror})", path=shown, fix="check the path and its permissions"))
             continue
+        except UnicodeError as exc:
+            result.problems.append(StanceError(f"undecodable bytes ({exc})", path=shown, fix="save it as UTF-8 text"))
+            continue
         except StanceError as exc:
             result.problems.append(exc)
             continue

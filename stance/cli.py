@@ -7,6 +7,7 @@ errors never show a traceback.
 from __future__ import annotations
 
 import argparse
+import errno
 import math
 import os
 import sys
@@ -16,7 +17,7 @@ from pathlib import Path
 from stance import __version__
 from stance.corpus import DEFAULT_MAX_BYTES, SEEDS_DIR, Corpus, iter_corpus
 from stance.errors import StanceError
-from stance.export import write_records
+from stance.export import SUFFIX_ALIASES, write_records
 from stance.segment import Sentence, iter_sentences, source_summary
 
 SEGMENT_COLUMNS = (
@@ -76,7 +77,8 @@ def _nothing_read(corpus: Corpus, count: int) -> int:
 
 def cmd_sources(args: argparse.Namespace) -> int:
     rows, corpus = source_summary(_paths(args), max_bytes=int(args.max_mb * 1e6))
-    write_records(rows, args.format, args.output)
+    if rows or not corpus.problems:  # nothing read: an -o keeps what it held
+        write_records(rows, args.format, args.output)
     return _nothing_read(corpus, len(rows))
 
 
@@ -121,11 +123,11 @@ def _note_copies(annotations) -> None:
     labels = defaultdict(set)
     for a in annotations:
         labels[normalise_text(a.text)].add(a.labels)
-    copies = sum(1 for a in annotations) - len(labels)
+    copies = len(annotations) - len(labels)
     if copies:
         conflicting = sum(1 for sets in labels.values() if len(sets) > 1)
         print(f"stance: note: {copies} annotation(s) repeat a sentence already annotated ({conflicting} sentence(s) with different labels); "
-              "each sentence's copies are kept in one cross-validation fold", file=sys.stderr)
+              "5-fold cross-validation keeps a sentence's copies in one fold", file=sys.stderr)
 
 
 def _tagger(args: argparse.Namespace):
@@ -160,10 +162,10 @@ def _fine_tune_progress() -> Callable[[int, int], None]:
 def cmd_tag(args: argparse.Namespace) -> int:
     from stance.tagger import iter_tagged
 
+    store = _open_store(args, existing=True) if getattr(args, "db", None) else None
     tagger = _tagger(args)
     overrides = None
-    if getattr(args, "db", None):
-        store = _open_store(args, existing=True)
+    if store is not None:
         _note_stale(store, tagger.codebook)
         overrides = store.current_labels()
     corpus = Corpus()
@@ -225,9 +227,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     from stance.model import MIN_CV_EXAMPLES, train_model
 
     if args.encoder:
-        from stance.encoder import _torch
+        from stance.encoder import require_torch
 
-        _torch()  # before the training, not after it: say now that the extra is missing
+        require_torch()  # before the training, not after it: say now that the extra is missing
     codebook, examples, label_sets, sources = _training_data(args)
     model = train_model(codebook, examples, label_sets, sources=sources, use_cues=not args.no_cues)
     model.save(args.output)
@@ -350,7 +352,7 @@ def cmd_agreement(args: argparse.Namespace) -> int:
         )
     if args.format == "json":
         text = json.dumps(report.to_json(), indent=2, ensure_ascii=False)
-        if args.output:
+        if args.output and args.output != "-":
             from stance.export import replacing
 
             with replacing(args.output) as part:
@@ -513,6 +515,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     codebook = load_codebook(args.codebook)
     store = _open_store(args, existing=True) if args.db else None
     tagged, corpus = tag_paths(list(args.paths) or None, codebook_path=args.codebook, model_dir=args.model, store=store)
+    if not tagged and corpus.problems:  # nothing read: an -o keeps what it held
+        return _nothing_read(corpus, 0)
     prov = provenance(codebook=codebook, model_version=load_tagger(args.codebook, args.model).model.version,
                       sources=corpus.sources, inputs=list(args.paths) or ["(the bundled seeds)"], options={"command": "export"})
     count = export_tagged(tagged, args.output, sources=corpus.sources, codebook=codebook, prov=prov, fmt=fmt)
@@ -551,13 +555,16 @@ def _add_output(parser: argparse.ArgumentParser, formats: Sequence[str], default
     parser.set_defaults(formats=tuple(formats), default_format=default)
 
 
-FORMAT_SUFFIXES = {"csv", "jsonl", "json", "md", "xlsx", "parquet", "html", "tsv"}
+FORMAT_SUFFIXES = {"csv", "jsonl", "json", "md", "xlsx", "parquet", "html", "tsv"}  # names of formats some command writes
 
 
 def _settle_format(args: argparse.Namespace) -> None:
     """--format left out: the one the -o file's suffix names (``-o tags.csv``), else the command's default."""
     if getattr(args, "default_format", None) and args.format is None:
         suffix = Path(args.output).suffix.lower().lstrip(".") if args.output else ""
+        suffix = SUFFIX_ALIASES.get(suffix, suffix)
+        if suffix == "json" and "json" not in args.formats and "jsonl" in args.formats:
+            suffix = "jsonl"  # `-o tags.json` has always written JSON Lines
         if suffix in FORMAT_SUFFIXES and suffix not in args.formats:
             raise StanceError(
                 f"-o names a .{suffix} file, which `stance {args.command}` does not write",
@@ -582,7 +589,10 @@ def _guard_output(args: argparse.Namespace) -> None:
     if folder_out and Path(out).exists() and not Path(out).is_dir():
         raise StanceError("-o names a file, and a model is saved as a folder", path=out, fix="give a folder name, e.g. -o models/mine")
     real = os.path.realpath(out)
-    inputs = [("codebook", getattr(args, "codebook", None)), ("model", getattr(args, "model", None)), ("store", getattr(args, "db", None))]
+    model = getattr(args, "model", None)
+    if model and Path(model).name == "model.json":  # --model DIR/model.json means DIR
+        model = str(Path(model).parent)
+    inputs = [("codebook", getattr(args, "codebook", None)), ("model", model), ("store", getattr(args, "db", None))]
     inputs += [("annotation file", a) for a in getattr(args, "annotations", None) or []]
     inputs += [("annotation file", a) for a in getattr(args, "gold", None) or []]
     inputs += [("input", p) for p in (_paths(args) if hasattr(args, "paths") else [])]
@@ -590,12 +600,13 @@ def _guard_output(args: argparse.Namespace) -> None:
         if not given or "://" in str(given):
             continue
         source = os.path.realpath(given)
-        if real == source:
+        if real == source or (os.path.exists(out) and os.path.exists(given) and os.path.samefile(out, given)):  # samefile: case-insensitive disks
             raise StanceError(f"-o is also the {what} this command reads", path=out, fix="write the output to another file")
         inside = os.path.isdir(source) and real.startswith(source.rstrip(os.sep) + os.sep)
         if inside and what == "model":
             raise StanceError("-o is inside the model folder this command reads", path=out, fix="write the output outside it")
-        if inside and what == "input" and not folder_out and Path(out).suffix.lower() in READERS and not is_ignored(Path(out).name):
+        hidden = inside and any(part.startswith(".") for part in Path(os.path.relpath(real, source)).parts)  # never read
+        if inside and what == "input" and not folder_out and not hidden and Path(out).suffix.lower() in READERS and not is_ignored(Path(out).name):
             raise StanceError(
                 f"-o is inside the folder {given}, which this command reads: the next run would read the output as a document",
                 path=out,
@@ -874,8 +885,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except OSError as exc:
         if exc.filename is None:  # a write that failed: a full disk, a device error
-            where = getattr(args, "output", None) or "the output"
-            print(f"stance: could not write {where}: {exc.strerror or exc} — free some space or write elsewhere", file=sys.stderr)
+            where = f" (writing {args.output})" if getattr(args, "output", None) else ""
+            fix = "free some space or write elsewhere" if exc.errno == errno.ENOSPC else "check the disk and try again"
+            print(f"stance: {exc.strerror or exc}{where} — {fix}", file=sys.stderr)
             return 1
         from stance.tagger import cache_dir
 

@@ -293,22 +293,24 @@ def _regex_problem(regex: str) -> str | None:
         return (
             "the regular expression repeats a group that begins with a run of any length, like (a+)+ or "
             "(\\w+\\s?)+; on some sentences it would try more ways to match than any computer can; "
-            "bound the repeat, e.g. (?:\\w+\\s){0,3}"
+            "make each pass end in a required separator, e.g. (?:\\w+\\s){0,3}"
         )
     return None
 
 
 def _nested_runs(items: list) -> bool:
-    """Whether a parsed regex repeats, without bound, a group whose one pass can be a run of any
-    length and nothing more (``(a+)+``, ``(\\w+\\s?)+``): then a long run splits into passes in
-    exponentially many ways, the pattern of catastrophic backtracking. ``(?:\\s+\\w+)*``, whose
-    passes must each cross a space, is fine. (None of the default codebook's cues is refused.)"""
+    """Whether a parsed regex repeats, more than three times, a group whose one pass can be a
+    run of varying length and nothing more (``(a+)+``, ``(\\w+\\s?)+``, ``(?:\\w{1,5}\\s?){1,8}``):
+    then a long run splits into passes in exponentially many ways, the pattern of catastrophic
+    backtracking. ``(?:\\s+\\w+)*`` and ``(?:\\w+\\s){0,3}``, whose passes must each cross a
+    space, and ``(?:\\b\\w+\\b\\s*)+``, whose runs end at a word's end, are fine. (None of
+    the default codebook's cues is refused.)"""
     from re import _constants as rc  # type: ignore[attr-defined]
 
     for op, av in items:
         if op in (rc.MAX_REPEAT, rc.MIN_REPEAT):
             _lo, hi, body = av
-            if _long(hi) and _run_alone(list(body)):
+            if hi > _FEW_PASSES and _run_alone(list(body)):
                 return True
             if _nested_runs(list(body)):
                 return True
@@ -321,24 +323,22 @@ def _nested_runs(items: list) -> bool:
     return False
 
 
-def _long(hi: int) -> bool:
-    """A repeat of more than ten is as good as unbounded to backtracking."""
-    from re import _constants as rc  # type: ignore[attr-defined]
-
-    return hi == rc.MAXREPEAT or hi > 10
+_FEW_PASSES = 3  # a group repeated at most this often splits a run in polynomially many ways: harmless on a sentence
 
 
 def _run_alone(items: list) -> bool:
-    """Whether a match of these parsed items can be a run of any length with nothing after it."""
+    """Whether one pass of these parsed items can be a run of varying length with nothing after it
+    (nothing that must match, and no word boundary or lookaround that pins where the run ends)."""
     from re import _constants as rc  # type: ignore[attr-defined]
 
     for k, (op, av) in enumerate(items):
         rest = items[k + 1 :]
         if op in (rc.MAX_REPEAT, rc.MIN_REPEAT):
             lo, hi, body = av
-            if _long(hi) and _min_width(rest) == 0:
+            pinned = bool(rest) and rest[0][0] in (rc.AT, rc.ASSERT, rc.ASSERT_NOT)
+            if hi > lo and hi > 1 and not pinned and _min_width(rest) == 0:
                 return True
-            if lo > 0 and not (_long(hi) and _run_alone(list(body))):
+            if lo > 0 and not (hi > 1 and _run_alone(list(body))):
                 return False
         elif op is rc.SUBPATTERN:
             return _run_alone(list(av[3]) + rest)

@@ -182,18 +182,23 @@ def source_for_file(path: Path) -> Source:
 def decode(data: bytes, path: str) -> str:
     """Bytes to text, detecting the encoding; raises StanceError if it cannot.
 
-    UTF-8 (with or without BOM) and UTF-16 with a BOM are taken as they are,
-    and UTF-16 without one when charset-normalizer sees it. Other bytes are
+    UTF-8 (a BOM dropped) and UTF-16 with a BOM are taken as they are, and
+    UTF-16 without one when charset-normalizer sees it. Other bytes are
     read as Windows-1252, by far the most common legacy code page in the
     documents analysts meet (charset-normalizer alone often takes it for
     cp1250), unless that turns them into another script's mojibake: then
-    charset-normalizer's guess (GBK, Windows-1251...). A UTF-8 file with
-    a few lines pasted in from Windows-1252 keeps its UTF-8 lines.
+    charset-normalizer's guess (GBK, Windows-1251...). So Central European
+    and Turkish code pages come out as Windows-1252 mojibake: save those
+    as UTF-8. A UTF-8 file with lines pasted in from Windows-1252 keeps its
+    UTF-8 lines, and the pasted ones are read as Windows-1252.
     """
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+        data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise StanceError("undecodable bytes: the file says it is UTF-16 but is not", path=path, fix="save it as UTF-8 text") from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -267,7 +272,7 @@ def _mixed_utf8(data: bytes) -> str | None:
                 utf8 += 1
             except UnicodeDecodeError:
                 legacy += 1
-    if not utf8 or legacy > utf8:
+    if not utf8:
         return None
     out = []
     for line in lines:
@@ -407,10 +412,18 @@ def _read_eml(path: Path, data: bytes) -> Iterator[_Raw]:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+def _no_surrogates(value: object) -> object:
+    """A JSON value with half an emoji (a lone surrogate, as cut-off escapes leave) made U+FFFD."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_no_surrogates(v) for v in value]
+    return value
+
+
 def _cell(value: object) -> str:
-    """A cell as text; half an emoji (a lone surrogate, as cut-off JSON escapes leave) becomes U+FFFD."""
-    text = "" if value is None else str(value)
-    return _SURROGATE.sub("\ufffd", text)
+    """A one-value cell as text, without surrounding spaces."""
+    return "" if value is None else str(value).strip()
 
 
 def kind_of(value: object) -> str:
@@ -430,7 +443,7 @@ def _table_row(path: Path, row: dict, line: int) -> _Raw | Problem:
         return Problem(str(path), "the row has an empty text", "fill in the text cell or delete the row", line)
     row_id = _cell(row.get("id"))
     return _Raw(
-        text=_cell(text),
+        text=text,
         title=_cell(row.get("title") or row_id or f"row {line}"),
         date=_cell(row.get("date")),
         source=_cell(row.get("source")),
@@ -455,7 +468,7 @@ def table_rows(path: Path, text: str, columns: Sequence[str], required: Sequence
     is a problem of its own.
     """
     if path.suffix.lower() == ".jsonl":
-        yield from _jsonl_rows(path, text, required)
+        yield from _jsonl_rows(path, text, columns, required)
         return
     first = io.StringIO(text, newline="").readline()  # ends at "\n", "\r\n" or an old Mac's "\r"
     delimiter = next((d for d in CSV_DELIMITERS if set(required) <= set(_names(next(csv.reader([first], delimiter=d), []), columns))), None)
@@ -469,26 +482,23 @@ def table_rows(path: Path, text: str, columns: Sequence[str], required: Sequence
             fix=f"give it the columns {', '.join(columns)} ({', '.join(required)} required), separated by commas, semicolons or tabs",
         )
     csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))  # one long cell is one long text, not an error
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    names = _names(next(reader), columns)
-    end = reader.line_num
-    while True:
-        start = end + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            yield Problem(
-                str(path),
-                f"the table cannot be read from here on ({exc}); perhaps a quote opened here is never closed",
-                'close the quote, and double any quote inside a cell ("")',
-                start,
-            )
-            return
+    lines = io.StringIO(text, newline="").readlines()
+    reader = csv.reader(lines, delimiter=delimiter, skipinitialspace=True)
+    try:
+        names = _names(next(reader), columns)
         end = reader.line_num
-        if cells:
-            yield start, dict(zip(names, cells))
+        for cells in reader:
+            start, end = end + 1, reader.line_num
+            if end > start and end == len(lines) and "".join(lines[start - 1 : end]).count('"') % 2:
+                # Quotes come in pairs (one inside a cell is doubled): an odd count in a record that runs
+                # to the end of the file is a quote opened here and never closed, which swallowed the rest.
+                yield Problem(str(path), "a quote opened on this line is never closed, so the rest of the file reads as one cell",
+                              'close the quote, and double any quote inside a cell ("")', start)
+                return
+            if cells:
+                yield start, dict(zip(names, cells))
+    except csv.Error as exc:
+        yield Problem(str(path), f"the table cannot be read from here on ({exc})", "save it again as CSV", reader.line_num or 1)
 
 
 def _names(header: Sequence[str], columns: Sequence[str]) -> list[str]:
@@ -496,7 +506,7 @@ def _names(header: Sequence[str], columns: Sequence[str]) -> list[str]:
     return [name.strip().lower() if name.strip().lower() in columns else name for name in header]
 
 
-def _jsonl_rows(path: Path, text: str, required: Sequence[str]) -> Iterator[tuple[int, dict] | Problem]:
+def _jsonl_rows(path: Path, text: str, columns: Sequence[str], required: Sequence[str]) -> Iterator[tuple[int, dict] | Problem]:
     if text.lstrip().startswith("[") and _is_json_array(text):
         raise StanceError(
             "the file is one JSON array, not JSON Lines",
@@ -516,6 +526,7 @@ def _jsonl_rows(path: Path, text: str, required: Sequence[str]) -> Iterator[tupl
         if not isinstance(row, dict):
             yield Problem(str(path), f"the line is a JSON {type(row).__name__}, not an object", "make each line one JSON object, {...}", n)
             continue
+        row = {name: _no_surrogates(value) for name, value in zip(_names(list(row), columns), row.values())}
         missing = [c for c in required if c not in row]
         if missing:
             fields = " and ".join(repr(c) for c in missing)
@@ -674,7 +685,7 @@ def read_file(
     except StanceError as exc:
         yield Problem(exc.path or shown, exc.message, exc.fix or "", exc.line)
     except UnicodeError as exc:
-        yield Problem(shown, f"undecodable bytes ({exc.reason})", "save it as UTF-8 text")
+        yield Problem(shown, f"undecodable bytes ({exc})", "save it as UTF-8 text")
     except Exception as exc:  # noqa: BLE001 - a parser choking on a damaged file must not stop the others
         yield Problem(shown, f"not a readable {suffix} file ({type(exc).__name__}: {str(exc)[:200]})", REREAD_FIX.get(suffix, "save it again, or as text"))
 

@@ -51,7 +51,7 @@ MAX_POS_WEIGHT = 5.0  # rare labels weigh up to sqrt(5) times more in the loss
 INSTALL_FIX = "install the optional extra: pip install 'stance[encoder]'"
 
 
-def _torch():
+def require_torch():
     """torch and transformers, imported on first use, with a clear error when absent."""
     try:
         import torch
@@ -132,7 +132,7 @@ class SentenceEncoder:
 
     def predict_proba(self, examples: Sequence[Example]) -> np.ndarray:
         """Shape (n, len(labels)): each label's probability from the sentence and its context."""
-        torch, _ = _torch()
+        torch, _ = require_torch()
         if not examples:
             return np.zeros((0, len(self.labels)))
         self.net.eval()
@@ -171,7 +171,7 @@ class SentenceEncoder:
                 "the encoder weights do not match their card", path=str(weights),
                 fix="they may have been tampered with; retrain with --encoder instead of loading them",
             )
-        torch, transformers = _torch()
+        torch, transformers = require_torch()
         from safetensors.torch import load_file
 
         base = base_model_dir(cache)
@@ -209,7 +209,7 @@ def fine_tune(
     """
     if not examples:
         raise StanceError("no annotated sentences to fine-tune the encoder on", fix="give annotation files with --annotations")
-    torch, transformers = _torch()
+    torch, transformers = require_torch()
     started = time.time()
     torch.manual_seed(seed)
     order = list(range(len(examples)))

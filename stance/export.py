@@ -189,10 +189,13 @@ def to_string(rows: Iterable[Mapping[str, Any]], fmt: str, columns: Sequence[str
     return buffer.getvalue()
 
 
+SUFFIX_ALIASES = {"markdown": "md", "htm": "html", "pq": "parquet", "ndjson": "jsonl"}  # other names of a format
+
+
 def format_for(path: str | Path, allowed: Sequence[str]) -> str:
     """The format named by a file's suffix (``.jsonl`` -> ``jsonl``), or a clear error."""
     suffix = Path(path).suffix.lower().lstrip(".")
-    suffix = {"markdown": "md", "htm": "html", "pq": "parquet"}.get(suffix, suffix)
+    suffix = SUFFIX_ALIASES.get(suffix, suffix)
     if suffix not in allowed:
         raise StanceError(
             f"cannot tell the format from the file name {Path(path).name!r}",

@@ -39,8 +39,8 @@ import hashlib
 import io
 import json
 import os
-import zipfile
 import time
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property

@@ -376,7 +376,7 @@ def labels_left_out(codebook: Codebook) -> str | None:
     listed = ", ".join(f"{label} ({n})" for label, n in missing.most_common())
     unlearned = [label for label in codebook.label_ids if not any(label in a.labels for a in annotations)]
     return (
-        f"the bundled annotations use labels this codebook lacks, left out of the default model: {listed}"
+        f"the bundled annotations use labels this codebook lacks, left out of what the model learns from them: {listed}"
         + (f"; and none of them carries {', '.join(unlearned)}, which only cues can give" if unlearned else "")
         + " — to learn your labels, annotate sentences with them and train a model (stance train --annotations FILE -o DIR)"
     )

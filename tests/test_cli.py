@@ -141,23 +141,34 @@ def test_an_output_never_overwrites_or_feeds_the_commands_own_inputs(tmp_path, c
     assert not (tmp_path / "typo.db").exists()
 
 
-def test_a_failed_run_keeps_the_previous_output_and_the_suffix_names_the_format(tmp_path, capsys):
+@pytest.mark.parametrize("command, name", [("segment", "sentences.csv"), ("tag", "tags.csv"), ("sources", "sources.csv"), ("export", "tagged.csv")])
+def test_a_failed_run_keeps_the_previous_output_and_the_suffix_names_the_format(tmp_path, capsys, command, name):
     doc = tmp_path / "a.txt"
     doc.write_text("The tariffs were raised. Trade fell sharply.\n")
-    out = tmp_path / "sentences.csv"
-    assert main(["segment", str(doc), "-o", str(out)]) == 0
-    assert next(csv.DictReader(io.StringIO(out.read_text())))["text"] == "The tariffs were raised."
+    out = tmp_path / name
+    assert main([command, str(doc), "-o", str(out)]) == 0
+    assert next(csv.DictReader(io.StringIO(out.read_text())))  # CSV, as the suffix says
     before = out.read_text()
-    assert main(["segment", str(tmp_path / "typo.txt"), "-o", str(out)]) == 1
+    assert main([command, str(tmp_path / "typo.txt"), "-o", str(out)]) == 1
     assert "nothing could be read" in capsys.readouterr().err
     assert out.read_text() == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no half-written file left
 
 
+def test_an_output_in_a_hidden_folder_of_an_input_or_a_json_name_is_fine(tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text("The tariffs were raised.\n")
+    assert main(["segment", str(folder), "-o", str(folder / ".out" / "s.csv")]) == 0
+    assert main(["segment", str(folder), "-o", str(tmp_path / "s.json")]) == 0  # JSON Lines, as always
+    assert json.loads((tmp_path / "s.json").read_text().splitlines()[0])["text"] == "The tariffs were raised."
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="/dev/full (a device that is always full) is Linux's")
 def test_a_full_disk_is_one_line(capsys):
     assert main(["segment", str(SEEDS_DIR / "merics-2025-01-30-china-essentials.txt"), "-o", "/dev/full"]) == 1
     err = capsys.readouterr().err
-    assert "could not write /dev/full: No space left on device" in err and "Traceback" not in err
+    assert "No space left on device (writing /dev/full) — free some space" in err and "Traceback" not in err
 
 
 def test_annotation_files_without_label_columns_or_with_wrong_types_are_refused_by_line(tmp_path, capsys):
@@ -223,7 +234,7 @@ def test_a_codebook_without_some_bundled_labels_says_what_the_default_model_leav
     doc.write_text("The US tightened export controls on AI chips.\n")
     assert main(["tag", str(doc), "--codebook", str(renamed), "--format", "csv"]) == 0
     out = capsys.readouterr()
-    assert "left out of the default model: ai (" in out.err and "none of them carries artificial_intelligence" in out.err
+    assert "left out of what the model learns from them: ai (" in out.err and "none of them carries artificial_intelligence" in out.err
     assert "export_controls" in next(csv.DictReader(io.StringIO(out.out)))["topics"]  # the other labels still learned
 
 

@@ -237,3 +237,13 @@ def test_word_tables_are_read_in_their_place(tmp_path):
     document.save(tmp_path / "memo.docx")
     text = read(tmp_path).documents[0].text
     assert text.split("\n\n") == ["Tariffs rose in May.", "Export controls tightened in October.", "Beijing objected.", "Chips grew scarce.", "Talks resumed in June."]
+
+
+def test_a_text_that_starts_with_a_quoted_phrase_is_no_unclosed_quote(tmp_path):
+    (tmp_path / "t.csv").write_text('id , text , source\n1,Tariffs rose., merics\n2,"Made in China 2025" is back.,outlet\n3,Chips matter.,outlet\n')
+    (tmp_path / "bom.csv").write_bytes(b"\xef\xbb\xbfid,text\n1,Beijing\xe2\x80\x99s plan.\n2,Caf\xe9 owners rose.\n")
+    corpus = read(tmp_path)
+    assert not corpus.problems
+    assert [(d.source, d.text) for d in corpus.documents if d.path.startswith(str(tmp_path / "t.csv"))] == [
+        ("merics", "Tariffs rose."), ("outlet", "Made in China 2025 is back."), ("outlet", "Chips matter.")]
+    assert [d.text for d in corpus.documents if "bom.csv" in d.path] == ["Beijing’s plan.", "Café owners rose."]

@@ -206,7 +206,7 @@ def test_without_torch_the_error_says_what_to_install(tuned, tmp_path, monkeypat
 
     monkeypatch.setattr(builtins, "__import__", no_torch)
     with pytest.raises(StanceError, match=r"pip install 'stance\[encoder\]'"):
-        enc._torch()
+        enc.require_torch()
     # What a user of `stance tag --encoder` sees: one line with the fix, no traceback.
     capsys.readouterr()
     assert main(["tag", str(doc), "--model", str(tmp_path / "m"), "--encoder"]) == 1
