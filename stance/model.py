@@ -501,7 +501,7 @@ class LabelModel:
             except (OSError, ValueError, KeyError, TypeError, AttributeError, EOFError, zipfile.BadZipFile) as exc:
                 raise ModelError(
                     f"the model's arrays are damaged or were tampered with ({type(exc).__name__}: {exc})",
-                    path=str(directory / ARRAYS_FILE),
+                    path=str(directory / (LINEAR_FILE if isinstance(exc, json.JSONDecodeError) else ARRAYS_FILE)),
                     fix="train the model again instead of loading it",
                 ) from None
             if linear.coef.shape[1] != len(learned):

@@ -160,7 +160,7 @@ def test_a_damaged_file_of_any_format_is_one_problem_and_the_others_go_through(t
     assert "not a readable .eml file" in problems["bad.eml"]
 
 
-def test_tables_as_spreadsheets_write_them(tmp_path):
+def test_tables_as_spreadsheets_save_them_semicolons_old_mac_lines_big_cells_multi_line_records(tmp_path):
     (tmp_path / "semi.csv").write_text("id;Text;source\n1;Tariffs rose, then fell.;merics\n")
     (tmp_path / "mac.csv").write_bytes(b"id,text\r1,Chips matter.\r")
     (tmp_path / "big.csv").write_text("id,text\n1," + "Tariffs rose again. " * 10_000 + "\n")

@@ -152,9 +152,12 @@ def test_tampered_model_is_refused_cleanly(tmp_path):
         (directory / "model.json").write_text(json.dumps(bad))
         with pytest.raises(ModelError, match="do not fit together"):
             LabelModel.load(directory)
+    (directory / "model.json").write_text(json.dumps(card))
+    arrays.write_bytes(good_bytes)
     (directory / "linear.json").write_text("{ not json")
-    with pytest.raises(ModelError, match="damaged"):
+    with pytest.raises(ModelError, match="damaged") as caught:
         LabelModel.load(directory)
+    assert caught.value.path.endswith("linear.json")
 
 
 def test_a_model_saved_by_an_older_stance_says_to_retrain(tmp_path):
