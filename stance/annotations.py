@@ -27,7 +27,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stance.corpus import Problem, decode, kind_of, table_rows
+from stance.corpus import Problem, cell_text, decode, kind_of, table_rows
 from stance.errors import StanceError
 from stance.export import replacing
 
@@ -103,13 +103,11 @@ def _ids(value, path: str, line: int, column: str) -> tuple[str, ...]:
 
 
 def _plain(row: dict, column: str, path: str, line: int) -> str:
-    """A one-value cell as text: a number is fine, a list or an object is a mistake."""
-    value = row.get(column)
-    if value is None:
-        return ""
-    if isinstance(value, (list, dict, bool)):
-        raise StanceError(f"'{column}' must be one value, not {kind_of(value)}", path=path, line=line, fix=f'give it as text, e.g. "{column}": "..."')
-    return str(value).strip()
+    """A one-value cell as text (``corpus.cell_text``): a list or an object is a mistake."""
+    text = cell_text(row.get(column))
+    if text is None:
+        raise StanceError(f"'{column}' must be one value, not {kind_of(row.get(column))}", path=path, line=line, fix=f'give it as text, e.g. "{column}": "..."')
+    return text
 
 
 def _annotation(row: dict, path: str, line: int, known: frozenset[str] | None, topic_ids, frame_ids) -> Annotation:

@@ -421,9 +421,17 @@ def _no_surrogates(value: object) -> object:
     return value
 
 
-def _cell(value: object) -> str:
-    """A one-value cell as text, without surrounding spaces."""
+def cell_text(value: object) -> str | None:
+    """A one-value cell as text without surrounding spaces ("" for none, a number as written);
+    None for a list, an object or true/false, which cannot be one value."""
+    if isinstance(value, (list, dict, bool)):
+        return None
     return "" if value is None else str(value).strip()
+
+
+def _cell(value: object) -> str:
+    """A table's metadata cell as text: what cannot be one value counts as none."""
+    return cell_text(value) or ""
 
 
 def kind_of(value: object) -> str:
