@@ -96,11 +96,8 @@ TAG_COLUMNS = SEGMENT_COLUMNS + (
 MAX_PROBLEMS_SHOWN = 20  # a file of the wrong kind would otherwise print a line per row
 
 
-def _note_labels_left_out(codebook) -> None:
-    """Say, once, which bundled labels a custom codebook leaves the default model without."""
-    from stance.tagger import labels_left_out
-
-    note = labels_left_out(codebook)
+def _note_labels_left_out(note: str | None) -> None:
+    """Say which bundled labels a custom codebook leaves a model without (``tagger.labels_left_out``)."""
     if note:
         print(f"stance: note: {note}", file=sys.stderr)
 
@@ -137,11 +134,10 @@ def _tagger(args: argparse.Namespace):
         if getattr(args, "encoder", False):
             raise StanceError("--encoder goes with the combined labeller", fix="leave out --labeller rules or --encoder")
         return rules_only_tagger(args.codebook)
-    if args.codebook and not args.model:
-        from stance.codebook import load_codebook
-
-        _note_labels_left_out(load_codebook(args.codebook))
-    return load_tagger(args.codebook, args.model, encoder=getattr(args, "encoder", False), progress=_fine_tune_progress())
+    tagger = load_tagger(args.codebook, args.model, encoder=getattr(args, "encoder", False), progress=_fine_tune_progress())
+    if not args.model:  # the default model: its card says what a custom codebook left out
+        _note_labels_left_out(tagger.model.card.get("labels_left_out"))
+    return tagger
 
 
 def _fine_tune_progress() -> Callable[[int, int], None]:
@@ -177,13 +173,10 @@ def cmd_tag(args: argparse.Namespace) -> int:
 
 
 def _open_store(args: argparse.Namespace, *, existing: bool = False):
-    """The store ``--db`` names; with ``existing``, for a command that only reads its labels, a
-    SQLite file that is not there is a mistyped path, not a new store."""
+    """The store ``--db`` names; with ``existing`` (a command that only reads labels), one that is there."""
     from stance.store import open_store
 
-    if existing and args.db and "://" not in args.db and args.db != ":memory:" and not Path(args.db).expanduser().is_file():
-        raise StanceError("no annotation store here", path=args.db, fix="check the path (`stance ingest` and `stance annotations import` make a store)")
-    return open_store(args.db)
+    return open_store(args.db, create=not existing)
 
 
 def _training_data(args: argparse.Namespace):
@@ -200,7 +193,9 @@ def _training_data(args: argparse.Namespace):
     if len(problems) > MAX_PROBLEMS_SHOWN:
         print(f"stance: ... and {len(problems) - MAX_PROBLEMS_SHOWN} more rows skipped ({len(problems)} in all); fix the first ones and try again", file=sys.stderr)
     if not args.annotations:
-        _note_labels_left_out(codebook)
+        from stance.tagger import labels_left_out
+
+        _note_labels_left_out(labels_left_out(codebook, annotations))
     _note_copies(annotations)
     if not annotations:
         raise StanceError("no usable annotations", fix="check the files named with --annotations")
@@ -576,7 +571,7 @@ def _settle_format(args: argparse.Namespace) -> None:
 
 def _guard_output(args: argparse.Namespace) -> None:
     """Refuse an -o that would overwrite, or be read as, one of the command's own inputs."""
-    from stance.corpus import READERS, is_ignored
+    from stance.corpus import read_in_folder
 
     out = getattr(args, "output", None)
     folder_out = args.command == "train"  # train -o names a folder; every other -o a file
@@ -588,25 +583,21 @@ def _guard_output(args: argparse.Namespace) -> None:
         raise StanceError("-o names a folder", path=out, fix="give a file name, e.g. -o out/tags.jsonl")
     if folder_out and Path(out).exists() and not Path(out).is_dir():
         raise StanceError("-o names a file, and a model is saved as a folder", path=out, fix="give a folder name, e.g. -o models/mine")
-    real = os.path.realpath(out)
+    from stance.model import model_directory
+
     model = getattr(args, "model", None)
-    if model and Path(model).name == "model.json":  # --model DIR/model.json means DIR
-        model = str(Path(model).parent)
-    inputs = [("codebook", getattr(args, "codebook", None)), ("model", model), ("store", getattr(args, "db", None))]
+    inputs = [("codebook", getattr(args, "codebook", None)), ("model", model and str(model_directory(model))), ("store", getattr(args, "db", None))]
     inputs += [("annotation file", a) for a in getattr(args, "annotations", None) or []]
     inputs += [("annotation file", a) for a in getattr(args, "gold", None) or []]
     inputs += [("input", p) for p in (_paths(args) if hasattr(args, "paths") else [])]
     for what, given in inputs:
-        if not given or "://" in str(given):
+        if not given or "://" in str(given) or not os.path.exists(given):
             continue
-        source = os.path.realpath(given)
-        if real == source or (os.path.exists(out) and os.path.exists(given) and os.path.samefile(out, given)):  # samefile: case-insensitive disks
+        if os.path.exists(out) and os.path.samefile(out, given):  # samefile: also on case-insensitive disks
             raise StanceError(f"-o is also the {what} this command reads", path=out, fix="write the output to another file")
-        inside = os.path.isdir(source) and real.startswith(source.rstrip(os.sep) + os.sep)
-        if inside and what == "model":
+        if what == "model" and os.path.isdir(given) and os.path.realpath(out).startswith(os.path.realpath(given) + os.sep):
             raise StanceError("-o is inside the model folder this command reads", path=out, fix="write the output outside it")
-        hidden = inside and any(part.startswith(".") for part in Path(os.path.relpath(real, source)).parts)  # never read
-        if inside and what == "input" and not folder_out and not hidden and Path(out).suffix.lower() in READERS and not is_ignored(Path(out).name):
+        if what == "input" and not folder_out and read_in_folder(given, out):
             raise StanceError(
                 f"-o is inside the folder {given}, which this command reads: the next run would read the output as a document",
                 path=out,

@@ -262,28 +262,27 @@ def _single_byte(data: bytes) -> str | None:
 
 
 def _mixed_utf8(data: bytes) -> str | None:
-    """A UTF-8 file with some lines in a legacy code page, each line decoded as it was written; else None."""
+    """A UTF-8 file with some lines in a legacy code page, each line decoded as it was written;
+    None when no line of it needs UTF-8 (then it is all legacy bytes)."""
     lines = data.split(b"\n")
-    utf8 = legacy = 0
-    for line in lines:
-        if not line.isascii():
-            try:
-                line.decode("utf-8")
-                utf8 += 1
-            except UnicodeDecodeError:
-                legacy += 1
-    if not utf8:
+    if not any(not line.isascii() and _utf8(line) is not None for line in lines):
         return None
     out = []
     for line in lines:
-        try:
-            out.append(line.decode("utf-8"))
-        except UnicodeDecodeError:
+        text = _utf8(line)
+        if text is None:
             text = _single_byte(line)
             if text is None:
                 return None
-            out.append(text)
+        out.append(text)
     return "\n".join(out)
+
+
+def _utf8(data: bytes) -> str | None:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def _binary(path: str) -> StanceError:
@@ -342,7 +341,7 @@ def _read_pdf(path: Path, data: bytes) -> Iterator[_Raw]:
             raise StanceError("the PDF is password-protected", path=str(path), fix="save an unprotected copy")
         pages = [(page.extract_text() or "").strip() for page in reader.pages]
     except (PdfReadError, ValueError, KeyError, TypeError) as exc:
-        raise StanceError(f"not a readable PDF ({exc})", path=str(path), fix="re-export the PDF or convert it to text") from None
+        raise StanceError(f"not a readable PDF ({exc})", path=str(path), fix=REREAD_FIX[".pdf"]) from None
     text = "\n\n".join(page for page in pages if page)
     if not text.strip():
         raise StanceError(
@@ -363,10 +362,10 @@ def _read_docx(path: Path, data: bytes) -> Iterator[_Raw]:
     try:
         document = docx.Document(io.BytesIO(data))
     except PackageNotFoundError:  # its message names an in-memory buffer, of no use to anyone
-        raise StanceError("not a readable .docx file (no Word document inside)", path=str(path), fix="re-save it from Word as .docx") from None
+        raise StanceError("not a readable .docx file (no Word document inside)", path=str(path), fix=REREAD_FIX[".docx"]) from None
     except (KeyError, ValueError, OSError) as exc:
         said = re.sub(r"file '<_io\.BytesIO object at 0x[0-9a-f]+>' ", "it ", str(exc))  # python-docx names its buffer
-        raise StanceError(f"not a readable .docx file ({said})", path=str(path), fix="re-save it from Word as .docx") from None
+        raise StanceError(f"not a readable .docx file ({said})", path=str(path), fix=REREAD_FIX[".docx"]) from None
     text = "\n\n".join(block for block in _docx_blocks(document) if block.strip())
     title = document.core_properties.title or _first_line(text)
     date = document.core_properties.created.date().isoformat() if document.core_properties.created else ""
@@ -581,7 +580,7 @@ def _first_line(text: str) -> str:
 # --- walking paths ----------------------------------------------------------
 
 
-def is_ignored(name: str) -> bool:
+def _ignored(name: str) -> bool:
     """Files that live beside documents but are not documents: manifests,
     READMEs, and annotation files (``annotations*.csv``/``.jsonl``)."""
     lower = name.lower()
@@ -613,7 +612,7 @@ def _walk(path: Path, problems: list[Problem]) -> Iterator[Path]:
         seen.add(real)
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
-            if is_ignored(name):
+            if _ignored(name):
                 skipped += 1
                 continue
             found += 1
@@ -626,6 +625,19 @@ def _walk(path: Path, problems: list[Problem]) -> Iterator[Path]:
                 f"put the documents ({', '.join(sorted(SUPPORTED))}) in it, or name the files themselves",
             )
         )
+
+
+def read_in_folder(folder: str | os.PathLike, path: str | os.PathLike) -> bool:
+    """Whether reading ``folder`` would read the file ``path`` (as ``_walk`` and ``read_file`` do):
+    it lies under the folder, in no hidden folder, with a readable suffix and not a name stance skips."""
+    relative = Path(os.path.relpath(os.path.realpath(path), os.path.realpath(folder)))
+    return (
+        os.path.isdir(folder)
+        and relative.parts[:1] != ("..",)
+        and not any(part.startswith(".") for part in relative.parts[:-1])
+        and relative.suffix.lower() in READERS
+        and not _ignored(relative.name)
+    )
 
 
 def shown_path(path: str | os.PathLike) -> str:

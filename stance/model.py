@@ -38,7 +38,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import time
 import zipfile
 from collections.abc import Sequence
@@ -55,6 +54,7 @@ from scipy.special import expit
 from stance import __version__
 from stance.codebook import Codebook, parse_codebook
 from stance.errors import StanceError
+from stance.export import replacing
 from stance.features import WordTfidf
 from stance.rules import RuleSet, Spot
 from stance.segment import normalise_text
@@ -472,9 +472,7 @@ class LabelModel:
 
     @classmethod
     def load(cls, directory: str | Path) -> "LabelModel":
-        directory = Path(directory)
-        if directory.name == CARD_FILE and directory.is_file():  # --model DIR/model.json means DIR
-            directory = directory.parent
+        directory = model_directory(directory)
         card_path = directory / CARD_FILE
         if not card_path.is_file():
             raise ModelError("no model here (model.json is missing)", path=str(directory), fix="train one with `stance train ... -o DIR`")
@@ -513,15 +511,17 @@ class LabelModel:
         return cls(codebook=codebook, linear=linear, learned=learned, thresholds=thresholds, card=card, use_cues=bool(card.get("uses_cues", True)), inherit=bool(card.get("inherits_topics", True)))
 
 
+def model_directory(path: str | Path) -> Path:
+    """The model folder a path names: ``--model DIR/model.json`` means DIR."""
+    path = Path(path)
+    return path.parent if path.name == CARD_FILE and path.is_file() else path
+
+
 def _write_whole(path: Path, content: bytes) -> None:
     """Write a file so that a reader sees the old or the new one, never half of one
-    (two processes may build the same cached model at once)."""
-    part = path.with_name(f"{path.name}.{os.getpid()}.part")
-    try:
+    (two processes may build the same cached model at once; a full disk leaves nothing behind)."""
+    with replacing(path) as part:
         part.write_bytes(content)
-        os.replace(part, path)
-    finally:
-        part.unlink(missing_ok=True)  # a full disk leaves nothing half-written behind
 
 
 def _context_tfidf(tfidf: WordTfidf, contexts: Sequence[str], memo: dict[str, list[str]] | None = None) -> sp.csr_matrix:

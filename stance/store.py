@@ -394,8 +394,12 @@ def default_path() -> Path:
     return Path(user_data_dir("stance", appauthor=False)) / DB_FILE
 
 
-def resolve_url(db: str | os.PathLike | None = None) -> str:
-    """The SQLAlchemy URL for ``db`` (a path or URL), ``$STANCE_DB``, or the default file."""
+def resolve_url(db: str | os.PathLike | None = None, *, create: bool = True) -> str:
+    """The SQLAlchemy URL for ``db`` (a path or URL), ``$STANCE_DB``, or the default file.
+
+    Without ``create`` (a command that only reads labels), a SQLite file that is not there is a
+    mistyped path, not a new store: StanceError.
+    """
     raw = str(db) if db not in (None, "") else os.environ.get(DB_ENV) or str(default_path())
     if raw == ":memory:":
         return "sqlite://"
@@ -405,6 +409,8 @@ def resolve_url(db: str | os.PathLike | None = None) -> str:
                 return "postgresql+psycopg://" + raw[len(prefix):]
         return raw
     path = Path(raw).expanduser()
+    if not create and not path.is_file():
+        raise StanceError("no annotation store here", path=str(path), fix="check --db / STANCE_DB (`stance ingest` and `stance annotations import` make a store)")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -412,9 +418,10 @@ def resolve_url(db: str | os.PathLike | None = None) -> str:
     return f"sqlite:///{path.resolve()}"
 
 
-def open_store(db: str | os.PathLike | None = None) -> "Store":
-    """Open (creating and migrating if needed) the store at ``db``, ``$STANCE_DB`` or the default file."""
-    return Store(db)
+def open_store(db: str | os.PathLike | None = None, *, create: bool = True) -> "Store":
+    """Open (creating, unless ``create`` is false, and migrating if needed) the store at ``db``,
+    ``$STANCE_DB`` or the default file."""
+    return Store(db, create=create)
 
 
 def _now() -> str:
@@ -465,8 +472,8 @@ def _sentence_row(s: Sentence) -> dict:
 class Store:
     """The annotation store (see the module docstring). Open one per process."""
 
-    def __init__(self, db: str | os.PathLike | None = None) -> None:
-        self.url = resolve_url(db)
+    def __init__(self, db: str | os.PathLike | None = None, *, create: bool = True) -> None:
+        self.url = resolve_url(db, create=create)
         self._codebooks_seen: set[str] = set()
         try:
             self.engine = _engine(self.url)

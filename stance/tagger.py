@@ -332,8 +332,10 @@ def default_model(codebook_path: str | Path | None = None) -> LabelModel:
             return _LOADED[directory]
         except ModelError:
             pass  # a damaged cache entry is rebuilt below
-    examples, label_sets, sources = _bundled_training_set(codebook)
+    annotations = read_annotations(bundled_annotation_files()).annotations
+    examples, label_sets, sources = bundled_examples(annotations, codebook)
     model = train_model(codebook, examples, label_sets, sources=sources)
+    model.card["labels_left_out"] = labels_left_out(codebook, annotations)  # said on every use, worked out once
     model.save(directory)
     _LOADED[directory] = model
     return model
@@ -365,11 +367,10 @@ def _bundled_training_set(codebook: Codebook) -> tuple[list[Example], list[froze
     return bundled_examples(read_annotations(bundled_annotation_files()).annotations, codebook)
 
 
-def labels_left_out(codebook: Codebook) -> str | None:
-    """What the default model cannot learn under ``codebook``: the bundled annotations' labels it
-    lacks, with how many sentences carry each, said in one line; None when it has them all."""
+def labels_left_out(codebook: Codebook, annotations: Sequence[Annotation]) -> str | None:
+    """What a model cannot learn from ``annotations`` (the bundled ones) under ``codebook``: the
+    labels it lacks, with how many sentences carry each, said in one line; None when it has them all."""
     allowed = set(codebook.label_ids)
-    annotations = read_annotations(bundled_annotation_files()).annotations
     missing = Counter(label for a in annotations for label in a.labels if label not in allowed)
     if not missing:
         return None
