@@ -280,6 +280,16 @@ def parsed_regex(regex: str) -> object:
     return _re_parser.parse(regex, CUE_FLAGS)
 
 
+def regex_items(parsed: object) -> list:
+    """The items of a parsed regex, or of a group, branch or repeat inside one, as a list (not copied).
+
+    ``re``'s parse tree has no ``__iter__``: ``list()`` of it calls its Python
+    ``__getitem__`` once an item, which was most of reading the cues at start-up.
+    """
+    data = getattr(parsed, "data", None)
+    return data if isinstance(data, list) else list(parsed)
+
+
 @cache
 def _regex_problem(regex: str) -> str | None:
     """What is wrong with a cue's regex, or None."""
@@ -289,7 +299,7 @@ def _regex_problem(regex: str) -> str | None:
         return f"invalid regular expression: {exc}"
     if _re_parser is not None and parsed_regex(regex).getwidth()[0] == 0:
         return "the regular expression can match the empty string, so it would fire everywhere"
-    if _re_parser is not None and _nested_runs(list(parsed_regex(regex))):
+    if _re_parser is not None and _nested_runs(regex_items(parsed_regex(regex))):
         return (
             "the regular expression repeats a group that begins with a run of any length, like (a+)+ or "
             "(\\w+\\s?)+; on some sentences it would try more ways to match than any computer can; "
@@ -310,15 +320,15 @@ def _nested_runs(items: list) -> bool:
     for op, av in items:
         if op in (rc.MAX_REPEAT, rc.MIN_REPEAT):
             _lo, hi, body = av
-            if hi > _FEW_PASSES and _run_alone(list(body)):
+            if hi > _FEW_PASSES and _run_alone(regex_items(body)):
                 return True
-            if _nested_runs(list(body)):
+            if _nested_runs(regex_items(body)):
                 return True
-        elif op is rc.SUBPATTERN and _nested_runs(list(av[3])):
+        elif op is rc.SUBPATTERN and _nested_runs(regex_items(av[3])):
             return True
-        elif op is rc.BRANCH and any(_nested_runs(list(b)) for b in av[1]):
+        elif op is rc.BRANCH and any(_nested_runs(regex_items(b)) for b in av[1]):
             return True
-        elif op in (rc.ASSERT, rc.ASSERT_NOT) and _nested_runs(list(av[1])):
+        elif op in (rc.ASSERT, rc.ASSERT_NOT) and _nested_runs(regex_items(av[1])):
             return True
     return False
 
@@ -338,12 +348,12 @@ def _run_alone(items: list) -> bool:
             pinned = bool(rest) and rest[0][0] in (rc.AT, rc.ASSERT, rc.ASSERT_NOT)
             if hi > lo and hi > 1 and not pinned and _min_width(rest) == 0:
                 return True
-            if lo > 0 and not (hi > 1 and _run_alone(list(body))):
+            if lo > 0 and not (hi > 1 and _run_alone(regex_items(body))):
                 return False
         elif op is rc.SUBPATTERN:
-            return _run_alone(list(av[3]) + rest)
+            return _run_alone(regex_items(av[3]) + rest)
         elif op is rc.BRANCH:
-            return any(_run_alone(list(b) + rest) for b in av[1])
+            return any(_run_alone(regex_items(b) + rest) for b in av[1])
         elif op not in (rc.AT, rc.ASSERT, rc.ASSERT_NOT):  # zero-width items: look at the next one
             return False
     return False

@@ -41,7 +41,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from stance import prefilter as _prefilter
-from stance.codebook import CUE_FLAGS, PHRASE_SEP, Codebook, alternation, compiled_regex, cue_regex, parsed_regex, phrase_words
+from stance.codebook import CUE_FLAGS, PHRASE_SEP, Codebook, alternation, compiled_regex, cue_regex, parsed_regex, phrase_words, regex_items
 
 try:  # the parser behind `re`, to see where a cue can start; without it every cue is searched
     from re import _constants as _rc  # type: ignore[attr-defined]
@@ -589,7 +589,7 @@ def _analyse_regex(regex: str) -> tuple[frozenset[str] | None, frozenset[str] | 
 
 def _keys(parsed: object, length: int) -> frozenset[str] | None:
     try:
-        states = _walk(list(parsed), {("", False, False)}, length)
+        states = _walk(regex_items(parsed), {("", False, False)}, length)
     except (_Unindexable, RecursionError):
         return None
     keys = set()
@@ -675,12 +675,12 @@ def _walk(items: list, states: set[_State], length: int) -> set[_State]:
         elif op is _rc.BRANCH:
             merged: set[_State] = set()
             for branch in av[1]:
-                merged |= _walk(list(branch), states, length)
+                merged |= _walk(regex_items(branch), states, length)
             states = merged
         elif op is _rc.SUBPATTERN:
-            states = _walk(list(av[-1]), states, length)
+            states = _walk(regex_items(av[-1]), states, length)
         elif op is getattr(_rc, "ATOMIC_GROUP", None):
-            states = _walk(list(av), states, length)
+            states = _walk(regex_items(av), states, length)
         elif op in (_rc.MAX_REPEAT, _rc.MIN_REPEAT, getattr(_rc, "POSSESSIVE_REPEAT", None)):
             states = _repeat(av, states, length)
         elif op is _rc.AT:
@@ -693,7 +693,7 @@ def _walk(items: list, states: set[_State], length: int) -> set[_State]:
                 raise _Unindexable
         elif op is _rc.ASSERT_NOT:
             direction, sub = av
-            if _is_word_class(list(sub)):
+            if _is_word_class(regex_items(sub)):
                 if direction < 0:  # (?<!\w): nothing word-like before, a word starts here
                     states = {(p, a or not p, d) for p, a, d in states}
                 else:  # (?!\w): the word ends here
@@ -708,7 +708,7 @@ def _walk(items: list, states: set[_State], length: int) -> set[_State]:
 
 def _repeat(av: tuple, states: set[_State], length: int) -> set[_State]:
     lo, hi, item = av
-    item = list(item)
+    item = regex_items(item)
     result = set(states) if lo == 0 else set()
     current = states
     for k in range(1, min(hi, length) + 1):
