@@ -111,6 +111,25 @@ def _note_stale(store, codebook) -> None:
               "`stance annotations export`", file=sys.stderr)
 
 
+def _note_unlearned(model) -> None:
+    """Say which labels the model could not learn, and what gives them instead."""
+    from stance.model import MIN_POSITIVES
+
+    counts = model.card["examples_per_label"]
+    cued = {label.id for label in model.codebook.labels if label.cues} if model.use_cues else set()
+    few = [label for label in model.codebook.label_ids if label not in model.learned and label not in model.constants]
+    if few:
+        listed = ", ".join(f"{label} ({counts[label]})" for label in few)
+        never = [label for label in few if label not in cued]
+        print(f"stance: note: too few annotated sentences to learn {listed} (at least {MIN_POSITIVES} each)"
+              + (f"; only cues give {', '.join(l for l in few if l in cued)}" if len(never) < len(few) else "")
+              + (f"; {', '.join(never)} {'has' if len(never) == 1 else 'have'} no cues, so the model never gives {'it' if len(never) == 1 else 'them'}" if never else "")
+              + " — annotate sentences with them and train again", file=sys.stderr)
+    for label, rate in model.constants.items():
+        print(f"stance: note: {label} is on {counts[label]} of {model.card['examples']} annotated sentences, so nothing tells it apart: "
+              f"the model gives it to every sentence (probability {rate:.2f}) — annotate sentences without it", file=sys.stderr)
+
+
 def _note_copies(annotations) -> None:
     """Say when a sentence is annotated more than once (cross-validation keeps its copies in one fold)."""
     from collections import defaultdict
@@ -199,6 +218,12 @@ def _training_data(args: argparse.Namespace):
     _note_copies(annotations)
     if not annotations:
         raise StanceError("no usable annotations", fix="check the files named with --annotations")
+    if not any(a.labels & set(codebook.label_ids) for a in annotations):
+        raise StanceError(
+            f"none of the {len(annotations)} annotated sentences carries a label of the codebook ({', '.join(codebook.label_ids)}): "
+            "there is nothing to learn or score",
+            fix="label sentences with the codebook's ids in the topics and frames columns, or give the codebook they were labelled with (--codebook)",
+        )
     if store is not None:
         examples, label_sets, sources = store_examples(store, annotations, codebook)
     else:
@@ -240,6 +265,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             f" (at least {MIN_CV_EXAMPLES} are needed), so every label's threshold is 0.5;"
             " annotate more sentences and train again"
         )
+    _note_unlearned(model)
     if args.encoder:
         from stance.encoder import ENCODER_DIR, EPOCHS, fine_tune
         from stance.tagger import cache_dir

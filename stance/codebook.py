@@ -31,7 +31,7 @@ File format
     negative = "security_risk"       # a frame id
 
 Ids must be unique across topics and frames together. A codebook may have
-no topics, no frames, no axes and no cues. Unknown keys are errors, so a
+no topics or no frames (not neither), no axes and no cues. Unknown keys are errors, so a
 typo such as ``cue = [...]`` is never silently ignored.
 
 Cue syntax
@@ -508,6 +508,12 @@ def _build(text: str, path: str, sha256: str) -> Codebook:
                 fix="give each axis its own id",
             )
         axes.append(axis)
+    if not labels["topics"] and not labels["frames"]:
+        raise CodebookError(
+            "the codebook has no topics and no frames, so there is nothing to label",
+            path=path,
+            fix='add [[topics]] or [[frames]] tables, each with an id, e.g. [[topics]] then id = "tariffs"',
+        )
     return Codebook(name, version, tuple(labels["topics"]), tuple(labels["frames"]), tuple(axes), path, sha256)
 
 

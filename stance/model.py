@@ -368,6 +368,9 @@ class LabelModel:
     learned: tuple[str, ...]  # labels the model predicts, in its column order
     thresholds: dict[str, float]
     card: dict = field(default_factory=dict)
+    # Labels on (nearly) every training sentence: nothing tells them apart, so the model gives
+    # each its training rate; see ``constant_labels``.
+    constants: dict[str, float] = field(default_factory=dict)
     use_cues: bool = True  # False: the model alone, without the cue rules
     inherit: bool = True  # topics flow from paragraph, heading and previous sentence
 
@@ -387,8 +390,9 @@ class LabelModel:
         """Probabilities, shape (n, len(codebook.label_ids)), in codebook label order.
 
         With ``use_cues``, a label the model learned blends the model's
-        probability with its cue vote (``RULE_WEIGHT``); a label it could not
-        learn takes the cue vote alone; a veto sets the label to zero.
+        probability with its cue vote (``RULE_WEIGHT``), as does a constant
+        label its training rate; a label it could not learn takes the cue vote
+        alone; a veto sets the label to zero.
         """
         labels = self.codebook.label_ids
         out = np.zeros((len(examples), len(labels)))
@@ -399,16 +403,22 @@ class LabelModel:
         rules = (votes > 0).astype(float)
         if self.use_cues:
             out[:] = rules
+        index = {label: i for i, label in enumerate(labels)}
+        has_cues = {label.id for label in self.codebook.labels if label.cues}
+
+        def blend(label: str, p: np.ndarray | float) -> None:
+            k = index[label]
+            w = RULE_WEIGHT if self.use_cues and label in has_cues else 0.0
+            out[:, k] = w * rules[:, k] + (1 - w) * p
+
         if self.linear is not None and self.learned:
             if X is None:
                 X = self.transform(examples)
             probs = self.linear.probabilities(X)
-            index = {label: i for i, label in enumerate(labels)}
-            has_cues = {label.id for label in self.codebook.labels if label.cues}
             for j, label in enumerate(self.learned):
-                k = index[label]
-                w = RULE_WEIGHT if self.use_cues and label in has_cues else 0.0
-                out[:, k] = w * rules[:, k] + (1 - w) * probs[:, j]
+                blend(label, probs[:, j])
+        for label, rate in self.constants.items():
+            blend(label, rate)
         if self.use_cues:
             out[votes < 0] = 0.0
         return out
@@ -466,7 +476,7 @@ class LabelModel:
         if self.linear is not None:
             self.linear.save(directory)
         card = dict(self.card)
-        card.update(learned=list(self.learned), thresholds=self.thresholds, codebook=self.codebook.to_toml(), uses_cues=self.use_cues, inherits_topics=self.inherit)
+        card.update(learned=list(self.learned), thresholds=self.thresholds, constants=self.constants, codebook=self.codebook.to_toml(), uses_cues=self.use_cues, inherits_topics=self.inherit)
         _write_whole(directory / CARD_FILE, json.dumps(card, indent=2, ensure_ascii=False).encode("utf-8"))  # last: the model is there once its card is
         return directory
 
@@ -481,8 +491,14 @@ class LabelModel:
             codebook = parse_codebook(card.pop("codebook"), str(card_path))
             learned = tuple(card.pop("learned"))
             thresholds = {str(k): float(v) for k, v in card.pop("thresholds").items()}
+            constants = {str(k): float(v) for k, v in card.pop("constants", {}).items()}
             labels = set(codebook.label_ids)
-            if not set(learned) <= labels or set(thresholds) != labels or not all(0.0 <= t <= 1.0 for t in thresholds.values()):
+            if (
+                not set(learned) <= labels
+                or set(thresholds) != labels
+                or not set(constants) <= labels - set(learned)
+                or not all(0.0 <= t <= 1.0 for t in [*thresholds.values(), *constants.values()])
+            ):
                 raise ValueError("its labels, thresholds and codebook do not fit together")
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ModelError(f"the model card is damaged ({exc})", path=str(card_path), fix="retrain the model") from None
@@ -508,7 +524,7 @@ class LabelModel:
                     path=str(directory / ARRAYS_FILE),
                     fix="train the model again instead of loading it",
                 )
-        return cls(codebook=codebook, linear=linear, learned=learned, thresholds=thresholds, card=card, use_cues=bool(card.get("uses_cues", True)), inherit=bool(card.get("inherits_topics", True)))
+        return cls(codebook=codebook, linear=linear, learned=learned, thresholds=thresholds, card=card, constants=constants, use_cues=bool(card.get("uses_cues", True)), inherit=bool(card.get("inherits_topics", True)))
 
 
 def model_directory(path: str | Path) -> Path:
@@ -556,13 +572,17 @@ def exclusive_kinds(codebook: Codebook, label_sets: Sequence[frozenset[str]]) ->
 
 
 def exclusive_choice(decided: np.ndarray, probs: np.ndarray, codebook: Codebook, kinds: Sequence[str]) -> np.ndarray:
+    """For each exclusive kind, the most probable label alone; none where every label of the kind
+    has probability 0 (no cue, nothing learned: the first label would be an accident of order)."""
     n_topics = len(codebook.topic_ids)
     spans = {"topics": (0, n_topics), "frames": (n_topics, len(codebook.label_ids))}
     for kind in kinds:
         lo, hi = spans[kind]
         if hi > lo and len(probs):
             decided[:, lo:hi] = False
-            decided[np.arange(len(probs)), lo + probs[:, lo:hi].argmax(axis=1)] = True
+            best = probs[:, lo:hi].argmax(axis=1)
+            rows = np.flatnonzero(probs[np.arange(len(probs)), lo + best] > 0)
+            decided[rows, lo + best[rows]] = True
     return decided
 
 
@@ -619,7 +639,7 @@ def out_of_fold(
         train_ex = [e for e, t in zip(examples, train) if t]
         test_ex = [e for e, t in zip(examples, test) if t]
         learned = learnable(labels, Y[train])
-        model = LabelModel(codebook, _fit(codebook, train_ex, Y[train], learned, C), tuple(learned), {}, use_cues=use_cues)
+        model = LabelModel(codebook, _fit(codebook, train_ex, Y[train], learned, C), tuple(learned), {}, constants=constant_labels(labels, Y[train]), use_cues=use_cues)
         probs[test] = model.predict_proba(test_ex, cached_votes(toml, [e.text for e in test_ex]))
     if inherit:
         # Over all examples at once, as when tagging a document: every sentence's
@@ -634,6 +654,13 @@ def learnable(labels: Sequence[str], Y: np.ndarray) -> list[str]:
     """Labels with enough positive and negative examples to learn."""
     pos = Y.sum(axis=0)
     return [label for j, label in enumerate(labels) if MIN_POSITIVES <= pos[j] <= len(Y) - 2]
+
+
+def constant_labels(labels: Sequence[str], Y: np.ndarray) -> dict[str, float]:
+    """Labels on every training sentence, or all but one: no negative examples to learn from, so
+    the model gives each its training rate (left out, such a label was never given at all)."""
+    pos = Y.sum(axis=0)
+    return {label: round(float(pos[j]) / len(Y), 4) for j, label in enumerate(labels) if pos[j] >= MIN_POSITIVES and pos[j] > len(Y) - 2}
 
 
 def decide_labels(
@@ -734,6 +761,7 @@ def train_model(
     exclusive = exclusive_kinds(codebook, label_sets)
     learned = learnable(labels, Y)
     linear = _fit(codebook, examples, Y, learned, C)
+    constants = constant_labels(labels, Y)
     metrics = {}
     if probs is not None:
         votes = cached_votes(codebook.to_toml(), [e.text for e in examples]) if use_cues else None
@@ -757,11 +785,11 @@ def train_model(
         "examples": len(examples),
         "examples_per_label": {l: int(Y[:, j].sum()) for j, l in enumerate(labels)},
         "sources": sorted(set(sources)) if sources else [],
-        "cv_folds": folds,
+        "cv_folds": folds if probs is not None else 0,
         "cv_metrics": metrics,
         "seconds": round(time.time() - started, 2),
         "uses_cues": use_cues,
         "inherits_topics": inherit,
         "exclusive": list(exclusive),
     }
-    return LabelModel(codebook, linear, tuple(learned), thresholds, card, use_cues=use_cues, inherit=inherit)
+    return LabelModel(codebook, linear, tuple(learned), thresholds, card, constants=constants, use_cues=use_cues, inherit=inherit)

@@ -174,6 +174,8 @@ class Tagger:
                         why.append("context: from its paragraph, heading or previous sentence")
                     if encoded is not None:
                         why.append(f"encoder: probability {encoded[r, j]:.2f}")
+                    if labels[j] in self.model.constants:  # nothing learned: say so, not a bare probability
+                        why.append(f"model: on {self.model.constants[labels[j]]:.0%} of its training sentences")
                     if not why:
                         why.append(f"model: probability {row[j]:.2f}")
             labelled_by = "model"

@@ -170,9 +170,11 @@ def test_codebook_without_topics_or_cues_loads(tmp_path):
     assert book.name == "book"  # the name defaults to the file name
 
 
-def test_empty_codebook_loads(tmp_path):
-    book = load_codebook(write(tmp_path, ""))
-    assert book.labels == () and book.axes == ()
+def test_a_codebook_of_frames_alone_loads_and_one_without_labels_is_refused(tmp_path):
+    book = load_codebook(write(tmp_path, '[[frames]]\nid = "pro"\n'))
+    assert book.topic_ids == () and book.frame_ids == ("pro",) and book.axes == ()
+    with pytest.raises(CodebookError, match="has no topics and no frames, so there is nothing to label"):
+        load_codebook(write(tmp_path, 'name = "mine"\n'))
 
 
 # --- errors name the file, the line and the fix --------------------------------------------

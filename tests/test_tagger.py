@@ -294,3 +294,48 @@ def test_a_model_given_another_codebook_says_how_they_differ(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "trained with another codebook (new labels: morality; changed cues or wording: economy)" in err
     assert main(["tag", str(doc), "--model", str(directory), "--format", "csv"]) == 0  # the model's own codebook
+
+
+NO_CUES = '[[topics]]\nid = "chips"\n[[topics]]\nid = "trade"\n[[frames]]\nid = "pro"\n[[frames]]\nid = "con"\n'
+
+
+def _train_tag(tmp_path: Path, rows: list[Annotation], capsys) -> tuple[list[dict], str]:
+    """Train on ``rows`` under the cue-less codebook, tag three sentences: (tags, train's notes)."""
+    book, labels, out = tmp_path / "book.toml", tmp_path / "labels.csv", tmp_path / "model"
+    book.write_text(NO_CUES)
+    write_annotations(rows, labels)
+    assert main(["train", "--codebook", str(book), "--annotations", str(labels), "-o", str(out)]) == 0
+    notes = capsys.readouterr().err
+    doc, tags = tmp_path / "small.txt", tmp_path / "tags.jsonl"
+    doc.write_text("The chip ban hurts Nvidia. Tariffs on steel rose to 25%. The weather was fine.\n")
+    assert main(["tag", str(doc), "--model", str(out), "-o", str(tags)]) == 0
+    return [json.loads(line) for line in tags.read_text().splitlines()], notes
+
+
+def test_a_label_without_examples_or_cues_is_never_given_even_in_a_one_label_kind(tmp_path, capsys):
+    # Every row has one topic and one frame: an exclusive kind, where the most probable label is
+    # chosen. chips and pro have no example and no cue: probability 0, which must not win by order.
+    rows = [Annotation(text=f"Tariffs on item {i} went up again this year.", topics=("trade",), frames=("con",), annotator="x") for i in range(30)]
+    tags, notes = _train_tag(tmp_path, rows, capsys)
+    assert all("chips" not in t["topics"] and "pro" not in t["frames"] for t in tags)
+    assert "too few annotated sentences to learn chips (0), pro (0)" in notes and "so the model never gives them" in notes
+
+
+def test_a_label_on_every_training_sentence_is_given_and_said_to_be_untold_apart(tmp_path, capsys):
+    rows = [Annotation(text=f"Sentence number {i} about {'chips' if i % 2 else 'tariffs'}.", topics=("chips",) + (("trade",) if i % 2 == 0 else ()), frames=("pro",) if i % 3 else ("con",), annotator="x") for i in range(30)]
+    tags, notes = _train_tag(tmp_path, rows, capsys)
+    assert all("chips" in t["topics"] and t["scores"]["chips"] == 1.0 for t in tags)
+    assert tags[2]["evidence"]["chips"] == ["model: on 100% of its training sentences"]
+    assert "chips is on 30 of 30 annotated sentences, so nothing tells it apart" in notes
+
+
+def test_training_on_sentences_without_any_label_or_with_an_empty_codebook_is_refused(tmp_path, capsys):
+    book, labels, empty = tmp_path / "book.toml", tmp_path / "labels.csv", tmp_path / "empty.toml"
+    book.write_text(NO_CUES)
+    empty.write_text("")
+    write_annotations([Annotation(text=f"Nothing to see in sentence {i}.", annotator="x") for i in range(12)], labels)
+    assert main(["train", "--codebook", str(book), "--annotations", str(labels), "-o", str(tmp_path / "m")]) == 1
+    assert "none of the 12 annotated sentences carries a label of the codebook (chips, trade, pro, con)" in capsys.readouterr().err
+    assert main(["evaluate", "--codebook", str(empty), "--annotations", str(labels)]) == 1
+    assert "empty.toml: the codebook has no topics and no frames, so there is nothing to label" in capsys.readouterr().err
+    assert not (tmp_path / "m").exists()
