@@ -266,3 +266,21 @@ def test_a_source_the_store_does_not_hold_is_named_with_the_ones_it_does(tmp_pat
     for argv in (["agreement", "--source", "mercis"], ["annotations", "export", "-o", str(tmp_path / "x.csv"), "--source", "mercis"]):
         assert main([*argv, "--db", db]) == 1
         assert "no source 'mercis' in the store" in (err := capsys.readouterr().err) and "coppens, merics, outlet" in err
+
+
+def test_tag_output_given_as_annotations_is_left_out_but_rows_a_person_corrected_count(tmp_path, capsys):
+    tags = tmp_path / "tags.csv"
+    assert main(["tag", str(SEEDS_DIR / "merics-2025-01-30-china-essentials.txt"), "-o", str(tags)]) == 0
+    rows = list(csv.DictReader(tags.open(encoding="utf-8")))
+    content = [r for r in rows if r["labelled_by"] == "model"]
+    for r in content[:12]:  # a person checked these and says so
+        r["labelled_by"] = "human:ana"
+    with tags.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    capsys.readouterr()
+    assert main(["evaluate", "--annotations", str(tags), "--labeller", "rules"]) == 0
+    out, err = capsys.readouterr()
+    assert f"{len(rows) - 12} of its rows carry the model's labels, not an annotator's" in err
+    assert "(5-fold cross-validated, 12 sentences)" in out
