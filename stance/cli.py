@@ -253,6 +253,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     codebook, examples, label_sets, sources = _training_data(args)
     model = train_model(codebook, examples, label_sets, sources=sources, use_cues=not args.no_cues)
     model.save(args.output)
+    _drop_old_encoder(Path(args.output))
     if getattr(args, "db", None):
         _open_store(args).record_model(model.card | {"path": str(Path(args.output).resolve())})
     print(f"trained on {len(examples)} annotated sentences; model {model.version} saved to {args.output}")
@@ -272,10 +273,23 @@ def cmd_train(args: argparse.Namespace) -> int:
 
         epochs = EPOCHS if args.encoder_epochs is None else args.encoder_epochs
         encoder = fine_tune(codebook, examples, label_sets, cache_dir(), epochs=epochs, progress=_fine_tune_progress())
+        encoder.card["model_version"] = model.version  # the training it goes with: tagging refuses any other
         encoder.save(Path(args.output) / ENCODER_DIR)
         print(f"fine-tuned the encoder on the same sentences in {encoder.card['seconds']:.0f} s, saved to {Path(args.output) / ENCODER_DIR}; "
               "`stance tag --model DIR --encoder` uses it (not cross-validated here: bench/eval_encoder.py measures it held out by kind)")
     return 0
+
+
+def _drop_old_encoder(folder: Path) -> None:
+    """A model retrained into its folder loses the encoder fine-tuned for the old training: tagging
+    with it would blend in what the old annotations taught (only a folder with an encoder's card is removed)."""
+    import shutil
+
+    from stance.encoder import CARD_FILE, ENCODER_DIR
+
+    old = folder / ENCODER_DIR
+    if (old / CARD_FILE).is_file():
+        shutil.rmtree(old)
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:

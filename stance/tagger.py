@@ -440,6 +440,12 @@ def model_encoder(model_dir: str | Path, model: LabelModel):
     encoder = SentenceEncoder.load(directory, cache_dir())
     if encoder.labels != tuple(model.codebook.label_ids):
         raise ModelError("the encoder was trained with another codebook than its model", path=str(directory), fix="retrain with `stance train --encoder`")
+    if encoder.card.get("model_version", model.version) != model.version:
+        raise ModelError(
+            f"the encoder was fine-tuned with another training of this model ({encoder.card['model_version']}, not {model.version})",
+            path=str(directory),
+            fix="retrain with `stance train --encoder`",
+        )
     return encoder
 
 

@@ -173,6 +173,22 @@ def test_train_and_tag_with_the_encoder_from_the_command_line(tmp_path, monkeypa
     rows = [json.loads(line) for line in tags.read_text().splitlines()]
     assert [r["frames"] for r in rows][0] == ["conflict"]
     assert all(any(w.startswith("encoder: probability") for ws in r["evidence"].values() for w in ws) for r in rows if r["frames"])
+    # Retrained into its folder on other annotations, the model loses the old training's encoder;
+    # one put back is refused, not blended in.
+    import shutil
+
+    kept = tmp_path / "old-encoder"
+    shutil.copytree(out / "encoder", kept)
+    fewer = tmp_path / "fewer.csv"
+    fewer.write_text(labels.read_text().splitlines()[0] + "\n" + "\n".join(labels.read_text().splitlines()[1:21]) + "\n")
+    assert main(["train", "--codebook", str(book), "--annotations", str(fewer), "-o", str(out)]) == 0
+    assert not (out / "encoder").exists()
+    capsys.readouterr()
+    assert main(["tag", str(doc), "--model", str(out), "--encoder"]) == 1
+    assert "has no fine-tuned encoder" in capsys.readouterr().err
+    shutil.copytree(kept, out / "encoder")
+    assert main(["tag", str(doc), "--model", str(out), "--encoder"]) == 1
+    assert "the encoder was fine-tuned with another training of this model" in capsys.readouterr().err
 
 
 def test_default_encoder_is_fine_tuned_once_then_loaded(tmp_path, monkeypatch):
