@@ -143,7 +143,7 @@ def _note_copies(annotations) -> None:
     if copies:
         conflicting = sum(1 for sets in labels.values() if len(sets) > 1)
         print(f"stance: note: {copies} annotation(s) repeat a sentence already annotated ({conflicting} sentence(s) with different labels); "
-              "5-fold cross-validation keeps a sentence's copies in one fold", file=sys.stderr)
+              "cross-validation keeps a sentence's copies in one fold", file=sys.stderr)
 
 
 def _tagger(args: argparse.Namespace):
@@ -300,6 +300,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         write_records(learning_curve(codebook, examples, label_sets), args.format)
         return 0
     labellers = LABELLERS if args.labeller == "all" else (args.labeller,)
+    unsourced = sum(1 for source in sources or [] if not source)
+    if args.by_source and unsourced:
+        print(f"stance: note: {unsourced} of the {len(examples)} annotated sentences name no source; "
+              "leave-one-source-out holds them out together, as one source — fill their `source` column to tell them apart", file=sys.stderr)
     results = evaluate(codebook, examples, label_sets, sources, by_source=args.by_source, labellers=labellers)
     how = "leave-one-source-out" if args.by_source else "5-fold cross-validated"
     if args.format == "json":
@@ -311,7 +315,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         write_records(({"labeller": name, **row} for name, result in results.items() for row in _metrics_rows(result, codebook)), "csv")
         return 0
     for name, result in results.items():
-        print(f"\n{name} ({how}, {len(examples)} sentences): topic micro-F1 {result['topics']['micro_f1']:.3f}, "
+        setting = "cue rules alone, nothing trained" if name == "rules" else how
+        print(f"\n{name} ({setting}, {len(examples)} sentence{'s' if len(examples) != 1 else ''}): topic micro-F1 {result['topics']['micro_f1']:.3f}, "
               f"frame macro-F1 {result['frames']['macro_f1']:.3f}")
         write_records(_metrics_rows(result, codebook), "table")
     return 0

@@ -283,4 +283,12 @@ def test_tag_output_given_as_annotations_is_left_out_but_rows_a_person_corrected
     assert main(["evaluate", "--annotations", str(tags), "--labeller", "rules"]) == 0
     out, err = capsys.readouterr()
     assert f"{len(rows) - 12} of its rows carry the model's labels, not an annotator's" in err
-    assert "(5-fold cross-validated, 12 sentences)" in out
+    assert "rules (cue rules alone, nothing trained, 12 sentences)" in out
+
+
+def test_leave_one_source_out_says_when_sentences_name_no_source(tmp_path, capsys):
+    labels = tmp_path / "labels.csv"
+    rows = ["text,topics,frames,source"] + [f"Tariffs on steel rose by {i} percent.,trade_tariffs,,{'a' if i < 3 else ''}" for i in range(15)]
+    labels.write_text("\n".join(rows) + "\n")
+    assert main(["evaluate", "--annotations", str(labels), "--by-source", "--labeller", "rules"]) == 0
+    assert "12 of the 15 annotated sentences name no source; leave-one-source-out holds them out together" in capsys.readouterr().err
