@@ -66,7 +66,7 @@ with add_tab:
                     results.append({"file": name, "documents": [], "problems": [str(exc)], "report": None})
                 else:
                     results.append({
-                        "file": name, "problems": [str(p) for p in corpus.problems], "report": report.lines()[0],
+                        "file": name, "problems": [str(p) for p in corpus.problems], "report": "; ".join(report.lines()),  # a copy of a stored document is said, not only counted
                         "documents": [(d.source, d.title, d.text[:PREVIEW_CHARS]) for d in corpus.documents],
                     })
                 bar.progress(k / len(uploads), text=f"{k} of {len(uploads)}: {name}")

@@ -338,7 +338,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     for line in report.lines():
         print(line)
     print(f"store: {store.where}")
-    return _nothing_read(corpus, report.added + report.unchanged + len(report.changed))
+    return _nothing_read(corpus, report.added + report.unchanged + len(report.changed) + len(report.copies))
 
 
 def cmd_annotations_export(args: argparse.Namespace) -> int:

@@ -351,6 +351,9 @@ class IngestReport:
     unchanged: int = 0  # documents already stored as they are
     sentences: int = 0  # sentences added
     changed: list[DocumentChange] = field(default_factory=list)
+    # Documents whose text is stored already under another source or path: a text is its id, so a
+    # syndicated story is kept once, under the first. Said, since the second source then lacks it.
+    copies: list[str] = field(default_factory=list)
 
     @property
     def carried(self) -> int:
@@ -364,7 +367,9 @@ class IngestReport:
         out = [
             f"{self.added} new document{'s' if self.added != 1 else ''} ({self.sentences} sentences), "
             f"{self.unchanged} unchanged, {len(self.changed)} changed"
+            + (f", {len(self.copies)} cop{'ies' if len(self.copies) != 1 else 'y'} of a stored document" if self.copies else "")
         ]
+        out.extend(f"copy, not stored again: {copy}" for copy in self.copies)
         for change in self.changed:
             out.append(f"changed: {change.path}: labels of {change.carried} sentence(s) kept, {len(change.orphaned)} orphaned")
         out.extend(f"orphaned (kept, not deleted): {o}" for o in self.orphaned)
@@ -632,9 +637,12 @@ class Store:
     def _ingest_batch(self, batch: list[tuple[Document, list[Sentence]]], source_info: Mapping[str, Source], report: IngestReport) -> None:
         with self._write() as conn:
             stored: dict[str, bool] = {}
+            held_as: dict[str, tuple[str, str, str]] = {}  # doc_id -> (source, path, location) it is stored under
             for chunk in _chunks([d.doc_id for d, _ in batch]):
-                for doc_id, active in conn.execute(sa.select(documents.c.doc_id, documents.c.active).where(documents.c.doc_id.in_(chunk))):
+                query = sa.select(documents.c.doc_id, documents.c.active, documents.c.source, documents.c.path, documents.c.location)
+                for doc_id, active, source, path, location in conn.execute(query.where(documents.c.doc_id.in_(chunk))):
                     stored[doc_id] = bool(active)
+                    held_as[doc_id] = (source, path, location)
             located = [(document, sents, location_of(document)) for document, sents in batch]
             active_at: dict[str, list[str]] = defaultdict(list)
             for chunk in _chunks(sorted({loc for _, _, loc in located})):
@@ -654,7 +662,11 @@ class Store:
 
             for document, sents, location in located:
                 if stored.get(document.doc_id):
-                    report.unchanged += 1
+                    source, path, at = held_as[document.doc_id]
+                    if (source, at) == (document.source, location):
+                        report.unchanged += 1
+                    else:
+                        report.copies.append(f"{document.path} ({document.source}) has the same text as {path} ({source}), which is kept")
                     continue
                 previous = [doc_id for doc_id in active_at[location] if doc_id != document.doc_id]
                 if document.doc_id in stored:  # an older text came back: the stored version is active again
@@ -666,6 +678,7 @@ class Store:
                     report.added += 1
                     report.sentences += len(sents)
                 stored[document.doc_id] = True
+                held_as[document.doc_id] = (document.source, document.path, location)
                 active_at[location] = [document.doc_id]
                 if previous:
                     flush()  # carrying labels reads the new version's sentences

@@ -111,6 +111,21 @@ def test_reingesting_unchanged_documents_changes_nothing(seeded):
     assert (seeded.count_sentences(active_only=False), seeded.events(), seeded.current_labels()) == before
 
 
+def test_a_syndicated_story_in_two_sources_is_kept_once_and_the_copy_is_said(tmp_path, db, capsys):
+    from stance.cli import main
+
+    story = "Xinhua, Beijing. China's exports rose 7 percent in May. Officials hailed win-win cooperation.\n"
+    (tmp_path / "xinhua.txt").write_text(story)
+    (tmp_path / "chinadaily.txt").write_text(story)
+    store = tmp_path / "s.db"
+    assert main(["ingest", str(tmp_path / "xinhua.txt"), str(tmp_path / "chinadaily.txt"), "--db", str(store)]) == 0
+    out = capsys.readouterr().out
+    assert "1 new document (3 sentences), 0 unchanged, 0 changed, 1 copy of a stored document" in out
+    assert "chinadaily.txt (chinadaily) has the same text as" in out and "xinhua.txt (xinhua), which is kept" in out
+    assert main(["ingest", str(tmp_path / "chinadaily.txt"), "--db", str(store)]) == 0  # only a copy: read, not "nothing read"
+    assert "0 unchanged, 0 changed, 1 copy" in capsys.readouterr().out
+
+
 def test_a_changed_document_keeps_unchanged_sentences_labels_and_lists_orphans(tmp_path, db):
     folder = tmp_path / "docs"
     folder.mkdir()
