@@ -1155,6 +1155,15 @@ class Store:
                     continue
                 ids = self._match_text(conn, a.text, a.source)
                 if not ids:
+                    elsewhere = sorted({source for source, in conn.execute(
+                        sa.select(sentences.c.source).where(sentences.c.sentence_id.in_(self._match_text(conn, a.text, None)))
+                    )}) if a.source else []
+                    if elsewhere:  # the text is stored, under another source than the row names
+                        report.unmatched.append(StanceError(
+                            f"the text is stored under source {', '.join(elsewhere)}, not {a.source!r}: {a.text[:80]!r}", path=path, line=line,
+                            fix="correct the row's source column, or leave it empty to match the text in any source",
+                        ))
+                        continue
                     why = "no stored sentence has this id or text" if a.sentence_id else "no stored sentence has this text"
                     report.unmatched.append(StanceError(
                         f"{why}: {a.text[:80]!r}", path=path, line=line,

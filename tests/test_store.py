@@ -471,6 +471,10 @@ def test_ingest_import_export_commands(tmp_path, capsys):
     unmatched.write_text("text,topics,frames\nNobody wrote this.,ai,\n", encoding="utf-8")
     assert main(["annotations", "import", str(unmatched), "--annotator", "eve", "--db", db]) == 1
     assert f"unmatched {unmatched}:2: no stored sentence has this text" in capsys.readouterr().err
+    wrong_source = tmp_path / "wrong_source.csv"
+    wrong_source.write_text("text,topics,frames,source\nThe greater risk is that the US and China are heading towards a full-blown economic war that could escalate into a global geopolitical conflict.,geopolitics,,merics\n", encoding="utf-8")
+    assert main(["annotations", "import", str(wrong_source), "--annotator", "eve", "--db", db]) == 1
+    assert f"unmatched {wrong_source}:2: the text is stored under source coppens, not 'merics'" in capsys.readouterr().err
 
 
 def test_human_labels_from_the_store_override_the_tagger(seeded):
