@@ -63,10 +63,11 @@ with add_tab:
                 try:
                     report, corpus = store.ingest_file(path, source=chosen)
                 except Exception as exc:  # one bad file never stops the others
-                    results.append({"file": name, "documents": [], "problems": [str(exc)], "report": None})
+                    results.append({"file": name, "documents": [], "problems": [str(exc)], "notes": [], "report": None})
                 else:
                     results.append({
                         "file": name, "problems": [str(p) for p in corpus.problems], "report": "; ".join(report.lines()),  # a copy of a stored document is said, not only counted
+                        "notes": [str(n) for n in corpus.notes],
                         "documents": [(d.source, d.title, d.text[:PREVIEW_CHARS]) for d in corpus.documents],
                     })
                 bar.progress(k / len(uploads), text=f"{k} of {len(uploads)}: {name}")
@@ -82,6 +83,8 @@ with add_tab:
             st.success(f"{result['file']}: {result['report']}", icon=":material/check_circle:")
         for problem in result["problems"]:
             st.error(f"{result['file']}: {problem}" if result["file"] not in problem else problem, icon=":material/error:")
+        for note in result["notes"]:  # read, with a change worth knowing (stray NULs dropped)
+            st.warning(note, icon=":material/warning:")
         for source, title, text in result["documents"][:3]:
             st.markdown(f"<div class='stance-card'><div class='stance-meta'>{common.esc(source)} · {common.esc(title or result['file'])}</div>"
                         f"<div class='stance-text'>{common.esc(text)}{'…' if len(text) >= PREVIEW_CHARS else ''}</div></div>",

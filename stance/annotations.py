@@ -27,7 +27,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from stance.corpus import Problem, cell_text, decode, kind_of, table_rows
+from stance.corpus import Problem, cell_text, decode, kind_of, line_of, table_rows
 from stance.errors import StanceError
 from stance.export import replacing
 
@@ -163,7 +163,11 @@ def read_annotations(paths: Iterable[str | Path], codebook=None) -> AnnotationSe
         path = Path(raw)
         shown = str(path)
         try:
-            rows = list(table_rows(path, decode(path.read_bytes(), shown), COLUMNS, REQUIRED))
+            text = decode(path.read_bytes(), shown)
+            if "\x00" in text:  # refused as before by line: documents drop stray NULs with a note, annotations have no notes
+                raise StanceError("the file holds a NUL character (\\x00)", path=shown, line=line_of(text, text.index("\x00")),
+                                  fix="save the file again without it")
+            rows = list(table_rows(path, text, COLUMNS, REQUIRED))
         except OSError as exc:
             result.problems.append(StanceError(f"cannot read the annotation file ({exc.strerror})", path=shown, fix="check the path and its permissions"))
             continue

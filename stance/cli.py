@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from stance import __version__
-from stance.corpus import DEFAULT_MAX_BYTES, SEEDS_DIR, Corpus, iter_corpus
+from stance.corpus import DEFAULT_MAX_BYTES, SEEDS_DIR, Corpus, Note, Problem, iter_corpus
 from stance.errors import StanceError
 from stance.export import SUFFIX_ALIASES, write_records
 from stance.segment import Sentence, iter_sentences, source_summary
@@ -30,8 +30,11 @@ def _paths(args: argparse.Namespace) -> list[str]:
     return list(args.paths) or [str(SEEDS_DIR)]
 
 
-def _report_problems(corpus: Corpus) -> None:
-    for problem in corpus.problems:
+def _report_reading(notes: Iterable[Note], problems: Iterable[Problem]) -> None:
+    """One line on stderr per change made to a file still read, then per input skipped."""
+    for note in notes:
+        print(f"stance: note: {note}", file=sys.stderr)
+    for problem in problems:
         print(f"stance: skipped {problem}", file=sys.stderr)
 
 
@@ -65,7 +68,7 @@ def _write_read(rows: Iterable[dict], corpus: Corpus, args: argparse.Namespace, 
 
 
 def _nothing_read(corpus: Corpus, count: int) -> int:
-    _report_problems(corpus)
+    _report_reading(corpus.notes, corpus.problems)
     if count == 0 and corpus.problems:
         print("stance: nothing could be read", file=sys.stderr)
         return 1
@@ -522,8 +525,7 @@ def _compare_inputs(args: argparse.Namespace, text: bool = True):
         args.paths, codebook_path=args.codebook, model_dir=args.model,
         store=_open_store(args, existing=True) if getattr(args, "db", None) else None, gold_files=args.gold, text=text,
     )
-    for problem in inputs.problems:
-        print(f"stance: skipped {problem}", file=sys.stderr)
+    _report_reading(inputs.read_notes, inputs.problems)
     return inputs
 
 

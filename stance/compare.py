@@ -1475,6 +1475,7 @@ class Inputs:
     gold: dict[str, frozenset[str]] | None = None
     notes: tuple[str, ...] = ()
     problems: tuple = ()
+    read_notes: tuple = ()  # what reading changed in documents it still read (corpus.Note)
     inputs: tuple[str, ...] = ()
 
 
@@ -1501,6 +1502,7 @@ def load_inputs(
     exports = [p for p in paths if is_export(p)]
     notes: list[str] = []
     problems: tuple = ()
+    read_notes: tuple = ()
     if exports:
         if len(exports) != len(paths):
             others = [p for p in paths if p not in exports]
@@ -1519,7 +1521,7 @@ def load_inputs(
         if not tagged and corpus.problems:
             raise StanceError("nothing could be read", path=", ".join(paths) or None,
                               fix="; ".join(str(p) for p in corpus.problems[:3]))
-        problems = tuple(corpus.problems)
+        problems, read_notes = tuple(corpus.problems), tuple(corpus.notes)
         sources = dict(corpus.sources)
         table = SentenceTable.from_tagged(tagged, sources, codebook)
         model_version = load_tagger(codebook_path, model_dir).model.version
@@ -1534,7 +1536,7 @@ def load_inputs(
             notes.append("The default model was trained on these same seed annotations (and on training/), so its precision and recall "
                          "here are in-sample and optimistic; `stance evaluate` gives cross-validated figures.")
     return Inputs(table=table, codebook=codebook, sources=sources, model_version=model_version, gold=gold,
-                  notes=tuple(notes), problems=problems, inputs=tuple(paths) or ("(the bundled seeds)",))
+                  notes=tuple(notes), problems=problems, read_notes=read_notes, inputs=tuple(paths) or ("(the bundled seeds)",))
 
 
 def _sources_of(table: SentenceTable) -> dict:

@@ -28,7 +28,9 @@ A folder may carry a ``sources.toml`` manifest naming each file's source::
 Files the manifest does not name are their own source, named after the file.
 
 Bad input never stops the run: each unreadable file becomes one ``Problem``
-(file, what is wrong, what to do) and the other files still go through.
+(file, what is wrong, what to do) and the other files still go through. A
+file read with a change, the stray NUL characters a copy-paste or a broken
+export leaves dropped, gives a ``Note``, said the same way.
 """
 
 from __future__ import annotations
@@ -41,8 +43,8 @@ import os
 import re
 import stat
 import tomllib
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Generator, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from email import policy
 from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
@@ -69,6 +71,27 @@ REREAD_FIX = {
     ".html": "save the page again, or its text as .txt",
     ".htm": "save the page again, or its text as .txt",
 }
+# The first bytes of files that are never text, with the suffix stance reads them by, if any. Compressed
+# ones (zip, PNG, JPEG, gzip) are random bytes, and a PDF starts as text: their share of control bytes
+# alone does not always give them away.
+BINARY_SIGNATURES: dict[bytes, tuple[str, str | None]] = {
+    b"%PDF-": ("a PDF", ".pdf"),
+    b"PK\x03\x04": ("a zip archive, as .docx and .xlsx files are", None),
+    b"\x89PNG\r\n\x1a\n": ("a PNG image", None),
+    b"\xff\xd8\xff": ("a JPEG image", None),
+    b"GIF87a": ("a GIF image", None),
+    b"GIF89a": ("a GIF image", None),
+    b"\x1f\x8b": ("a gzip archive", None),
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": ("an old Office file (.doc, .xls, .ppt)", None),
+    b"\x7fELF": ("a program", None),
+    b"SQLite format 3\x00": ("an SQLite database", None),
+}
+# C0 control bytes other than whitespace (tab, line feed, vertical tab, form feed, carriage return).
+CONTROL_BYTES = bytes(range(0x00, 0x09)) + bytes(range(0x0E, 0x20))
+# Text holds at most a few stray control bytes; random (compressed) bytes hold one in nine,
+# and UTF-16 text without a BOM one in two (NULs), so more than one in 20 is not text.
+CONTROL_SHARE = 20
+HEAD_BYTES = 8192
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +121,8 @@ class Document:
 
 
 @dataclass(frozen=True, slots=True)
-class Problem:
-    """An input that could not be read, said in one line."""
+class _Said:
+    """One line about an input: where (file and line), what, and what to do."""
 
     path: str
     message: str
@@ -110,13 +133,24 @@ class Problem:
         return str(StanceError(self.message, path=self.path, line=self.line, fix=self.fix))
 
 
+@dataclass(frozen=True, slots=True)
+class Problem(_Said):
+    """An input that could not be read, said in one line: it is skipped."""
+
+
+@dataclass(frozen=True, slots=True)
+class Note(_Said):
+    """A change stance made to an input it still read (stray NUL characters dropped), said in one line."""
+
+
 @dataclass
 class Corpus:
-    """The result of reading paths: documents, their sources, and the problems met."""
+    """The result of reading paths: documents, their sources, the problems met and the notes made."""
 
     documents: list[Document] = field(default_factory=list)
     sources: dict[str, Source] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
 
 
 def doc_id_for(text: str) -> str:
@@ -191,7 +225,15 @@ def decode(data: bytes, path: str) -> str:
     and Turkish code pages come out as Windows-1252 mojibake: save those
     as UTF-8. A UTF-8 file with lines pasted in from Windows-1252 keeps its
     UTF-8 lines, and the pasted ones are read as Windows-1252.
+
+    Bytes that start like a PDF, an archive, an image or a program, or whose
+    first 8 KB hold more than one control byte in 20 (and are not UTF-16),
+    are binary. A few stray NUL characters stay in the text: the readers
+    drop them and say so (``without_nuls``).
     """
+    for signature, (kind, suffix) in BINARY_SIGNATURES.items():
+        if data.startswith(signature):
+            raise _binary(path, kind, suffix)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -199,17 +241,14 @@ def decode(data: bytes, path: str) -> str:
             return data.decode("utf-16")
         except UnicodeDecodeError:
             raise StanceError("undecodable bytes: the file says it is UTF-16 but is not", path=path, fix="save it as UTF-8 text") from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = None
-    if text is not None and "\x00" not in text:
-        return text
-    if text is not None or b"\x00" in data[:4096]:
+    if _mostly_controls(data[:HEAD_BYTES]):
         wide = _guess(data)
         if wide is not None and wide[0].startswith(("utf_16", "utf_32")):  # UTF-16 without its BOM
             return wide[1]
         raise _binary(path)
+    text = _utf8(data)
+    if text is not None:
+        return text
     mixed = _mixed_utf8(data)
     if mixed is not None:
         return mixed
@@ -221,6 +260,13 @@ def decode(data: bytes, path: str) -> str:
             fix="save it as UTF-8 text, or check it is really a text document",
         )
     return text
+
+
+def _mostly_controls(head: bytes) -> bool:
+    """Whether more than one byte in 20 of ``head`` is a control byte; a short text may hold five
+    stray ones (a one-line note with a NUL is still a note)."""
+    controls = len(head) - len(head.translate(None, CONTROL_BYTES))
+    return controls * CONTROL_SHARE > max(len(head), 100)
 
 
 def _guess(data: bytes) -> tuple[str, str] | None:
@@ -285,12 +331,47 @@ def _utf8(data: bytes) -> str | None:
         return None
 
 
-def _binary(path: str) -> StanceError:
+def _binary(path: str, kind: str | None = None, suffix: str | None = None) -> StanceError:
     return StanceError(
-        "binary data, not text",
+        f"binary data ({kind}), not text" if kind else "binary data, not text",
         path=path,
-        fix="convert it to .txt, .md, .html, .pdf, .docx or .eml first",
+        fix=f"give it the {suffix} suffix" if suffix else "convert it to .txt, .md, .html, .pdf, .docx or .eml first",
     )
+
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def line_of(text: str, index: int) -> int:
+    """The line (from 1) that ``text[index]`` is on, lines ending at "\\n", "\\r\\n" or an old Mac's "\\r".
+
+    >>> line_of("one\\r\\ntwo\\rthree", 9)
+    3
+    """
+    return len(_LINE_END.findall(text, 0, index)) + 1
+
+
+def without_nuls(text: str, path: str) -> tuple[str, Note | None]:
+    """``text`` without its NUL characters, and a note naming how many went, at the line of the first.
+
+    Stray NULs come from copy-paste out of PDFs and from broken exports; they
+    carry nothing a reader sees, and a whole document refused for one of them
+    is lost to the analysis, so they go rather than the file. Dropped, not made
+    spaces: sentence offsets refer to the text without them.
+
+    >>> without_nuls("Tariffs\\x00 rose.", "a.txt")
+    ('Tariffs rose.', Note(path='a.txt', message='dropped 1 stray NUL character (\\\\x00); the rest was read', fix='save the file again without it', line=1))
+    """
+    count = text.count("\x00")
+    if not count:
+        return text, None
+    note = Note(
+        path,
+        f"dropped {count:,} stray NUL character{'s' if count > 1 else ''} (\\x00); the rest was read",
+        f"save the file again without {'them' if count > 1 else 'it'}",
+        line_of(text, text.index("\x00")),
+    )
+    return text.replace("\x00", ""), note
 
 
 # --- one reader per format --------------------------------------------------
@@ -306,13 +387,23 @@ class _Raw:
     line: int | None = None
 
 
-def _read_text(path: Path, data: bytes) -> Iterator[_Raw]:
-    text = decode(data, str(path))
+def _decoded(path: Path, data: bytes) -> Generator[Note, None, str]:
+    """The file's text (``decode``) without stray NUL characters, after a note on them if there were any:
+    dropped here, before any parsing, every cell and title of the file is free of them, and the note
+    names the file's own line."""
+    text, note = without_nuls(decode(data, str(path)), shown_path(path))
+    if note is not None:
+        yield note
+    return text
+
+
+def _read_text(path: Path, data: bytes) -> Iterator[_Raw | Note]:
+    text = yield from _decoded(path, data)
     yield _Raw(text=text, title=_first_line(text))
 
 
-def _read_html(path: Path, data: bytes) -> Iterator[_Raw]:
-    html = decode(data, str(path))
+def _read_html(path: Path, data: bytes) -> Iterator[_Raw | Note]:
+    html = yield from _decoded(path, data)  # the HTML parser would drop NULs without a word
     import trafilatura
 
     text = trafilatura.extract(html, include_comments=False, include_tables=True, favor_recall=True)
@@ -389,14 +480,16 @@ def _docx_blocks(container) -> Iterator[str]:
                     yield from _docx_blocks(cell)
 
 
-def _read_eml(path: Path, data: bytes) -> Iterator[_Raw]:
+def _read_eml(path: Path, data: bytes) -> Iterator[_Raw | Note]:
     message = BytesParser(policy=policy.default).parsebytes(data)
     body = message.get_body(preferencelist=("plain", "html"))
     if body is None:
         raise StanceError("the e-mail has no text body", path=str(path), fix="forward it as plain text or HTML")
     content = body.get_content()
     if body.get_content_type() == "text/html":
-        content = next(_read_html(path, content.encode("utf-8"))).text
+        *notes, html = _read_html(path, content.encode("utf-8"))
+        yield from (replace(note, line=None) for note in notes)  # a line of the body is not one of the file
+        content = html.text
     date = ""
     if message["date"]:
         try:
@@ -549,8 +642,9 @@ def _is_json_array(text: str) -> bool:
         return False
 
 
-def _read_table(path: Path, data: bytes) -> Iterator[_Raw | Problem]:
-    for item in table_rows(path, decode(data, str(path)), TABLE_COLUMNS, ("text",)):
+def _read_table(path: Path, data: bytes) -> Iterator[_Raw | Problem | Note]:
+    text = yield from _decoded(path, data)
+    for item in table_rows(path, text, TABLE_COLUMNS, ("text",)):
         yield item if isinstance(item, Problem) else _table_row(path, item[1], item[0])
 
 
@@ -650,8 +744,8 @@ def read_file(
     *,
     source: Source | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
-) -> Iterator[Document | Problem]:
-    """Read one file into documents (several for a table), or problems."""
+) -> Iterator[Document | Problem | Note]:
+    """Read one file into documents (several for a table), problems, and notes on what was changed."""
     shown = shown_path(path)
     suffix = path.suffix.lower()
     if suffix not in READERS:
@@ -681,10 +775,17 @@ def read_file(
     try:
         found = problems = False
         for raw in READERS[suffix](path, data):
+            if isinstance(raw, Note):
+                yield raw
+                continue
             if isinstance(raw, Problem):
                 problems = True
                 yield raw
                 continue
+            text, note = without_nuls(raw.text, shown)  # a PDF's text layer, an e-mail or a JSON "\u0000" can hold them too
+            if note is not None:
+                yield replace(note, line=raw.line)  # a table row's line; a line of a PDF's or an e-mail's text is none of the file's
+                raw = replace(raw, text=text, title=raw.title.replace("\x00", ""))
             if not raw.text.strip():
                 continue
             found = True
@@ -749,6 +850,9 @@ def iter_corpus(
             for item in read_file(path, source=source, max_bytes=max_bytes):
                 if isinstance(item, Problem):
                     corpus.problems.append(item)
+                    continue
+                if isinstance(item, Note):
+                    corpus.notes.append(item)
                     continue
                 if item.source not in corpus.sources:
                     corpus.sources[item.source] = sources.get(item.source) or (

@@ -92,7 +92,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from stance.active import sentence_uncertainty, threshold_array
 from stance.annotations import ADJUDICATION_PREFIX, Annotation, read_annotations, unknown_ids_fix, write_annotations
-from stance.corpus import DEFAULT_MAX_BYTES, Corpus, Document, Problem, Source, iter_corpus, read_file, source_for_file
+from stance.corpus import DEFAULT_MAX_BYTES, Corpus, Document, Note, Problem, Source, iter_corpus, read_file, source_for_file
 from stance.errors import StanceError
 from stance.segment import Sentence, iter_sentences, normalise_text
 
@@ -611,6 +611,9 @@ class Store:
         for item in read_file(path, source=chosen, max_bytes=max_bytes):
             if isinstance(item, Problem):
                 corpus.problems.append(item)
+                continue
+            if isinstance(item, Note):
+                corpus.notes.append(item)
                 continue
             corpus.sources.setdefault(item.source, chosen if item.source == chosen.id else Source(id=item.source, name=item.source))
             corpus.documents.append(item)

@@ -204,12 +204,14 @@ def test_an_uploaded_document_with_html_and_script_is_shown_as_text(tmp_path, mo
     monkeypatch.setenv("STANCE_DB", str(tmp_path / "upload.db"))  # its own store: the other tests keep three sources
     at = run("sources")
     at.file_uploader[0].set_value([("hostile.txt", HOSTILE, "text/plain"), ("empty.txt", b"", "text/plain"),
-                                   ("notes.md", b"# Notes\n\nTariffs on EVs rose again this month.\n", "text/markdown")])
+                                   ("notes.md", b"# Notes\n\nTariffs on EVs rose again this month.\n", "text/markdown"),
+                                   ("pasted.txt", b"Export controls on chips\x00 were tightened.\n", "text/plain")])
     at.run()
     at.button(key="upload_add").click().run()
     assert not at.exception
-    assert [s.value.split(":")[0] for s in at.success] == ["hostile.txt", "notes.md"]
+    assert [s.value.split(":")[0] for s in at.success] == ["hostile.txt", "notes.md", "pasted.txt"]
     assert any("empty.txt" in e.value and "empty" in e.value for e in at.error)  # the bad file, named, alone
+    assert [w.value.split("/")[-1] for w in at.warning] == ["pasted.txt:1: dropped 1 stray NUL character (\\x00); the rest was read — save the file again without it"]
     shown = [m.value for m in at.markdown if "stance-card" in m.value]
     assert any("&lt;script&gt;alert(&#x27;owned&#x27;)&lt;/script&gt;" in m for m in shown)
     assert any("&lt;img src=x onerror=" in m for m in shown)

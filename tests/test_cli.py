@@ -292,3 +292,38 @@ def test_leave_one_source_out_says_when_sentences_name_no_source(tmp_path, capsy
     labels.write_text("\n".join(rows) + "\n")
     assert main(["evaluate", "--annotations", str(labels), "--by-source", "--labeller", "rules"]) == 0
     assert "12 of the 15 annotated sentences name no source; leave-one-source-out holds them out together" in capsys.readouterr().err
+
+
+def test_a_stray_nul_is_a_note_and_the_file_is_tagged_ingested_and_compared(tmp_path, capsys):
+    merics = SEEDS_DIR / "merics-2025-01-30-china-essentials.txt"
+    data = merics.read_bytes()
+    middle = data.index(b" ", len(data) // 2)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "merics_nul.txt").write_bytes(data[:middle] + b"\x00" + data[middle:])
+    line = data[:middle].count(b"\n") + 1
+    rows = docs / "rows.csv"
+    rows.write_bytes(b"id,text\n" + b"".join(b"%d,Row %d: export controls on chips%s hurt trade.\n" % (n, n, b"\x00" * (n == 4)) for n in range(10)))
+    notes = [f"stance: note: {docs / 'merics_nul.txt'}:{line}: dropped 1 stray NUL character (\\x00); the rest was read — save the file again without it",
+             f"stance: note: {rows}:6: dropped 1 stray NUL character"]
+
+    assert main(["segment", str(merics), "--format", "jsonl"]) == 0
+    clean = len(capsys.readouterr().out.splitlines())
+    assert main(["tag", str(docs), "--labeller", "rules", "--format", "jsonl"]) == 0
+    out, err = capsys.readouterr()
+    paths = [json.loads(r)["path"] for r in out.splitlines()]
+    assert sum(p.endswith("merics_nul.txt") for p in paths) == clean
+    assert sorted({p for p in paths if "rows.csv" in p}) == sorted(f"{rows}:{n}" for n in range(2, 12))  # all ten rows
+    assert all(n in err for n in notes) and "skipped" not in err, err
+
+    for command in (["ingest", str(docs), "--db", str(tmp_path / "s.db")], ["compare", str(docs), "--format", "json"]):
+        assert main(command) == 0
+        err = capsys.readouterr().err
+        assert all(n in err for n in notes) and "skipped" not in err, err
+
+
+def test_an_annotation_file_with_a_nul_is_refused_by_its_line(tmp_path, capsys):
+    labels = tmp_path / "labels.csv"
+    labels.write_bytes(b"text,topics,frames\nTariffs rose.,trade_tariffs,\nChips \x00matter.,semiconductors,\n")
+    assert main(["annotations", "import", str(labels), "--annotator", "alice", "--db", str(tmp_path / "s.db")]) == 1
+    assert f"{labels}:3: the file holds a NUL character (\\x00) — save the file again without it" in capsys.readouterr().err

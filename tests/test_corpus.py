@@ -1,12 +1,19 @@
+import csv
+import gzip
+import io
 import json
+import random
+import sys
 from email.message import EmailMessage
 from pathlib import Path
 
 import docx
+import pytest
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from stance.corpus import Corpus, iter_corpus, read_corpus
+from stance.corpus import SEEDS_DIR, Corpus, iter_corpus, read_corpus
+from stance.segment import iter_sentences
 
 
 def read(*paths: Path, **kw) -> Corpus:
@@ -23,8 +30,6 @@ def test_seeds_have_their_manifest_sources(seeds):
 def test_seeds_are_byte_for_byte_the_shared_ones():
     shared = Path(__file__).resolve().parents[2] / "shared" / "seeds"
     if not shared.is_dir():
-        import pytest
-
         pytest.skip("shared/ is not beside the checkout")
     ours = sorted(p.read_bytes() for p in (Path(__file__).parents[1] / "seeds").glob("*.txt"))
     theirs = sorted(p.read_bytes() for p in shared.glob("0*.txt"))
@@ -247,3 +252,68 @@ def test_a_text_that_starts_with_a_quoted_phrase_is_no_unclosed_quote(tmp_path):
     assert [(d.source, d.text) for d in corpus.documents if d.path.startswith(str(tmp_path / "t.csv"))] == [
         ("merics", "Tariffs rose."), ("outlet", "Made in China 2025 is back."), ("outlet", "Chips matter.")]
     assert [d.text for d in corpus.documents if "bom.csv" in d.path] == ["Beijing’s plan.", "Café owners rose."]
+
+
+MERICS = SEEDS_DIR / "merics-2025-01-30-china-essentials.txt"
+
+
+def with_nuls(data: bytes, count: int) -> tuple[bytes, int]:
+    """``data`` with ``count`` NUL bytes put in at even steps (mid-word, as a copy-paste leaves them),
+    and the line of the first."""
+    step = len(data) // (count + 1)
+    cuts = [step * k for k in range(1, count + 1)]
+    pieces = [data[a:b] for a, b in zip([0, *cuts], [*cuts, len(data)])]
+    return b"\x00".join(pieces), data[: cuts[0]].count(b"\n") + 1
+
+
+@pytest.mark.parametrize("count", [1, 5])
+def test_a_text_with_a_few_stray_nuls_is_read_without_them_and_a_note_says_so(tmp_path, count):
+    clean = read(MERICS).documents[0]
+    data, line = with_nuls(MERICS.read_bytes(), count)
+    (tmp_path / "merics_nul.txt").write_bytes(data)
+    corpus = read(tmp_path)
+    (document,) = corpus.documents
+    assert document.text == clean.text and document.doc_id == clean.doc_id  # the clean copy's ids: saving it again without them changes none
+    assert len(list(iter_sentences(document))) == len(list(iter_sentences(clean)))
+    assert not corpus.problems
+    (note,) = corpus.notes
+    assert str(note).startswith(f"{tmp_path / 'merics_nul.txt'}:{line}: dropped {count} stray NUL character")
+    assert "save the file again without" in str(note)
+
+
+def test_tables_keep_every_row_when_a_cell_holds_a_nul_and_an_email_keeps_its_body(tmp_path):
+    rows = [f"Row {n}: export controls on chips hurt trade." for n in range(10)]
+    rows[4] = "Row 4: export controls on chips \x00hurt trade."
+    with open(tmp_path / "t.csv", "w", newline="", encoding="utf-8") as out:
+        csv.writer(out).writerows([("id", "text"), *enumerate(rows)])
+    (tmp_path / "escaped.jsonl").write_text("".join(json.dumps({"text": r}) + "\n" for r in rows))  # "\u0000"
+    (tmp_path / "raw.jsonl").write_bytes(b'{"text": "Tariffs rose."}\n{"text": "Chips \x00matter."}\n')
+    (tmp_path / "m.eml").write_bytes(b"From: a@example.org\nSubject: Chips\n\nExport controls\x00 were tightened.\n")
+    corpus = read(tmp_path)
+    assert [d.text for d in corpus.documents if d.path.endswith("m.eml")] == ["Export controls were tightened.\n"]
+    texts = {name: [d.text for d in corpus.documents if Path(d.path.rsplit(":", 1)[0]).name == name] for name in ("t.csv", "escaped.jsonl", "raw.jsonl")}
+    without = [r.replace("\x00", "") for r in rows]
+    assert texts == {"t.csv": without, "escaped.jsonl": without, "raw.jsonl": ["Tariffs rose.", "Chips matter."]}
+    assert not corpus.problems
+    notes = sorted((Path(n.path).name, n.line or 0) for n in corpus.notes)
+    assert notes == [("escaped.jsonl", 5), ("m.eml", 0), ("raw.jsonl", 2), ("t.csv", 6)]  # a line of an e-mail's body is none of the file's
+
+
+def test_binary_files_under_a_text_suffix_are_still_refused(tmp_path):
+    pdf = canvas.Canvas(str(tmp_path / "report.txt"))  # was read as a document of PDF code
+    pdf.drawString(100, 700, "Export controls were tightened.")
+    pdf.save()
+    (tmp_path / "photo.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 10)
+    buffer = io.BytesIO()
+    docx.Document().save(buffer)
+    (tmp_path / "memo.md").write_bytes(buffer.getvalue())
+    (tmp_path / "archive.csv").write_bytes(gzip.compress(b"id,text\n1,Tariffs rose.\n" * 100))
+    (tmp_path / "program.txt").write_bytes(Path(sys.executable).resolve().read_bytes()[:20_000])
+    (tmp_path / "noise.txt").write_bytes(random.Random(1).randbytes(5_000))  # compressed data, no known signature
+    corpus = read(tmp_path)
+    assert not corpus.documents and not corpus.notes
+    problems = {Path(p.path).name: str(p) for p in corpus.problems}
+    assert problems["report.txt"].endswith("binary data (a PDF), not text — give it the .pdf suffix")
+    assert "(a PNG image)" in problems["photo.txt"] and "(a zip archive" in problems["memo.md"]
+    assert "(a gzip archive)" in problems["archive.csv"]
+    assert all("binary data" in p for p in problems.values()), problems
