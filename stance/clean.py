@@ -50,7 +50,8 @@ _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
 _SECTION_MARKER = re.compile(r"^\s*(?:\d{1,2}|[IVX]{1,5})\.?\s*$")
 _NUMBERED_TITLE = re.compile(r"^\s*\d{1,2}[.)]\s+\S")
 _BULLET = re.compile(r"^\s*(?:[-*•▪◦–]|\d{1,2}[.)])\s+")
-_TERMINAL_CHARS = frozenset(".!?。！？:;…\"”’)")
+# Where a line may end a sentence (the full-width full stop "．" is used like "。").
+TERMINAL_CHARS = frozenset(".!?。！？．:;…\"”’)")
 _MONTHS = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 _DATELINE = re.compile(
     rf"^\s*(?:{_MONTHS}\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+{_MONTHS}\s+\d{{4}}|{_MONTHS}\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})\s*$",
@@ -118,7 +119,7 @@ _SENTENCE_BOILERPLATE: tuple[tuple[str, re.Pattern[str]], ...] = (
 def _is_titlecase_heading(line: str) -> bool:
     """A short line without final punctuation whose words are mostly capitalised."""
     tail = line.rstrip()
-    if tail and tail[-1] in _TERMINAL_CHARS and not line.isupper():
+    if tail and tail[-1] in TERMINAL_CHARS and not line.isupper():
         return False  # the answer below, without splitting a sentence into words
     words = line.split()
     if not words or len(words) > MAX_HEADING_WORDS:
@@ -194,7 +195,7 @@ def _triggered(low: str, triggers: tuple[str, ...]) -> bool:
 
 def _ends_terminal(text: str) -> bool:
     tail = text.rstrip()
-    return bool(tail) and tail[-1] in _TERMINAL_CHARS
+    return bool(tail) and tail[-1] in TERMINAL_CHARS
 
 
 def classify_line(line: str, triggers: tuple[str, ...] = _LINE_TRIGGERS) -> LineFlag:
@@ -228,7 +229,7 @@ def classify_line(line: str, triggers: tuple[str, ...] = _LINE_TRIGGERS) -> Line
         return HEADING
     if stripped[0].isdigit() and _NUMBERED_TITLE.match(stripped) and stripped[-1] not in ".:;" and len(stripped.split()) <= 25:
         return HEADING
-    if stripped[-1] in _TERMINAL_CHARS and not stripped.isupper():
+    if stripped[-1] in TERMINAL_CHARS and not stripped.isupper():
         return CONTENT  # a sentence: ``_is_titlecase_heading``'s first test, without the call
     if not _BULLET.match(stripped) and _is_titlecase_heading(stripped.strip("*_ ")):
         return HEADING

@@ -1,7 +1,11 @@
 """Segmentation on the real seeds and on hard cases."""
 
+import json
+import time
+
 import pytest
 
+from stance.cli import main
 from stance.corpus import Document, doc_id_for
 from stance.segment import normalise_text, segment, sentence_id_for, split_spans
 
@@ -131,3 +135,79 @@ def test_a_capital_after_an_unpunctuated_line_joins_only_a_hard_wrap():
     assert texts(wrapped) == ["The Commerce Department said that new rules would take effect next\nMonday across the industry."]
     titled = "Chips and tariffs\nBeijing objected to the rules.\n"
     assert texts(titled) == ["Chips and tariffs", "Beijing objected to the rules."]
+
+
+def exact(text: str) -> list[str]:
+    """The sentences of ``text``, each checked to be the document's own slice."""
+    sentences = segment(doc(text))
+    assert all(text[s.start : s.end] == s.text for s in sentences)
+    return [s.text for s in sentences]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "Xinjiang exports fell sharply. Ürümqi officials blamed the US entity list. Élysée officials praised win-win cooperation.",
+            ["Xinjiang exports fell sharply.", "Ürümqi officials blamed the US entity list.", "Élysée officials praised win-win cooperation."],
+        ),
+        ("Die Zölle auf E-Autos steigen. Österreich stimmt dagegen.", ["Die Zölle auf E-Autos steigen.", "Österreich stimmt dagegen."]),
+        ("Вашингтон ввёл новые пошлины. Москва осудила это решение.", ["Вашингтон ввёл новые пошлины.", "Москва осудила это решение."]),
+        ("Οι δασμοί αυξήθηκαν. Η Αθήνα ζήτησε διάλογο.", ["Οι δασμοί αυξήθηκαν.", "Η Αθήνα ζήτησε διάλογο."]),
+        # An opening quote or bracket before the capital.
+        (
+            "Brussels approved the duties. «Élysée officials were not consulted,» a diplomat said. „Österreich stimmt dagegen.“",
+            ["Brussels approved the duties.", "«Élysée officials were not consulted,» a diplomat said.", "„Österreich stimmt dagegen.“"],
+        ),
+        # Scripts without case: Arabic, Hebrew, Devanagari, Thai.
+        ("فرضت واشنطن رسوما جديدة على الصين. قالت بكين إنها سترد.", ["فرضت واشنطن رسوما جديدة على الصين.", "قالت بكين إنها سترد."]),
+        ("ארצות הברית הטילה מכסים על סין. בייג'ינג הגיבה בחריפות.", ["ארצות הברית הטילה מכסים על סין.", "בייג'ינג הגיבה בחריפות."]),
+        ("अमेरिका ने चीन पर शुल्क बढ़ाए. चीन ने जवाबी कदम उठाए.", ["अमेरिका ने चीन पर शुल्क बढ़ाए.", "चीन ने जवाबी कदम उठाए."]),
+        ("สหรัฐขึ้นภาษีสินค้าจีน. ปักกิ่งตอบโต้ทันที.", ["สหรัฐขึ้นภาษีสินค้าจีน.", "ปักกิ่งตอบโต้ทันที."]),
+        # An emoji, a byte-order mark (two files pasted together), a zero-width space.
+        ("Exports of chips to China fell 20%. 📉 Analysts expect more cuts.", ["Exports of chips to China fell 20%.", "📉 Analysts expect more cuts."]),
+        ("Exports fell. \ufeffBeijing protested.", ["Exports fell.", "\ufeffBeijing protested."]),
+        ("Exports fell. \u200bBeijing protested.", ["Exports fell.", "\u200bBeijing protested."]),
+        # The full-width full stop used like 。, but not in a full-width decimal.
+        ("美国提高了关税．中国表示将采取反制措施．", ["美国提高了关税．", "中国表示将采取反制措施．"]),
+        ("出口增长３．５％．进口下降．", ["出口增长３．５％．", "进口下降．"]),
+    ],
+)
+def test_sentences_open_at_a_capital_or_caseless_letter_of_any_script(text, expected):
+    assert exact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A lower-case letter of any script continues the sentence.
+        "Импорт вырос на 3 млн. тонн, т. е. на треть.",
+        "Exports rose by approx. 20%. élysée officials, in lower case, are not a new sentence here.",
+        # The abbreviation rules hold before any capital: after "U.S." a name continues,
+        # and so does the name after an initial.
+        "The U.S. Élysée summit ended without a deal.",
+        "Janez Š. Žagar wrote the report.",
+    ],
+)
+def test_no_new_sentence_before_a_lower_case_letter_or_after_an_abbreviation(text):
+    assert exact(text) == [text]
+
+
+def test_a_vertical_tab_is_white_space_and_a_page_break_ends_a_line():
+    assert exact("The ban\x0bhurts Nvidia and AMD.\n") == ["The ban\x0bhurts Nvidia and AMD."]
+    # A page break ends a line: the page's running title is a unit of its own.
+    assert exact("Export controls\x0bhurt Nvidia.\x0cChina Trade Outlook\x0cBeijing objected.\n") == [
+        "Export controls\x0bhurt Nvidia.", "China Trade Outlook", "Beijing objected.",
+    ]
+
+
+def test_long_runs_of_punctuation_take_linear_time(tmp_path):
+    # Trying a boundary at each full stop of a run rescanned the rest of the run:
+    # 200,000 full stops in a row took 30 s. Now the three lines take milliseconds.
+    path = tmp_path / "leaders.txt"
+    path.write_text("." * 200_000 + "\n" + "!?" * 100_000 + "\n" + "…" * 200_000 + "\n", encoding="utf-8")
+    out = tmp_path / "s.jsonl"
+    started = time.process_time()
+    assert main(["segment", str(path), "-o", str(out)]) == 0
+    assert time.process_time() - started < 2
+    assert [len(json.loads(line)["text"]) for line in out.read_text(encoding="utf-8").splitlines()] == [200_000] * 3
