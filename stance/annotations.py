@@ -159,9 +159,17 @@ def read_annotations(paths: Iterable[str | Path], codebook=None) -> AnnotationSe
         frame_ids = frozenset(codebook.frame_ids)
         known = topic_ids | frame_ids
     result = AnnotationSet()
+    seen: set[Path] = set()
     for raw in paths:
         path = Path(raw)
         shown = str(path)
+        if path.is_dir():
+            result.problems.append(StanceError("this is a folder, not an annotation file", path=shown, fix=f"name the files in it, e.g. {path / '*.csv'}"))
+            continue
+        if path.resolve() in seen:  # read twice, every row would count twice
+            result.problems.append(StanceError("this annotation file is named twice; it is read once", path=shown, fix="name each file once"))
+            continue
+        seen.add(path.resolve())
         try:
             text = decode(path.read_bytes(), shown)
             if "\x00" in text:  # refused as before by line: documents drop stray NULs with a note, annotations have no notes

@@ -155,6 +155,8 @@ def _tagger(args: argparse.Namespace):
     if getattr(args, "labeller", "combined") == "rules":
         if getattr(args, "encoder", False):
             raise StanceError("--encoder goes with the combined labeller", fix="leave out --labeller rules or --encoder")
+        if getattr(args, "model", None):  # the rules alone read a codebook, not a model: say so rather than drop --model
+            raise StanceError("--labeller rules runs the cue rules alone, without a model", fix="leave out --model, and give the model's codebook with --codebook")
         return rules_only_tagger(args.codebook)
     tagger = load_tagger(args.codebook, args.model, encoder=getattr(args, "encoder", False), progress=_fine_tune_progress())
     if not args.model:  # the default model: its card says what a custom codebook left out
@@ -249,6 +251,8 @@ def _metrics_rows(result: dict, codebook) -> list[dict]:
 def cmd_train(args: argparse.Namespace) -> int:
     from stance.model import MIN_CV_EXAMPLES, train_model
 
+    if args.encoder_epochs is not None and not args.encoder:
+        raise StanceError("--encoder-epochs is for fine-tuning the encoder, and this run has no --encoder", fix="add --encoder, or leave out --encoder-epochs")
     if args.encoder:
         from stance.encoder import require_torch
 
@@ -298,6 +302,8 @@ def _drop_old_encoder(folder: Path) -> None:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from stance.evaluation import LABELLERS, evaluate, learning_curve
 
+    if args.curve and args.by_source:
+        raise StanceError("the learning curve is 5-fold cross-validated, not by source", fix="leave out --curve or --by-source")
     codebook, examples, label_sets, sources = _training_data(args)
     if args.curve:
         write_records(learning_curve(codebook, examples, label_sets), args.format)

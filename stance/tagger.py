@@ -142,7 +142,12 @@ class Tagger:
         row_of = {i: r for r, i in enumerate(keep)}
         # Whole-matrix steps once, rather than row by row below.
         chosen = _columns_by_row(decided)
-        explained = _columns_by_row((votes_dense < 0) | ((votes_dense > 0) & decided)) if explain else None
+        if not explain:
+            explained = None
+        elif self.model.use_cues:
+            explained = _columns_by_row((votes_dense < 0) | ((votes_dense > 0) & decided))
+        else:  # a model trained --no-cues: no cue weighed, so none is shown as a reason
+            explained = [[] for _ in range(len(keep))]
         rounded = np.round(probs, 4).tolist()
         exact = probs.tolist()
         out = []
@@ -405,9 +410,9 @@ def load_tagger(
             wanted = load_codebook(codebook_path)
             if wanted.to_toml() != model.codebook.to_toml():
                 raise StanceError(
-                    f"the model was trained with another codebook ({_difference(model.codebook, wanted)}); it tags with its own",
+                    f"the model was trained with another codebook ({_difference(model.codebook, wanted)})",
                     path=str(model_dir),
-                    fix="retrain it with `stance train --codebook ...`, or leave --codebook out to use the model's own",
+                    fix="leave --codebook out to tag with the model's own codebook, or retrain it with `stance train --codebook ...`",
                 )
         return Tagger(model, model_encoder(model_dir, model) if encoder else None)
     return Tagger(default_model(codebook_path), default_encoder(codebook_path, progress) if encoder else None)

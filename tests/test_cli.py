@@ -211,8 +211,10 @@ def test_evaluate_writes_one_csv_and_counts_must_be_counts(tmp_path, capsys):
     assert "no annotation store here" in capsys.readouterr().err and not (tmp_path / "labels.csv").exists()
 
 
-def test_copies_of_a_sentence_do_not_flatter_the_cross_validated_scores(capsys):
+def test_copies_of_a_sentence_do_not_flatter_the_cross_validated_scores(tmp_path, capsys):
     merics = str(SEEDS_DIR / "annotations-merics.csv")
+    copy = tmp_path / "annotations-merics-again.csv"  # the same file named twice is read once
+    copy.write_bytes(Path(merics).read_bytes())
 
     def scores(*files):
         assert main(["evaluate", "--labeller", "model", "--annotations", *files, "--format", "csv"]) == 0
@@ -220,7 +222,7 @@ def test_copies_of_a_sentence_do_not_flatter_the_cross_validated_scores(capsys):
         return {r["label"]: float(r["f1"]) for r in csv.DictReader(io.StringIO(out.out)) if r["label"].startswith("[")}, out.err
 
     once, _ = scores(merics)
-    twice, err = scores(merics, merics)
+    twice, err = scores(merics, str(copy))
     assert "87 annotation(s) repeat a sentence already annotated" in err
     # A copy in the training folds is the answer to its test: before copies were kept in one fold, 0.836 / 0.429 read 0.971 / 0.888.
     assert twice["[topics micro F1]"] < once["[topics micro F1]"] + 0.05 and twice["[frames macro F1]"] < once["[frames macro F1]"] + 0.05
@@ -327,3 +329,19 @@ def test_an_annotation_file_with_a_nul_is_refused_by_its_line(tmp_path, capsys):
     labels.write_bytes(b"text,topics,frames\nTariffs rose.,trade_tariffs,\nChips \x00matter.,semiconductors,\n")
     assert main(["annotations", "import", str(labels), "--annotator", "alice", "--db", str(tmp_path / "s.db")]) == 1
     assert f"{labels}:3: the file holds a NUL character (\\x00) — save the file again without it" in capsys.readouterr().err
+
+
+def test_flags_that_would_be_ignored_and_odd_annotation_paths_are_said(tmp_path, capsys):
+    labels = tmp_path / "labels.csv"
+    labels.write_text("text,topics,frames\n" + "".join(f"Tariffs on steel rose by {i} percent.,trade_tariffs,\n" for i in range(12)))
+    assert main(["train", "--annotations", str(labels), "--encoder-epochs", "2", "-o", str(tmp_path / "m")]) == 1
+    assert "--encoder-epochs is for fine-tuning the encoder, and this run has no --encoder" in capsys.readouterr().err
+    assert main(["evaluate", "--annotations", str(labels), "--curve", "--by-source"]) == 1
+    assert "the learning curve is 5-fold cross-validated, not by source" in capsys.readouterr().err
+    assert main(["evaluate", "--annotations", str(labels), str(labels), str(tmp_path), "--labeller", "rules"]) == 0
+    out, err = capsys.readouterr()
+    assert "this annotation file is named twice; it is read once" in err and "this is a folder, not an annotation file" in err
+    assert "(cue rules alone, nothing trained, 12 sentences)" in out
+    assert main(["train", "--annotations", str(labels), "-o", str(tmp_path / "m")]) == 0
+    assert main(["tag", str(SEEDS_DIR), "--labeller", "rules", "--model", str(tmp_path / "m")]) == 1
+    assert "--labeller rules runs the cue rules alone, without a model" in capsys.readouterr().err

@@ -354,3 +354,17 @@ def test_an_adjudicated_sentence_in_an_annotation_file_is_learned_from_its_adjud
     assert main(["train", "--codebook", str(book), "--annotations", str(labels), "-o", str(tmp_path / "m")]) == 0
     card = LabelModel.load(tmp_path / "m").card
     assert card["examples"] == 12 and card["examples_per_label"]["con"] == 0 and card["examples_per_label"]["pro"] == 12
+
+
+def test_a_model_trained_without_cues_shows_no_cue_as_evidence(tmp_path, capsys):
+    book, labels, out = tmp_path / "book.toml", tmp_path / "labels.csv", tmp_path / "model"
+    book.write_text(CUSTOM)
+    rows = [Annotation(text=f"Parties clash over the budget, round {i}.", frames=("conflict",), annotator="x") for i in range(12)]
+    rows += [Annotation(text=f"The plan will cost {i} thousand jobs.", frames=("economy",), annotator="x") for i in range(12)]
+    write_annotations(rows, labels)
+    assert main(["train", "--codebook", str(book), "--annotations", str(labels), "-o", str(out), "--no-cues"]) == 0
+    doc, tags = tmp_path / "news.txt", tmp_path / "tags.jsonl"
+    doc.write_text("Senators clash again over spending.\n")
+    assert main(["tag", str(doc), "--model", str(out), "-o", str(tags)]) == 0
+    row = json.loads(tags.read_text().splitlines()[0])
+    assert "conflict" in row["frames"] and not any(w.startswith(("cue:", "veto:")) for ws in row["evidence"].values() for w in ws)
