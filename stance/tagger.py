@@ -41,6 +41,22 @@ BATCH_SENTENCES = 4000  # documents are tagged in batches of about this many sen
 GC_THRESHOLD = 50_000  # allocations between young collections while tagging (Python's default: 700)
 
 
+# What the labels read is the text as a reader sees it: characters that do not show but would split
+# a word for the cues and the model ("Tar\u00adiffs" with a soft hyphen from a web page or PDF,
+# zero-width spaces and joiners, a stray byte-order mark) are left out, and full-width Latin
+# ("ＥＸＰＯＲＴ　ＣＯＮＴＲＯＬＳ") is read as ASCII. A sentence's own text and offsets keep them.
+_AS_READ = {**dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff")), **{c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}, 0x3000: " "}
+
+
+def as_read(text: str) -> str:
+    """``text`` as the labels read it (see ``_AS_READ``); ASCII text as it is.
+
+    >>> as_read("Tar\u00adiffs on ＥＶｓ")
+    'Tariffs on EVs'
+    """
+    return text if text.isascii() else text.translate(_AS_READ)
+
+
 def examples_for(sentences: Sequence[Sentence], title: str = "") -> list[Example]:
     """Each sentence as a model input: its text, its context and its place.
 
@@ -61,8 +77,8 @@ def examples_for(sentences: Sequence[Sentence], title: str = "") -> list[Example
         parts = [heading, title, *near] if heading != title else [heading, *near]
         out.append(
             Example(
-                text=s.text,
-                context=CONTEXT_SEPARATOR.join(p for p in parts if p),
+                text=as_read(s.text),
+                context=as_read(CONTEXT_SEPARATOR.join(p for p in parts if p)),
                 doc=s.doc_id,
                 paragraph=s.paragraph,
                 section=section,
@@ -171,7 +187,7 @@ class Tagger:
             if explained is not None:
                 # Every label given says why: its cues, the model's strongest
                 # features, and whether it came from the sentence's neighbours.
-                evidence = self.rules.reasons_at(s.text, spots[r], explained[r]) if explained[r] else {}
+                evidence = self.rules.reasons_at(examples[r].text, spots[r], explained[r]) if explained[r] else {}
                 for j in chosen[r]:
                     why = evidence.setdefault(labels[j], [])
                     why.extend(features.get(labels[j], {}).get(r, []))
@@ -298,7 +314,7 @@ def examples_from(annotations, codebook, by_id, by_text):
     allowed = set(codebook.label_ids)
     examples, label_sets, sources = [], [], []
     for a in annotations:
-        example, source = by_id.get(a.sentence_id or "") or by_text.get(normalise_text(a.text)) or (Example(a.text), a.source or "")
+        example, source = by_id.get(a.sentence_id or "") or by_text.get(normalise_text(a.text)) or (Example(as_read(a.text)), a.source or "")
         examples.append(example)
         label_sets.append(frozenset(l for l in a.labels if l in allowed))
         sources.append(a.source or source or "")

@@ -368,3 +368,14 @@ def test_a_model_trained_without_cues_shows_no_cue_as_evidence(tmp_path, capsys)
     assert main(["tag", str(doc), "--model", str(out), "-o", str(tags)]) == 0
     row = json.loads(tags.read_text().splitlines()[0])
     assert "conflict" in row["frames"] and not any(w.startswith(("cue:", "veto:")) for ws in row["evidence"].values() for w in ws)
+
+
+def test_invisible_characters_and_full_width_latin_do_not_hide_a_cue(tmp_path):
+    text = "Tar\u00adiffs on steel rose again. Washington tightened \uff25\uff38\uff30\uff2f\uff32\uff34\u3000\uff23\uff2f\uff2e\uff34\uff32\uff2f\uff2c\uff33 on chips.\n"
+    doc, tags = tmp_path / "a.txt", tmp_path / "tags.jsonl"
+    doc.write_text(text, encoding="utf-8")
+    assert main(["tag", str(doc), "--labeller", "rules", "-o", str(tags)]) == 0
+    rows = [json.loads(line) for line in tags.read_text(encoding="utf-8").splitlines()]
+    assert "trade_tariffs" in rows[0]["topics"] and "export_controls" in rows[1]["topics"]
+    assert all(text[r["start"]:r["end"]] == r["text"] for r in rows)  # the sentences keep their characters
+    assert "\u00ad" in rows[0]["text"]
