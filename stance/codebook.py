@@ -229,11 +229,21 @@ def cue_regex(cue: str) -> str:
     >>> import re
     >>> bool(re.search(cue_regex("export control"), "new Export-Controls rules", CUE_FLAGS))
     True
+    >>> bool(re.search(cue_regex("出口管制"), "美国对中国实施出口管制。", CUE_FLAGS))
+    True
     """
     words = phrase_words(cue)
     if words is None:
         return cue.strip()[len(RE_PREFIX) :]
-    return r"(?<!\w)" + PHRASE_SEP.join(words) + r"(?!\w)"
+    # A phrase matches whole words; Chinese and Japanese put no space between words, so a phrase
+    # that begins (or ends) in those scripts may begin (or end) inside a run of them.
+    text = cue.strip()
+    before = "" if _UNSPACED.match(text[0]) else r"(?<!\w)"
+    after = "" if _UNSPACED.match(text[-1]) else r"(?!\w)"
+    return before + PHRASE_SEP.join(words) + after
+
+
+_UNSPACED = re.compile("[\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")  # CJK and kana
 
 
 @cache  # a command builds the same cues three times (the codebook file, the model's card, the rules)

@@ -411,3 +411,11 @@ def test_a_phrase_is_filed_as_its_first_word_alone_would_be(codebook):
     assert len(phrases) > 1000
     for cue in phrases:
         assert _analyse_regex(cue_regex(cue)) == _analyse_regex(_phrase_head(phrase_words(cue))), cue
+
+
+def test_a_chinese_phrase_cue_fires_inside_running_chinese_text():
+    book = parse_codebook('[[topics]]\nid = "export_controls"\ncues = ["出口管制", "export control"]\n[[frames]]\nid = "cooperation"\ncues = ["合作"]\n')
+    rules = RuleSet(book)
+    assert rules.votes(["美国对中国实施出口管制。", "中美两国应加强合作。", "No controls here."]).toarray().tolist() == [[1, 0], [0, 1], [0, 0]]
+    assert [(h.label, h.start, h.end) for h in rules.hits("中美两国应加强合作。")] == [("cooperation", 7, 9)]
+    assert rules.votes(["Export controls, not cooperation."]).toarray().tolist() == [[1, 0]]  # English cues still need whole words
