@@ -105,6 +105,7 @@ def cached_votes(codebook_toml: str, texts: Sequence[str], spots: list[list[Spot
     if missing:
         if len(cache) + len(missing) > VOTE_CACHE_SIZE:
             cache.clear()
+            missing = list(set(texts))  # the cleared ones too: every text read below must be there
         found: list[list[Spot]] = []
         for text, row, where in zip(missing, rules.votes(missing, found).toarray(), found):
             cache[text] = (row, where)

@@ -11,8 +11,9 @@ import pytest
 from stance.annotations import Annotation, read_annotations, write_annotations
 from stance.cli import main
 from stance.codebook import load_codebook, parse_codebook
+from stance.corpus import SEEDS_DIR
 from stance.model import Example, LabelModel, ModelError, train_model
-from stance.tagger import GC_THRESHOLD, Tagger, default_model, fewer_collections
+from stance.tagger import GC_THRESHOLD, Tagger, default_model, fewer_collections, load_tagger
 
 
 @pytest.fixture(scope="module")
@@ -379,3 +380,37 @@ def test_invisible_characters_and_full_width_latin_do_not_hide_a_cue(tmp_path):
     assert "trade_tariffs" in rows[0]["topics"] and "export_controls" in rows[1]["topics"]
     assert all(text[r["start"]:r["end"]] == r["text"] for r in rows)  # the sentences keep their characters
     assert "\u00ad" in rows[0]["text"]
+
+
+def test_a_document_longer_than_a_batch_is_tagged_in_slices_exactly_as_at_once(tmp_path, monkeypatch):
+    import stance.tagger as tagger_module
+    from stance.corpus import Corpus
+
+    # A long document of the seeds' own sentences: headings, paragraphs, quotations running on
+    # across sentences and boilerplate, so slice edges fall in every kind of place.
+    seeds = sorted(SEEDS_DIR.glob("*.txt"))
+    doc = tmp_path / "long.txt"
+    doc.write_text("\n\n".join(p.read_text(encoding="utf-8") for p in seeds * 2), encoding="utf-8")
+    tagger = load_tagger()
+    whole = list(tagger_module.iter_tagged([doc], Corpus(), tagger))
+    assert len(whole) > 600
+    monkeypatch.setattr(tagger_module, "BATCH_SENTENCES", 37)
+    sliced = list(tagger_module.iter_tagged([doc], Corpus(), tagger))
+    assert sliced == whole
+    monkeypatch.setattr(tagger_module, "SLICE_MARGIN", 0)  # the margins are what keeps them equal
+    assert list(tagger_module.iter_tagged([doc], Corpus(), tagger)) != whole
+
+
+def test_votes_stay_right_when_the_vote_cache_fills_up(monkeypatch):
+    # A run with more distinct sentences than the cache holds clears it; a batch holding both a
+    # sentence voted on before and new ones must still get every sentence's votes (it was a KeyError).
+    import stance.model as model_module
+
+    toml = load_codebook().to_toml()
+    model_module._VOTE_CACHE.pop(toml, None)
+    monkeypatch.setattr(model_module, "VOTE_CACHE_SIZE", 3)
+    first = model_module.cached_votes(toml, ["Tariffs rose.", "Chips are scarce."])
+    spots: list = []
+    again = model_module.cached_votes(toml, ["Chips are scarce.", "The entity list grew.", "AI models improve."], spots)
+    assert (again[0] == first[1]).all() and len(spots) == 3
+    assert again.any(axis=1).tolist() == [True, True, True]
