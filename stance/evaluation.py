@@ -89,7 +89,7 @@ def learning_curve(
     order = rng.permutation(len(examples))
     out = []
     for size in [s for s in sizes if s < len(examples)] + [len(examples)]:
-        pick = order[:size]
+        pick = np.sort(order[:size])  # in the given order: at full size the folds, and the scores, are evaluate's own
         ex = [examples[i] for i in pick]
         ls = [label_sets[i] for i in pick]
         result = evaluate(codebook, ex, ls, labellers=("combined",), folds=min(5, size))["combined"]

@@ -345,3 +345,12 @@ def test_flags_that_would_be_ignored_and_odd_annotation_paths_are_said(tmp_path,
     assert main(["train", "--annotations", str(labels), "-o", str(tmp_path / "m")]) == 0
     assert main(["tag", str(SEEDS_DIR), "--labeller", "rules", "--model", str(tmp_path / "m")]) == 1
     assert "--labeller rules runs the cue rules alone, without a model" in capsys.readouterr().err
+
+
+def test_the_learning_curves_last_point_is_evaluates_own_score(capsys):
+    merics = str(SEEDS_DIR / "annotations-merics.csv")
+    assert main(["evaluate", "--annotations", merics, "--curve", "--format", "csv"]) == 0
+    last = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))[-1]
+    assert main(["evaluate", "--annotations", merics, "--labeller", "combined", "--format", "csv"]) == 0
+    scores = {r["label"]: r["f1"] for r in csv.DictReader(io.StringIO(capsys.readouterr().out))}
+    assert (last["topic_micro_f1"], last["frame_macro_f1"]) == (scores["[topics micro F1]"], scores["[frames macro F1]"])
