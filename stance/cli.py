@@ -249,7 +249,7 @@ def _metrics_rows(result: dict, codebook) -> list[dict]:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from stance.model import MIN_CV_EXAMPLES, train_model
+    from stance.model import MIN_CV_EXAMPLES, distinct_sentences, train_model
 
     if args.encoder_epochs is not None and not args.encoder:
         raise StanceError("--encoder-epochs is for fine-tuning the encoder, and this run has no --encoder", fix="add --encoder, or leave out --encoder-epochs")
@@ -269,7 +269,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         write_records(_metrics_rows(model.card["cv_metrics"], codebook), "table")
     else:
         print(
-            f"no cross-validated scores: {len(examples)} annotated sentences are too few to cross-validate"
+            f"no cross-validated scores: {distinct_sentences(examples)} different annotated sentence{'s are' if distinct_sentences(examples) != 1 else ' is'} too few to cross-validate"
             f" (at least {MIN_CV_EXAMPLES} are needed), so every label's threshold is 0.5;"
             " annotate more sentences and train again"
         )

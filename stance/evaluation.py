@@ -15,7 +15,7 @@ import numpy as np
 
 from stance.codebook import Codebook
 from stance.errors import StanceError
-from stance.model import MIN_CV_EXAMPLES, Example, cached_votes, choose_thresholds, decide_labels, exclusive_kinds, label_matrix, out_of_fold, scores, summary
+from stance.model import MIN_CV_EXAMPLES, Example, cached_votes, distinct_sentences, choose_thresholds, decide_labels, exclusive_kinds, label_matrix, out_of_fold, scores, summary
 
 LABELLERS = ("rules", "model", "combined")
 
@@ -45,9 +45,9 @@ def evaluate(
             fix="add annotations of another source (the `source` column), or leave out --by-source for 5-fold cross-validation",
         )
     trained = [name for name in labellers if name != "rules"]
-    if trained and len(examples) < MIN_CV_EXAMPLES:
+    if trained and distinct_sentences(examples) < MIN_CV_EXAMPLES:
         raise StanceError(
-            f"{len(examples)} annotated sentences are too few to cross-validate the {' and '.join(trained)}"
+            f"{distinct_sentences(examples)} different annotated sentences are too few to cross-validate the {' and '.join(trained)}"
             f" labeller{'s' if len(trained) > 1 else ''}"
             f" (at least {MIN_CV_EXAMPLES} are needed)",
             fix="annotate more sentences, or score the cue rules alone with --labeller rules",
@@ -80,9 +80,9 @@ def learning_curve(
     seed: int = 0,
 ) -> list[dict]:
     """Cross-validated F1 as the number of annotations grows (random subsets)."""
-    if len(examples) < MIN_CV_EXAMPLES:
+    if distinct_sentences(examples) < MIN_CV_EXAMPLES:
         raise StanceError(
-            f"{len(examples)} annotated sentences are too few for a learning curve (at least {MIN_CV_EXAMPLES} are needed)",
+            f"{distinct_sentences(examples)} different annotated sentences are too few for a learning curve (at least {MIN_CV_EXAMPLES} are needed)",
             fix="annotate more sentences",
         )
     rng = np.random.default_rng(seed)

@@ -64,7 +64,7 @@ if TYPE_CHECKING:  # training imports scikit-learn and pandas itself: tagging ne
     from sklearn.pipeline import Pipeline
 
 LARGE_TRAINING_SET = 5000
-MIN_CV_EXAMPLES = 10  # fewer annotated sentences: no cross-validation, every threshold 0.5, no scores
+MIN_CV_EXAMPLES = 10  # fewer distinct annotated sentences: no cross-validation, every threshold 0.5, no scores
 MIN_POSITIVES = 3  # fewer examples than this: the label is left to its cues
 RULE_ONLY_PROBABILITY = 0.75  # probability given to a cue vote for a label the model cannot learn
 CARD_FILE = "model.json"
@@ -651,6 +651,12 @@ def out_of_fold(
     return probs
 
 
+def distinct_sentences(examples: Sequence[Example]) -> int:
+    """How many different sentences ``examples`` hold: what cross-validation has to split, since
+    ``out_of_fold`` keeps a sentence's copies in one fold."""
+    return len({normalise_text(e.text) for e in examples})
+
+
 def learnable(labels: Sequence[str], Y: np.ndarray) -> list[str]:
     """Labels with enough positive and negative examples to learn."""
     pos = Y.sum(axis=0)
@@ -757,7 +763,7 @@ def train_model(
     started = time.time()
     if len(examples) >= LARGE_TRAINING_SET:
         folds = min(folds, 3)  # thresholds settle with fewer folds on a large set; keeps retraining fast
-    probs = out_of_fold(codebook, examples, label_sets, folds=folds, C=C, use_cues=use_cues, inherit=inherit) if len(examples) >= MIN_CV_EXAMPLES else None
+    probs = out_of_fold(codebook, examples, label_sets, folds=folds, C=C, use_cues=use_cues, inherit=inherit) if distinct_sentences(examples) >= MIN_CV_EXAMPLES else None
     thresholds = choose_thresholds(labels, Y, probs) if probs is not None else {label: 0.5 for label in labels}
     exclusive = exclusive_kinds(codebook, label_sets)
     learned = learnable(labels, Y)

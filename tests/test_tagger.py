@@ -414,3 +414,12 @@ def test_votes_stay_right_when_the_vote_cache_fills_up(monkeypatch):
     again = model_module.cached_votes(toml, ["Chips are scarce.", "The entity list grew.", "AI models improve."], spots)
     assert (again[0] == first[1]).all() and len(spots) == 3
     assert again.any(axis=1).tolist() == [True, True, True]
+
+
+def test_copies_of_one_sentence_are_not_cross_validated_as_if_they_were_many(tmp_path, capsys):
+    labels = tmp_path / "labels.csv"
+    write_annotations([Annotation(text="China and the EU agreed to deepen cooperation.", frames=("cooperation",), annotator="x")] * 12, labels)
+    assert main(["train", "--annotations", str(labels), "-o", str(tmp_path / "m")]) == 0
+    assert "1 different annotated sentence is too few to cross-validate" in capsys.readouterr().out
+    card = LabelModel.load(tmp_path / "m").card
+    assert card["cv_metrics"] == {} and card["cv_folds"] == 0
