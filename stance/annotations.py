@@ -23,7 +23,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,7 +33,6 @@ from stance.export import replacing
 
 COLUMNS = ("text", "topics", "frames", "primary_frame", "sentence_id", "source", "annotator", "note")
 REQUIRED = ("text", "topics", "frames")  # a file without a labels column would read as "no labels" and wipe real ones
-ADJUDICATION_PREFIX = "adjudication:"  # how an adjudicator appears in annotation files (`annotator` column)
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 # Training documents beyond the seeds, annotated the same way (see training/README.md).
 TRAINING_DIR = Path(__file__).resolve().parent.parent / "training"
@@ -206,13 +205,6 @@ def read_annotations(paths: Iterable[str | Path], codebook=None) -> AnnotationSe
             except StanceError as exc:
                 result.problems.append(exc)
     return result
-
-
-def adjudicated(annotations: Sequence[Annotation], key: Callable[[Annotation], str]) -> list[Annotation]:
-    """Where a sentence (by ``key``) has an adjudication, its last one alone, in its place:
-    the labels it overruled are not learned, as in the store. Other sentences keep every row."""
-    last = {key(a): i for i, a in enumerate(annotations) if a.annotator.startswith(ADJUDICATION_PREFIX)}
-    return [a for i, a in enumerate(annotations) if last.get(key(a), i) == i]
 
 
 def seed_annotation_files() -> list[Path]:

@@ -91,7 +91,7 @@ from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, LargeBinary,
 from sqlalchemy.engine import Connection, Engine
 
 from stance.active import sentence_uncertainty, threshold_array
-from stance.annotations import ADJUDICATION_PREFIX, Annotation, read_annotations, unknown_ids_fix, write_annotations
+from stance.annotations import Annotation, read_annotations, unknown_ids_fix, write_annotations
 from stance.corpus import DEFAULT_MAX_BYTES, Corpus, Document, Note, Problem, Source, iter_corpus, read_file, source_for_file
 from stance.errors import StanceError
 from stance.segment import Sentence, iter_sentences, normalise_text
@@ -100,6 +100,7 @@ KINDS = ("topics", "frames", "primary_frame", "boilerplate")
 DECISION_KINDS = ("topics", "frames", "primary_frame")
 HUMAN = "human"
 RULE = "rule"
+ADJUDICATION_PREFIX = "adjudication:"  # how an adjudicator appears in annotation files
 BUSY_TIMEOUT_S = 60
 DB_ENV = "STANCE_DB"
 DB_FILE = "stance.db"

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from stance import __version__
-from stance.annotations import TRAINING_DIR, Annotation, adjudicated, bundled_annotation_files, read_annotations
+from stance.annotations import TRAINING_DIR, Annotation, bundled_annotation_files, read_annotations
 from stance.codebook import Codebook, load_codebook
 from stance.corpus import SEEDS_DIR, Corpus, Document, iter_corpus, read_corpus
 from stance.errors import StanceError
@@ -304,7 +304,7 @@ def training_annotations(store=None, files: Sequence[str | Path] | None = None, 
     # The bundled annotations were made with the default codebook: under another, the labels it
     # lacks are left out (``labels_left_out`` says which), the sentences and their other labels stay.
     read = read_annotations(files, codebook) if files else read_annotations(bundled_annotation_files())
-    annotations = adjudicated(read.annotations, lambda a: normalise_text(a.text))
+    annotations = list(read.annotations)
     if store is not None:
         human = store.human_annotations()
         ids = {a.sentence_id for a in human if a.sentence_id}

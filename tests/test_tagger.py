@@ -342,20 +342,6 @@ def test_training_on_sentences_without_any_label_or_with_an_empty_codebook_is_re
     assert not (tmp_path / "m").exists()
 
 
-def test_an_adjudicated_sentence_in_an_annotation_file_is_learned_from_its_adjudication_alone(tmp_path, capsys):
-    book, labels = tmp_path / "book.toml", tmp_path / "labels.csv"
-    book.write_text(NO_CUES)
-    rows = []
-    for i in range(12):
-        text = f"Huawei unveiled a new chip in case {i}."
-        rows += [Annotation(text=text, topics=("chips",), frames=("pro",), annotator="adjudication:carol"),
-                 Annotation(text=text, topics=("chips",), frames=("pro",), annotator="alice"),
-                 Annotation(text=text, topics=("chips",), frames=("con",), annotator="bob")]  # overruled
-    write_annotations(rows, labels)
-    assert main(["train", "--codebook", str(book), "--annotations", str(labels), "-o", str(tmp_path / "m")]) == 0
-    card = LabelModel.load(tmp_path / "m").card
-    assert card["examples"] == 12 and card["examples_per_label"]["con"] == 0 and card["examples_per_label"]["pro"] == 12
-
 
 def test_a_model_trained_without_cues_shows_no_cue_as_evidence(tmp_path, capsys):
     book, labels, out = tmp_path / "book.toml", tmp_path / "labels.csv", tmp_path / "model"
