@@ -184,14 +184,14 @@ def read_annotations(paths: Iterable[str | Path], codebook=None) -> AnnotationSe
         except StanceError as exc:
             result.problems.append(exc)
             continue
-        machine = [n for n, row in (r for r in rows if not isinstance(r, Problem)) if str(row.get("labelled_by", "")).strip().lower() in ("model", "none")]
+        machine = {n for n, row in (r for r in rows if not isinstance(r, Problem)) if str(row.get("labelled_by", "")).strip().lower() in ("model", "none")}
         if machine:
             # `stance tag` output: learning from or scoring against the model's own labels only echoes it.
             result.problems.append(StanceError(
-                f"{len(machine)} of its rows carry the model's labels, not an annotator's (labelled_by model or none: `stance tag` output): left out",
+                f"{len(machine)} of its rows carry the model's labels, not an annotator's (labelled_by model or none: `stance tag` output)",
                 path=shown,
-                line=machine[0],
-                fix="annotate the sentences (`stance annotate`, or correct the topics and frames columns and set labelled_by to human:YOUR_NAME on the rows you checked)",
+                line=min(machine),
+                fix="keep only the rows a person checked, with labelled_by human:NAME (train and evaluate leave the others out; an import takes none of the file until then)",
             ))
         for item in rows:
             if isinstance(item, Problem):

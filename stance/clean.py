@@ -51,7 +51,7 @@ _SECTION_MARKER = re.compile(r"^\s*(?:\d{1,2}|[IVX]{1,5})\.?\s*$")
 _NUMBERED_TITLE = re.compile(r"^\s*\d{1,2}[.)]\s+\S")
 _BULLET = re.compile(r"^\s*(?:[-*•▪◦–]|\d{1,2}[.)])\s+")
 # Where a line may end a sentence (the full-width full stop "．" is used like "。").
-TERMINAL_CHARS = frozenset(".!?。！？．:;…\"”’)")
+TERMINAL_CHARS = frozenset(".!?。！？．।॥؟۔:;…\"”’)")
 _MONTHS = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 _DATELINE = re.compile(
     rf"^\s*(?:{_MONTHS}\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+{_MONTHS}\s+\d{{4}}|{_MONTHS}\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})\s*$",

@@ -130,7 +130,7 @@ def _note_unlearned(model) -> None:
               + " — annotate sentences with them and train again", file=sys.stderr)
     for label, rate in model.constants.items():
         print(f"stance: note: {label} is on {counts[label]} of {model.card['examples']} annotated sentences, so nothing tells it apart: "
-              f"the model gives it to every sentence (probability {rate:.2f}) — annotate sentences without it", file=sys.stderr)
+              f"the model scores it at its training rate ({rate:.2f}) on every sentence — annotate sentences without it", file=sys.stderr)
 
 
 def _note_copies(annotations) -> None:
@@ -310,7 +310,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         return 0
     labellers = LABELLERS if args.labeller == "all" else (args.labeller,)
     unsourced = sum(1 for source in sources or [] if not source)
-    if args.by_source and unsourced:
+    if args.by_source and unsourced and len(set(sources)) > 1:  # only where the run goes ahead
         print(f"stance: note: {unsourced} of the {len(examples)} annotated sentences name no source; "
               "leave-one-source-out holds them out together, as one source — fill their `source` column to tell them apart", file=sys.stderr)
     results = evaluate(codebook, examples, label_sets, sources, by_source=args.by_source, labellers=labellers)

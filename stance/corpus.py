@@ -227,7 +227,7 @@ def decode(data: bytes, path: str) -> str:
     UTF-8 lines, and the pasted ones are read as Windows-1252.
 
     Bytes that start like a PDF, an archive, an image or a program, or whose
-    first 8 KB hold more than one control byte in 20 (and are not UTF-16),
+    first 8 KB hold NULs and more than one control byte in 20 (and are not UTF-16),
     are binary. A few stray NUL characters stay in the text: the readers
     drop them and say so (``without_nuls``).
     """
@@ -241,7 +241,7 @@ def decode(data: bytes, path: str) -> str:
             return data.decode("utf-16")
         except UnicodeDecodeError:
             raise StanceError("undecodable bytes: the file says it is UTF-16 but is not", path=path, fix="save it as UTF-8 text") from None
-    if _mostly_controls(data[:HEAD_BYTES]):
+    if b"\0" in data[:HEAD_BYTES] and _mostly_controls(data[:HEAD_BYTES]):  # colour codes in a log are text; binary holds NULs
         wide = _guess(data)
         if wide is not None and wide[0].startswith(("utf_16", "utf_32")):  # UTF-16 without its BOM
             return wide[1]

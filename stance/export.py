@@ -347,8 +347,9 @@ def _xlsx_value(value: Any) -> Any:
     if isinstance(value, (int, float)):
         return value
     text = _flat(value) if isinstance(value, (list, tuple, Mapping)) else str(value)
-    # Control characters other than tab and newline are not allowed in XLSX.
-    text = "".join(ch for ch in text if ch in "\t\n" or ord(ch) >= 32)
+    # Control characters other than tab and newline are not allowed in XLSX; a vertical tab or
+    # form feed inside a sentence becomes a space, so that the words either side stay apart.
+    text = "".join(ch if ch in "\t\n" or ord(ch) >= 32 else " " if ch in "\x0b\x0c" else "" for ch in text)
     return safe_cell(text)
 
 

@@ -120,12 +120,13 @@ def _opener_class() -> str:
 # full stops in a row took 30 s). Zero-width spaces and byte-order marks count
 # as white space here, as they do to a reader.
 _OPENING = r"[\s\u200b\u2060\ufeff]+[\"'“‘«„‹¿¡(\[「『（]?(?:[" + _opener_class() + r"]|[a-z][A-Z])"
-_STOPS = "[.!?…。！？．]"
+_STOPS = "[.!?…。！？．।॥؟۔]"  # and the Devanagari danda, the Arabic question mark, the Urdu full stop
 _CANDIDATE_REST = (
     r"(?<!" + _STOPS + _STOPS + r")(?>" + _STOPS + r"*[\"'”’»)\]」』）]*)"
     r"(?:(?<=[。！？」』）])|(?<=．)(?!\d)|(?=" + _OPENING + "))"
 )
 _CANDIDATE = re.compile(_STOPS + _CANDIDATE_REST)
+_OTHER_STOPS = frozenset(_STOPS[1:-1]) - set(".!?")  # a block holding one of these needs ``_CANDIDATE``
 _DOT_CANDIDATE = re.compile(r"\." + _CANDIDATE_REST)
 _BULLET = re.compile(r"^\s*(?:[-*•▪◦–]|\d{1,2}[.)])\s+")
 _LEADING_NUMBER = re.compile(r"\s*[(\[]?\d{1,3}[.)]")  # fullmatch on a span of the text
@@ -162,7 +163,7 @@ def split_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
 def _cuts(text: str) -> list[int]:
     """Where sentences may start or end in ``text``: 0, each boundary, ``len(text)``.
     (A piece between two cuts may be white space only.)"""
-    if "?" in text or "!" in text or (not text.isascii() and ("…" in text or "。" in text or "！" in text or "？" in text or "．" in text)):
+    if "?" in text or "!" in text or (not text.isascii() and not _OTHER_STOPS.isdisjoint(text)):
         candidates = _CANDIDATE.finditer(text)
     elif "." in text:
         candidates = _DOT_CANDIDATE.finditer(text)

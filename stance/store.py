@@ -640,12 +640,12 @@ class Store:
     def _ingest_batch(self, batch: list[tuple[Document, list[Sentence]]], source_info: Mapping[str, Source], report: IngestReport) -> None:
         with self._write() as conn:
             stored: dict[str, bool] = {}
-            held_as: dict[str, tuple[str, str, str]] = {}  # doc_id -> (source, path, location) it is stored under
+            held_as: dict[str, tuple[str, str]] = {}  # doc_id -> (source, path) it is stored under
             for chunk in _chunks([d.doc_id for d, _ in batch]):
-                query = sa.select(documents.c.doc_id, documents.c.active, documents.c.source, documents.c.path, documents.c.location)
-                for doc_id, active, source, path, location in conn.execute(query.where(documents.c.doc_id.in_(chunk))):
+                query = sa.select(documents.c.doc_id, documents.c.active, documents.c.source, documents.c.path)
+                for doc_id, active, source, path in conn.execute(query.where(documents.c.doc_id.in_(chunk))):
                     stored[doc_id] = bool(active)
-                    held_as[doc_id] = (source, path, location)
+                    held_as[doc_id] = (source, path)
             located = [(document, sents, location_of(document)) for document, sents in batch]
             active_at: dict[str, list[str]] = defaultdict(list)
             for chunk in _chunks(sorted({loc for _, _, loc in located})):
@@ -665,8 +665,8 @@ class Store:
 
             for document, sents, location in located:
                 if stored.get(document.doc_id):
-                    source, path, at = held_as[document.doc_id]
-                    if (source, at) == (document.source, location):
+                    source, path = held_as[document.doc_id]
+                    if source == document.source:  # its own source's text, here or moved: nothing new
                         report.unchanged += 1
                     else:
                         report.copies.append(f"{document.path} ({document.source}) has the same text as {path} ({source}), which is kept")
@@ -681,7 +681,7 @@ class Store:
                     report.added += 1
                     report.sentences += len(sents)
                 stored[document.doc_id] = True
-                held_as[document.doc_id] = (document.source, document.path, location)
+                held_as[document.doc_id] = (document.source, document.path)
                 active_at[location] = [document.doc_id]
                 if previous:
                     flush()  # carrying labels reads the new version's sentences
@@ -812,13 +812,15 @@ class Store:
             return self._match_text(conn, text, source)
 
     def _match_text(self, conn: Connection, text: str, source: str | None) -> list[str]:
-        query = sa.select(sentences.c.sentence_id, sentences.c.text).where(
+        return [sid for sid, stored_in in self._text_matches(conn, text) if not source or stored_in == source]
+
+    def _text_matches(self, conn: Connection, text: str) -> list[tuple[str, str]]:
+        """(sentence id, source) of the active sentences whose normalised text is ``text``'s."""
+        query = sa.select(sentences.c.sentence_id, sentences.c.text, sentences.c.source).where(
             sentences.c.norm_key == norm_key(text), sentences.c.active.is_(True)
         )
-        if source:
-            query = query.where(sentences.c.source == source)
         wanted = normalise_text(text)
-        return [sid for sid, stored in conn.execute(query.order_by(sentences.c.sentence_id)) if normalise_text(stored) == wanted]
+        return [(sid, source) for sid, stored, source in conn.execute(query.order_by(sentences.c.sentence_id)) if normalise_text(stored) == wanted]
 
     def orphans(self) -> list[Orphan]:
         """Annotated sentences of superseded documents whose labels did not carry to an active sentence."""
@@ -1157,11 +1159,10 @@ class Store:
                 if a.sentence_id in known:
                     matched.append((a, [a.sentence_id]))
                     continue
-                ids = self._match_text(conn, a.text, a.source)
+                found = self._text_matches(conn, a.text)
+                ids = [sid for sid, stored_in in found if not a.source or stored_in == a.source]
                 if not ids:
-                    elsewhere = sorted({source for source, in conn.execute(
-                        sa.select(sentences.c.source).where(sentences.c.sentence_id.in_(self._match_text(conn, a.text, None)))
-                    )}) if a.source else []
+                    elsewhere = sorted({stored_in for _, stored_in in found})
                     if elsewhere:  # the text is stored, under another source than the row names
                         report.unmatched.append(StanceError(
                             f"the text is stored under source {', '.join(elsewhere)}, not {a.source!r}: {a.text[:80]!r}", path=path, line=line,

@@ -317,3 +317,10 @@ def test_binary_files_under_a_text_suffix_are_still_refused(tmp_path):
     assert "(a PNG image)" in problems["photo.txt"] and "(a zip archive" in problems["memo.md"]
     assert "(a gzip archive)" in problems["archive.csv"]
     assert all("binary data" in p for p in problems.values()), problems
+
+
+def test_a_log_with_colour_codes_is_text(tmp_path):
+    lines = "".join(f"\x1b[32mINFO\x1b[0m \x1b[1m{i}\x1b[0m Tariffs on steel rose again.\n" for i in range(100))
+    (tmp_path / "colour.txt").write_text(lines, encoding="utf-8")
+    corpus = read(tmp_path)
+    assert not corpus.problems and len(corpus.documents) == 1

@@ -263,3 +263,9 @@ def test_cli_export_then_report_and_xlsx_from_the_export(tmp_path, capsys):
     assert fields["model_version"] == prov["model_version"]
     assert main(["report", str(parquet), "-o", str(tmp_path / "report.txt")]) == 1
     assert "cannot tell the format" in capsys.readouterr().err
+
+
+def test_xlsx_keeps_words_apart_at_a_vertical_tab_and_drops_other_controls():
+    from stance.export import _xlsx_value
+
+    assert _xlsx_value("The chip ban\x0bhurts Nvidia\x07 and AMD.") == "The chip ban hurts Nvidia and AMD."

@@ -211,3 +211,9 @@ def test_long_runs_of_punctuation_take_linear_time(tmp_path):
     assert main(["segment", str(path), "-o", str(out)]) == 0
     assert time.process_time() - started < 2
     assert [len(json.loads(line)["text"]) for line in out.read_text(encoding="utf-8").splitlines()] == [200_000] * 3
+
+
+def test_sentences_end_at_the_danda_the_arabic_question_mark_and_the_urdu_full_stop():
+    assert texts("अमेरिका ने चीन पर शुल्क बढ़ाए। चीन ने जवाबी कदम उठाए।") == ["अमेरिका ने चीन पर शुल्क बढ़ाए।", "चीन ने जवाबी कदम उठाए।"]
+    assert texts("هل سترد الصين؟ قالت بكين إنها سترد.") == ["هل سترد الصين؟", "قالت بكين إنها سترد."]
+    assert texts("امریکہ نے محصولات بڑھائے۔ چین نے جواب دیا۔") == ["امریکہ نے محصولات بڑھائے۔", "چین نے جواب دیا۔"]

@@ -124,6 +124,10 @@ def test_a_syndicated_story_in_two_sources_is_kept_once_and_the_copy_is_said(tmp
     assert "chinadaily.txt (chinadaily) has the same text as" in out and "xinhua.txt (xinhua), which is kept" in out
     assert main(["ingest", str(tmp_path / "chinadaily.txt"), "--db", str(store)]) == 0  # only a copy: read, not "nothing read"
     assert "0 unchanged, 0 changed, 1 copy" in capsys.readouterr().out
+    (tmp_path / "moved").mkdir()
+    (tmp_path / "moved" / "xinhua.txt").write_text(story)  # its own source's text at another path: no copy
+    assert main(["ingest", str(tmp_path / "moved" / "xinhua.txt"), "--db", str(store)]) == 0
+    assert "0 new documents (0 sentences), 1 unchanged, 0 changed\n" in capsys.readouterr().out
 
 
 def test_a_changed_document_keeps_unchanged_sentences_labels_and_lists_orphans(tmp_path, db):
