@@ -126,7 +126,7 @@ _CANDIDATE_REST = (
     r"(?:(?<=[。！？」』）])|(?<=．)(?!\d)|(?=" + _OPENING + "))"
 )
 _CANDIDATE = re.compile(_STOPS + _CANDIDATE_REST)
-_OTHER_STOPS = frozenset(_STOPS[1:-1]) - set(".!?")  # a block holding one of these needs ``_CANDIDATE``
+_OTHER_STOPS = re.compile("[" + _STOPS[1:-1].replace(".!?", "") + "]")  # a block holding one of these needs ``_CANDIDATE``
 _DOT_CANDIDATE = re.compile(r"\." + _CANDIDATE_REST)
 _BULLET = re.compile(r"^\s*(?:[-*•▪◦–]|\d{1,2}[.)])\s+")
 _LEADING_NUMBER = re.compile(r"\s*[(\[]?\d{1,3}[.)]")  # fullmatch on a span of the text
@@ -163,7 +163,7 @@ def split_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
 def _cuts(text: str) -> list[int]:
     """Where sentences may start or end in ``text``: 0, each boundary, ``len(text)``.
     (A piece between two cuts may be white space only.)"""
-    if "?" in text or "!" in text or (not text.isascii() and not _OTHER_STOPS.isdisjoint(text)):
+    if "?" in text or "!" in text or (not text.isascii() and _OTHER_STOPS.search(text)):
         candidates = _CANDIDATE.finditer(text)
     elif "." in text:
         candidates = _DOT_CANDIDATE.finditer(text)

@@ -17,6 +17,7 @@ import bisect
 import gc
 import hashlib
 import os
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -47,6 +48,7 @@ GC_THRESHOLD = 50_000  # allocations between young collections while tagging (Py
 # zero-width spaces and joiners, a stray byte-order mark) are left out, and full-width Latin
 # ("ＥＸＰＯＲＴ　ＣＯＮＴＲＯＬＳ") is read as ASCII. A sentence's own text and offsets keep them.
 _AS_READ = {**dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff")), **{c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}, 0x3000: " "}
+_READ_OTHERWISE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff\uff01-\uff5e\u3000]")  # one C scan: translate() looks up every character
 
 
 def as_read(text: str) -> str:
@@ -55,7 +57,7 @@ def as_read(text: str) -> str:
     >>> as_read("Tar\u00adiffs on ＥＶｓ")
     'Tariffs on EVs'
     """
-    return text if text.isascii() else text.translate(_AS_READ)
+    return text if text.isascii() or not _READ_OTHERWISE.search(text) else text.translate(_AS_READ)
 
 
 def examples_for(sentences: Sequence[Sentence], title: str = "") -> list[Example]:
@@ -68,18 +70,20 @@ def examples_for(sentences: Sequence[Sentence], title: str = "") -> list[Example
     heading, section = "", -1
     content = [i for i, s in enumerate(sentences) if not s.boilerplate and not s.heading]
     position = {i: k for k, i in enumerate(content)}
+    texts = [as_read(s.text) for s in sentences]  # once each, then shared by the contexts
+    title = as_read(title)
     for i, s in enumerate(sentences):
         if s.heading and not s.boilerplate:
-            heading, section = s.text.strip("#*_ "), s.index
+            heading, section = texts[i].strip("#*_ "), s.index
         k = position.get(i)
         near = []
         if k is not None:
-            near = [sentences[content[j]].text for j in range(max(0, k - CONTEXT_BEFORE), min(len(content), k + CONTEXT_AFTER + 1)) if j != k]
+            near = [texts[content[j]] for j in range(max(0, k - CONTEXT_BEFORE), min(len(content), k + CONTEXT_AFTER + 1)) if j != k]
         parts = [heading, title, *near] if heading != title else [heading, *near]
         out.append(
             Example(
-                text=as_read(s.text),
-                context=as_read(CONTEXT_SEPARATOR.join(p for p in parts if p)),
+                text=texts[i],
+                context=CONTEXT_SEPARATOR.join(p for p in parts if p),
                 doc=s.doc_id,
                 paragraph=s.paragraph,
                 section=section,
