@@ -233,6 +233,8 @@ def decode(data: bytes, path: str) -> str:
     """
     for signature, (kind, suffix) in BINARY_SIGNATURES.items():
         if data.startswith(signature):
+            if signature == b"PK\x03\x04" and b"word/" in data[:HEAD_BYTES]:  # a Word file's parts are named word/...
+                kind, suffix = "a Word file", ".docx"
             raise _binary(path, kind, suffix)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
@@ -785,7 +787,8 @@ def read_file(
             text, note = without_nuls(raw.text, shown)  # a PDF's text layer, an e-mail or a JSON "\u0000" can hold them too
             if note is not None:
                 yield replace(note, line=raw.line)  # a table row's line; a line of a PDF's or an e-mail's text is none of the file's
-                raw = replace(raw, text=text, title=raw.title.replace("\x00", ""))
+            if note is not None or "\x00" in raw.title + (raw.source or "") + raw.date:  # a JSON "\u0000" in a row's fields too
+                raw = replace(raw, text=text, title=raw.title.replace("\x00", ""), source=(raw.source or "").replace("\x00", ""), date=raw.date.replace("\x00", ""))
             if not raw.text.strip():
                 continue
             found = True

@@ -297,6 +297,9 @@ def test_tables_keep_every_row_when_a_cell_holds_a_nul_and_an_email_keeps_its_bo
     assert not corpus.problems
     notes = sorted((Path(n.path).name, n.line or 0) for n in corpus.notes)
     assert notes == [("escaped.jsonl", 5), ("m.eml", 0), ("raw.jsonl", 2), ("t.csv", 6)]  # a line of an e-mail's body is none of the file's
+    (tmp_path / "fields.jsonl").write_text(json.dumps({"text": "Tariffs rose.", "source": "xin\u0000hua", "title": "Tra\u0000de"}) + "\n")
+    [row] = [d for d in read(tmp_path).documents if "fields.jsonl" in d.path]
+    assert (row.source, row.title) == ("xinhua", "Trade")
 
 
 def test_binary_files_under_a_text_suffix_are_still_refused(tmp_path):
@@ -314,7 +317,7 @@ def test_binary_files_under_a_text_suffix_are_still_refused(tmp_path):
     assert not corpus.documents and not corpus.notes
     problems = {Path(p.path).name: str(p) for p in corpus.problems}
     assert problems["report.txt"].endswith("binary data (a PDF), not text — give it the .pdf suffix")
-    assert "(a PNG image)" in problems["photo.txt"] and "(a zip archive" in problems["memo.md"]
+    assert "(a PNG image)" in problems["photo.txt"] and problems["memo.md"].endswith("binary data (a Word file), not text — give it the .docx suffix")
     assert "(a gzip archive)" in problems["archive.csv"]
     assert all("binary data" in p for p in problems.values()), problems
 
