@@ -15,7 +15,7 @@ import numpy as np
 
 from stance.codebook import Codebook
 from stance.errors import StanceError
-from stance.model import MIN_CV_EXAMPLES, Example, cached_votes, distinct_sentences, choose_thresholds, decide_labels, exclusive_kinds, label_matrix, out_of_fold, scores, summary
+from stance.model import MIN_CV_EXAMPLES, Example, cached_votes, choose_thresholds, decide_labels, distinct_sentences, exclusive_kinds, label_matrix, out_of_fold, scores, summary
 
 LABELLERS = ("rules", "model", "combined")
 
