@@ -231,19 +231,25 @@ def cue_regex(cue: str) -> str:
     True
     >>> bool(re.search(cue_regex("出口管制"), "美国对中国实施出口管制。", CUE_FLAGS))
     True
+    >>> bool(re.search(cue_regex("AI芯片"), "美国限制AI芯片出口。", CUE_FLAGS))
+    True
     """
     words = phrase_words(cue)
     if words is None:
         return cue.strip()[len(RE_PREFIX) :]
-    # A phrase matches whole words; Chinese and Japanese put no space between words, so a phrase
-    # that begins (or ends) in those scripts may begin (or end) inside a run of them.
+    # A phrase matches whole words. Chinese and Japanese put no space between words, so a phrase
+    # written in them may begin or end inside a run of them, and its Latin ends ("AI芯片") may
+    # touch such a run: only another letter or digit of a spaced script bounds them.
     text = cue.strip()
-    before = "" if _UNSPACED.match(text[0]) else r"(?<!\w)"
-    after = "" if _UNSPACED.match(text[-1]) else r"(?!\w)"
+    if not _UNSPACED.search(text):
+        return r"(?<!\w)" + PHRASE_SEP.join(words) + r"(?!\w)"
+    before = "" if _UNSPACED.match(text[0]) else rf"(?<![^\W{_UNSPACED_CHARS}])"
+    after = "" if _UNSPACED.match(text[-1]) else rf"(?![^\W{_UNSPACED_CHARS}])"
     return before + PHRASE_SEP.join(words) + after
 
 
-_UNSPACED = re.compile("[\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")  # CJK and kana
+_UNSPACED_CHARS = "\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # CJK and kana
+_UNSPACED = re.compile(f"[{_UNSPACED_CHARS}]")
 
 
 @cache  # a command builds the same cues three times (the codebook file, the model's card, the rules)

@@ -139,7 +139,7 @@ class RuleSet:
         heads: dict[str, tuple[frozenset[str] | None, frozenset[str] | None, int]] = {}
         for ci, regex in enumerate(self._regexes):
             phrase = self._words_of[ci]
-            if phrase is None or not regex.startswith(_WORD_START[0]):  # a raw regex, or a phrase that may start inside a word
+            if phrase is None or not (regex.startswith(_WORD_START[0]) and regex.endswith(r"(?!\w)")):  # a raw regex, or a phrase not bound to whole words
                 words, keys, groups = _analyse_regex(regex)
             else:
                 # A phrase starts where its first word can: analyse that word alone, once for every

@@ -47,8 +47,9 @@ GC_THRESHOLD = 50_000  # allocations between young collections while tagging (Py
 # a word for the cues and the model ("Tar\u00adiffs" with a soft hyphen from a web page or PDF,
 # zero-width spaces and joiners, a stray byte-order mark) are left out, and full-width Latin
 # ("ＥＸＰＯＲＴ　ＣＯＮＴＲＯＬＳ") is read as ASCII. A sentence's own text and offsets keep them.
-_AS_READ = {**dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff")), **{c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}, 0x3000: " "}
-_READ_OTHERWISE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff\uff01-\uff5e\u3000]")  # one C scan: translate() looks up every character
+_FULL_WIDTH = [*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B)]  # digits and Latin letters, not CJK punctuation
+_AS_READ = {**dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff")), **{c: c - 0xFEE0 for c in _FULL_WIDTH}, 0x3000: " "}
+_READ_OTHERWISE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000]")  # one C scan: translate() looks up every character
 
 
 def as_read(text: str) -> str:
@@ -522,12 +523,14 @@ def _tag_long(tagger: Tagger, sentences: list[Sentence], inputs: list[Example], 
     content = [i for i, s in enumerate(sentences) if not s.boilerplate]
     for start in range(0, len(sentences), BATCH_SENTENCES):
         end = min(start + BATCH_SENTENCES, len(sentences))
-        back = max(0, bisect.bisect_left(content, start) - SLICE_MARGIN)  # the margin's first content sentence
-        ahead = min(len(content), bisect.bisect_left(content, end) + SLICE_MARGIN)  # ... and one past its last
-        lo = min(start, content[back]) if back < len(content) else start
-        hi = max(end, content[ahead - 1] + 1) if ahead else end
-        tagged = tagger.tag(sentences[lo:hi], inputs[lo:hi], overrides=overrides, explain=explain, voices=voices[lo:hi])
-        yield from tagged[start - lo : end - lo]
+        # The margins are content sentences alone, however much boilerplate lies between (a slice
+        # that took the range would carry a long run of boilerplate in every slice): topics flow
+        # only between content sentences, placed by their index, so the gaps change nothing.
+        first, last = bisect.bisect_left(content, start), bisect.bisect_left(content, end)
+        before, after = content[max(0, first - SLICE_MARGIN) : first], content[last : last + SLICE_MARGIN]
+        rows = [*before, *range(start, end), *after]
+        tagged = tagger.tag([sentences[i] for i in rows], [inputs[i] for i in rows], overrides=overrides, explain=explain, voices=[voices[i] for i in rows])
+        yield from tagged[len(before) : len(before) + end - start]
 
 
 @contextmanager

@@ -419,3 +419,10 @@ def test_a_chinese_phrase_cue_fires_inside_running_chinese_text():
     assert rules.votes(["美国对中国实施出口管制。", "中美两国应加强合作。", "No controls here."]).toarray().tolist() == [[1, 0], [0, 1], [0, 0]]
     assert [(h.label, h.start, h.end) for h in rules.hits("中美两国应加强合作。")] == [("cooperation", 7, 9)]
     assert rules.votes(["Export controls, not cooperation."]).toarray().tolist() == [[1, 0]]  # English cues still need whole words
+
+
+def test_a_cue_mixing_latin_and_chinese_fires_where_chinese_writes_it():
+    book = parse_codebook('[[topics]]\nid = "semiconductors"\ncues = ["AI芯片", "chip出口"]\n')
+    rules = RuleSet(book)
+    texts = ["美国限制AI芯片出口。", "美国限制 AI芯片。", "中国 chip出口增长", "The MAI芯片 brand.", "Nothing here."]
+    assert rules.votes(texts).toarray().ravel().tolist() == [1, 1, 1, 0, 0]  # "MAI" is another Latin word

@@ -374,15 +374,22 @@ def test_a_document_longer_than_a_batch_is_tagged_in_slices_exactly_as_at_once(t
 
     # A long document of the seeds' own sentences: headings, paragraphs, quotations running on
     # across sentences and boilerplate, so slice edges fall in every kind of place.
+    # A run of boilerplate longer than a slice sits between two documents' worth of text.
     seeds = sorted(SEEDS_DIR.glob("*.txt"))
     doc = tmp_path / "long.txt"
-    doc.write_text("\n\n".join(p.read_text(encoding="utf-8") for p in seeds * 2), encoding="utf-8")
+    parts = [p.read_text(encoding="utf-8") for p in seeds]
+    run = "".join(f"Contact: press{i}@example.com\n" for i in range(120))
+    doc.write_text("\n\n".join([*parts, run, *parts]), encoding="utf-8")
     tagger = load_tagger()
     whole = list(tagger_module.iter_tagged([doc], Corpus(), tagger))
-    assert len(whole) > 600
+    assert len(whole) > 700 and sum(t.boilerplate for t in whole) > 120
     monkeypatch.setattr(tagger_module, "BATCH_SENTENCES", 37)
+    sizes: list[int] = []
+    tag = tagger.tag
+    monkeypatch.setattr(tagger, "tag", lambda sentences, *a, **k: sizes.append(len(sentences)) or tag(sentences, *a, **k))
     sliced = list(tagger_module.iter_tagged([doc], Corpus(), tagger))
     assert sliced == whole
+    assert max(sizes) <= 37 + 2 * tagger_module.SLICE_MARGIN  # the boilerplate run is not carried into every slice
     monkeypatch.setattr(tagger_module, "SLICE_MARGIN", 0)  # the margins are what keeps them equal
     assert list(tagger_module.iter_tagged([doc], Corpus(), tagger)) != whole
 
