@@ -120,7 +120,7 @@ def _note_unlearned(model) -> None:
 
     counts = model.card["examples_per_label"]
     cued = {label.id for label in model.codebook.labels if label.cues} if model.use_cues else set()
-    few = [label for label in model.codebook.label_ids if label not in model.learned and label not in model.constants]
+    few = model.unlearned
     if few:
         listed = ", ".join(f"{label} ({counts[label]})" for label in few)
         never = [label for label in few if label not in cued]
@@ -268,8 +268,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"cross-validated ({model.card['cv_folds']}-fold) scores:")
         write_records(_metrics_rows(model.card["cv_metrics"], codebook), "table")
     else:
+        distinct = distinct_sentences(examples)
         print(
-            f"no cross-validated scores: {distinct_sentences(examples)} different annotated sentence{'s are' if distinct_sentences(examples) != 1 else ' is'} too few to cross-validate"
+            f"no cross-validated scores: {distinct} different annotated sentence{'s are' if distinct != 1 else ' is'} too few to cross-validate"
             f" (at least {MIN_CV_EXAMPLES} are needed), so every label's threshold is 0.5;"
             " annotate more sentences and train again"
         )

@@ -425,6 +425,11 @@ class LabelModel:
         return out
 
     @property
+    def unlearned(self) -> tuple[str, ...]:
+        """Labels the model gives nothing of its own: too few examples to learn, and not constant."""
+        return tuple(label for label in self.codebook.label_ids if label not in self.learned and label not in self.constants)
+
+    @property
     def exclusive(self) -> tuple[str, ...]:
         """Kinds ("topics", "frames") whose training examples all had exactly one label."""
         return tuple(self.card.get("exclusive", ()))
