@@ -106,7 +106,7 @@ with model_tab:
 def training_set(codebook_toml: str, labels_revision: str) -> tuple[list, list]:
     """The bundled annotations (seeds/, training/) plus the store's human labels, as (examples, label sets)."""
     book = parse_codebook(codebook_toml, "codebook")
-    annotations, _ = training_annotations(store, None, book)
+    annotations, _, _ = training_annotations(store, None, book)
     examples, label_sets, _ = store_examples(store, annotations, book)
     return examples, label_sets
 

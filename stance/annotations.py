@@ -9,9 +9,20 @@ CSV (``;``-separated ids in a cell) or JSONL (lists), with columns:
 ``primary_frame`` optional: the dominant frame, one of ``frames``
 ``sentence_id`` optional: matches a stored sentence exactly
 ``source``      optional: the source id
-``annotator``   optional: who labelled it (the bundled seed labels: ``seed``)
+``annotator``   optional: who labelled it (the bundled seed labels: ``seed``);
+                ``adjudication:NAME`` is NAME's ruling where annotators differ
 ``note``        optional: free text
+``decides``     optional: which of ``topics``, ``frames`` and
+                ``primary_frame`` the row decides (``;``-separated; empty:
+                all three). An adjudication of one kind decides only it.
 =============== ========================================================
+
+A sentence may have several rows (two annotators, an adjudication).
+Training and scoring read one set of labels per sentence, as the store
+resolves them (``resolve``): for each kind, the latest adjudication row
+that decides it, else the latest row that decides it; "latest" is the
+later in the files as given, which is the order ``stance annotations
+export`` writes.
 
 Reading checks every row against a codebook when one is given: an unknown
 label id, a primary frame that is not among the frames, or a row without text
@@ -23,15 +34,21 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from stance.corpus import Problem, cell_text, decode, kind_of, line_of, table_rows
 from stance.errors import StanceError
 from stance.export import replacing
+from stance.segment import normalise_text
 
 COLUMNS = ("text", "topics", "frames", "primary_frame", "sentence_id", "source", "annotator", "note")
+DECISION_KINDS = ("topics", "frames", "primary_frame")  # what one row decides (all three unless ``decides`` says)
+DECIDES = "decides"  # the optional column, written only where a row decides fewer than all three
+ADJUDICATION_PREFIX = "adjudication:"  # an annotator cell ``adjudication:NAME``: NAME's ruling
 REQUIRED = ("text", "topics", "frames")  # a file without a labels column would read as "no labels" and wipe real ones
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 # Training documents beyond the seeds, annotated the same way (see training/README.md).
@@ -50,10 +67,15 @@ class Annotation:
     source: str | None = None
     annotator: str = ""
     note: str = ""
+    decides: tuple[str, ...] = DECISION_KINDS  # the kinds this row decides; the others it leaves to other rows
 
     @property
     def labels(self) -> frozenset[str]:
         return frozenset(self.topics) | frozenset(self.frames)
+
+    @property
+    def adjudication(self) -> bool:
+        return self.annotator.startswith(ADJUDICATION_PREFIX)
 
     def to_row(self) -> dict[str, str]:
         """The flat CSV row; lists become ``;``-joined ids."""
@@ -66,12 +88,17 @@ class Annotation:
             "source": self.source or "",
             "annotator": self.annotator,
             "note": self.note,
+            DECIDES: "" if self.decides == DECISION_KINDS else ";".join(self.decides),
         }
 
     def to_json(self) -> dict:
         row = self.to_row()
         row["topics"] = list(self.topics)
         row["frames"] = list(self.frames)
+        if self.decides == DECISION_KINDS:
+            del row[DECIDES]
+        else:
+            row[DECIDES] = list(self.decides)
         return row
 
 
@@ -81,6 +108,74 @@ class AnnotationSet:
 
     annotations: list[Annotation] = field(default_factory=list)
     problems: list[StanceError] = field(default_factory=list)
+
+
+class Decided(Protocol):
+    """A decision on one kind of one sentence: a ruling or an annotator's word, and when."""
+
+    @property
+    def adjudication(self) -> bool: ...
+
+    @property
+    def order(self) -> Any: ...
+
+
+D = TypeVar("D", bound=Decided)
+
+
+def holding(decisions: Sequence[D]) -> D:
+    """Of one sentence's decisions on one kind, the one that holds: the latest
+    adjudication if there is one, else the latest word (the store and files alike)."""
+    rulings = [d for d in decisions if d.adjudication]
+    return max(rulings or decisions, key=lambda d: d.order)
+
+
+class _Row(NamedTuple):
+    annotation: Annotation
+    order: int  # its place in the files as given: a later row is a later word
+
+    @property
+    def adjudication(self) -> bool:
+        return self.annotation.adjudication
+
+
+@dataclass
+class Resolution:
+    """One set of labels per sentence, from rows that may label a sentence more than once."""
+
+    annotations: list[Annotation]
+    merged: int = 0  # sentences that had more than one row
+    adjudicated: int = 0  # of those, sentences where an adjudication row decides a kind
+
+
+def resolve(annotations: Sequence[Annotation]) -> Resolution:
+    """Each sentence's labels as the store resolves them (``holding``, kind by kind),
+    in the order the sentences first appear; a sentence is its ``sentence_id``, or its
+    text (normalised) within its source. A sentence with one row that decides every
+    kind keeps that row as it is."""
+    groups: dict[tuple[str, ...], list[_Row]] = defaultdict(list)
+    for order, a in enumerate(annotations):
+        key = (a.sentence_id,) if a.sentence_id else ("", normalise_text(a.text), a.source or "")
+        groups[key].append(_Row(a, order))
+    out = Resolution([])
+    for rows in groups.values():
+        if len(rows) == 1 and rows[0].annotation.decides == DECISION_KINDS:
+            out.annotations.append(rows[0].annotation)
+            continue
+        out.merged += len(rows) > 1
+        out.adjudicated += any(r.adjudication for r in rows)
+        winners = {kind: holding(said) for kind in DECISION_KINDS if (said := [r for r in rows if kind in r.annotation.decides])}
+        topics = winners["topics"].annotation.topics if "topics" in winners else ()
+        frames = winners["frames"].annotation.frames if "frames" in winners else ()
+        primary = winners["primary_frame"].annotation.primary_frame if "primary_frame" in winners else None
+        latest = max(rows, key=lambda r: r.order).annotation
+        out.annotations.append(Annotation(
+            text=latest.text, topics=topics, frames=frames, primary_frame=primary if primary in frames else None,
+            sentence_id=latest.sentence_id, source=latest.source,
+            annotator="+".join(dict.fromkeys(w.annotation.annotator.removeprefix(ADJUDICATION_PREFIX) for w in winners.values())),
+            note=max(winners.values(), key=lambda w: w.order).annotation.note,
+        ))
+    return out
 
 
 def unknown_ids_fix(kind: str, allowed: Collection[str]) -> str:
@@ -129,7 +224,15 @@ def _annotation(row: dict, path: str, line: int, known: frozenset[str] | None, t
                     line=line,
                     fix=unknown_ids_fix(column[:-1], allowed),
                 )
-    if primary and primary not in frames:
+    decides = _decides(row, path, line)
+    given = {"topics": topics, "frames": frames, "primary_frame": (primary,) if primary else ()}
+    undecided = [kind for kind in DECISION_KINDS if given[kind] and kind not in decides]
+    if undecided:
+        raise StanceError(
+            f"the row gives {' and '.join(undecided)} but its '{DECIDES}' cell leaves {'it' if len(undecided) == 1 else 'them'} out",
+            path=path, line=line, fix=f"add {';'.join(undecided)} to '{DECIDES}', or empty that cell to decide all three",
+        )
+    if primary and primary not in frames and "frames" in decides:
         raise StanceError(
             f"primary_frame '{primary}' is not among the row's frames",
             path=path,
@@ -145,7 +248,20 @@ def _annotation(row: dict, path: str, line: int, known: frozenset[str] | None, t
         source=_plain(row, "source", path, line) or None,
         annotator=_plain(row, "annotator", path, line),
         note=str(row.get("note") or ""),
+        decides=decides,
     )
+
+
+def _decides(row: dict, path: str, line: int) -> tuple[str, ...]:
+    """The kinds a row decides, in their usual order (an empty cell: all three)."""
+    named = _ids(row.get(DECIDES), path, line, DECIDES)
+    unknown = [k for k in named if k not in DECISION_KINDS]
+    if unknown:
+        raise StanceError(
+            f"'{DECIDES}' names {', '.join(map(repr, unknown))}, which a row cannot decide", path=path, line=line,
+            fix=f"name some of {', '.join(DECISION_KINDS)} (separated by ';'), or leave it empty for all three",
+        )
+    return tuple(k for k in DECISION_KINDS if k in named) if named else DECISION_KINDS
 
 
 def read_annotations(paths: Iterable[str | Path], codebook=None) -> AnnotationSet:
@@ -174,7 +290,7 @@ def read_annotations(paths: Iterable[str | Path], codebook=None) -> AnnotationSe
             if "\x00" in text:  # refused as before by line: documents drop stray NULs with a note, annotations have no notes
                 raise StanceError("the file holds a NUL character (\\x00)", path=shown, line=line_of(text, text.index("\x00")),
                                   fix="save the file again without it")
-            rows = list(table_rows(path, text, COLUMNS, REQUIRED))
+            rows = list(table_rows(path, text, COLUMNS + (DECIDES,), REQUIRED))
         except OSError as exc:
             result.problems.append(StanceError(f"cannot read the annotation file ({exc.strerror})", path=shown, fix="check the path and its permissions"))
             continue
@@ -224,8 +340,9 @@ def write_annotations(annotations: Sequence[Annotation], path: str | Path) -> No
             for a in annotations:
                 out.write(json.dumps(a.to_json(), ensure_ascii=False) + "\n")
         return
+    partial = any(a.decides != DECISION_KINDS for a in annotations)  # only then the file needs the column
     with replacing(path) as part, open(part, "w", encoding="utf-8", newline="") as out:
-        writer = csv.DictWriter(out, fieldnames=COLUMNS)
+        writer = csv.DictWriter(out, fieldnames=COLUMNS + ((DECIDES,) if partial else ()), extrasaction="ignore")
         writer.writeheader()
         for a in annotations:
             writer.writerow(a.to_row())

@@ -211,7 +211,7 @@ def _training_data(args: argparse.Namespace):
     store = _open_store(args, existing=True) if getattr(args, "db", None) else None
     if store is not None:
         _note_stale(store, codebook)
-    annotations, problems = training_annotations(store, args.annotations, codebook)
+    annotations, problems, resolution = training_annotations(store, args.annotations, codebook)
     for problem in problems[:MAX_PROBLEMS_SHOWN]:
         print(f"stance: skipped {problem}", file=sys.stderr)
     if len(problems) > MAX_PROBLEMS_SHOWN:
@@ -220,6 +220,10 @@ def _training_data(args: argparse.Namespace):
         from stance.tagger import labels_left_out
 
         _note_labels_left_out(labels_left_out(codebook, annotations))
+    if resolution.merged:
+        print(f"stance: note: {resolution.merged} sentence(s) have more than one annotation row; each kind of label takes "
+              f"the latest adjudication row that decides it ({resolution.adjudicated} sentence(s) have one), else the latest row "
+              "(later in the files as given), as the store does", file=sys.stderr)
     _note_copies(annotations)
     if not annotations:
         raise StanceError("no usable annotations", fix="check the files named with --annotations")

@@ -1494,7 +1494,7 @@ def load_inputs(
     CSV/JSONL), else, on the bundled seeds, from the seed annotations.
     ``text=False`` skips the sentence text of exports (faster; no evidence text).
     """
-    from stance.annotations import read_annotations, seed_annotation_files
+    from stance.annotations import read_annotations, resolve, seed_annotation_files
     from stance.codebook import load_codebook
 
     codebook = load_codebook(codebook_path)
@@ -1528,7 +1528,7 @@ def load_inputs(
     gold = None
     if gold_files:
         found = read_annotations(gold_files, codebook)
-        gold = gold_labels(found.annotations)
+        gold = gold_labels(resolve(found.annotations).annotations)  # a sentence's rows resolved as for training
         notes += [f"skipped an annotation: {p}" for p in found.problems]
     elif not paths:
         gold = gold_labels(read_annotations(seed_annotation_files(), codebook).annotations)

@@ -73,6 +73,7 @@ ids; for ``boilerplate`` one reason, or none for "not boilerplate"),
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 import json
@@ -91,16 +92,14 @@ from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, LargeBinary,
 from sqlalchemy.engine import Connection, Engine
 
 from stance.active import sentence_uncertainty, threshold_array
-from stance.annotations import Annotation, read_annotations, unknown_ids_fix, write_annotations
+from stance.annotations import ADJUDICATION_PREFIX, DECISION_KINDS, Annotation, holding, read_annotations, unknown_ids_fix, write_annotations
 from stance.corpus import DEFAULT_MAX_BYTES, Corpus, Document, Note, Problem, Source, iter_corpus, read_file, source_for_file
 from stance.errors import StanceError
 from stance.segment import Sentence, iter_sentences, normalise_text
 
-KINDS = ("topics", "frames", "primary_frame", "boilerplate")
-DECISION_KINDS = ("topics", "frames", "primary_frame")
+KINDS = DECISION_KINDS + ("boilerplate",)
 HUMAN = "human"
 RULE = "rule"
-ADJUDICATION_PREFIX = "adjudication:"  # how an adjudicator appears in annotation files
 BUSY_TIMEOUT_S = 60
 DB_ENV = "STANCE_DB"
 DB_FILE = "stance.db"
@@ -939,6 +938,7 @@ class Store:
         return [
             LabelEvent(a.sentence_id or "", kind, labels, annotator, origin, adjudication, a.note, version, created_at)
             for kind, labels in (("topics", a.topics), ("frames", a.frames), ("primary_frame", primary))
+            if kind in a.decides
         ]
 
     def mark_boilerplate(self, sentence_id: str, boilerplate: bool = True, *, annotator: str, reason: str = "boilerplate", note: str = "") -> int:
@@ -1043,10 +1043,9 @@ class Store:
         winners: dict[str, dict[str, Decision]] = defaultdict(dict)
         conflicts: list[Conflict] = []
         for (sid, kind), group in groups.items():
-            rulings = [g for g in group if g.adjudication]
+            winners[sid][kind] = holding(group)
             said = [g for g in group if not g.adjudication]
-            ruling = max(rulings, key=lambda g: g.order) if rulings else None
-            winners[sid][kind] = ruling or max(said, key=lambda g: g.order)
+            ruling = winners[sid][kind] if winners[sid][kind].adjudication else None
             if kind != "boilerplate" and len({frozenset(g.labels) for g in said}) > 1:
                 text, source = info[sid][0], info[sid][1]
                 conflicts.append(Conflict(
@@ -1105,30 +1104,39 @@ class Store:
         return out
 
     def annotator_annotations(self, *, source: str | None = None) -> list[Annotation]:
-        """Each annotator's own latest decision per sentence, in document order (what export writes).
+        """Each annotator's own latest decisions, in document order and, within a sentence,
+        in the order they were made (what export writes; importing it resolves as here).
 
-        Adjudications come as annotator ``adjudication:NAME``.
+        Adjudications come as annotator ``adjudication:NAME``. Decisions that one person
+        made together are one row; a row that decides fewer than all three kinds (an
+        adjudication of one kind) names them in ``decides``.
         """
         with self._read() as conn:
             decided, info = self._human(conn)
-        by: dict[tuple[str, str], dict[str, Decision]] = defaultdict(dict)
+        by_sentence: dict[str, list[Decision]] = defaultdict(list)
         for dec in decided:
-            if dec.kind in DECISION_KINDS:
-                who = ADJUDICATION_PREFIX + dec.annotator if dec.adjudication else dec.annotator
-                by[(dec.sentence_id, who)][dec.kind] = dec
+            if dec.kind in DECISION_KINDS and (source is None or info[dec.sentence_id][1] == source):
+                by_sentence[dec.sentence_id].append(dec)
         out = []
-        for (sid, who), kinds in sorted(by.items(), key=lambda item: (_order(info, item[0][0]), item[0][1])):
-            text, src = info[sid][0], info[sid][1]
-            if source is not None and src != source:
-                continue
-            primary = kinds["primary_frame"].labels[0] if kinds.get("primary_frame") and kinds["primary_frame"].labels else None
-            out.append(Annotation(
-                text=text,
-                topics=kinds["topics"].labels if "topics" in kinds else (),
-                frames=kinds["frames"].labels if "frames" in kinds else (),
-                primary_frame=primary, sentence_id=sid, source=src, annotator=who,
-                note=max(kinds.values(), key=lambda g: g.order).note,
-            ))
+        for sid in sorted(by_sentence, key=lambda sid: _order(info, sid)):
+            runs: list[list[Decision]] = []  # consecutive decisions of one person, with one note
+            for dec in sorted(by_sentence[sid], key=lambda g: g.order):
+                last = runs[-1][-1] if runs else None
+                if last and (last.annotator, last.adjudication, last.note) == (dec.annotator, dec.adjudication, dec.note):
+                    runs[-1].append(dec)
+                else:
+                    runs.append([dec])
+            for run in runs:
+                kinds = {dec.kind: dec for dec in run}
+                primary = kinds["primary_frame"].labels[0] if kinds.get("primary_frame") and kinds["primary_frame"].labels else None
+                out.append(Annotation(
+                    text=info[sid][0],
+                    topics=kinds["topics"].labels if "topics" in kinds else (),
+                    frames=kinds["frames"].labels if "frames" in kinds else (),
+                    primary_frame=primary, sentence_id=sid, source=info[sid][1],
+                    annotator=(ADJUDICATION_PREFIX if run[0].adjudication else "") + run[0].annotator,
+                    note=run[0].note, decides=tuple(k for k in DECISION_KINDS if k in kinds),
+                ))
         return out
 
     # --- annotation files ---
@@ -1183,10 +1191,8 @@ class Store:
             new_rows = []
             stamp = _now()
             for a, ids in matched:
-                who = a.annotator or annotator
-                adjudication = who.startswith(ADJUDICATION_PREFIX)
-                if adjudication:
-                    who = who[len(ADJUDICATION_PREFIX):]
+                who = (a.annotator or annotator).removeprefix(ADJUDICATION_PREFIX)
+                adjudication = a.adjudication
                 changed = False
                 for sid in ids:
                     have = current.get((sid, who, adjudication), {})
@@ -1468,24 +1474,18 @@ def _check_labels(a: Annotation, codebook) -> None:
 
 
 def _with_id(a: Annotation, sentence_id: str) -> Annotation:
-    return Annotation(a.text, a.topics, a.frames, a.primary_frame, sentence_id, a.source, a.annotator, a.note)
+    return dataclasses.replace(a, sentence_id=sentence_id)
 
 
 def _same_decision(have: Mapping[str, Decision], a: Annotation) -> bool:
-    """Does the annotator's latest decision say what ``a`` says? An undecided kind reads as no labels, as in exports."""
-    if not any(k in have for k in DECISION_KINDS):
+    """Does the annotator's latest decision say what ``a`` says, on every kind ``a`` decides?
+    A kind it never decided reads as no labels (an export before ``decides`` wrote it so)."""
+    decided = [have[k] for k in a.decides if k in have]
+    if not decided:
         return False
-
-    def said(kind: str) -> tuple[str, ...]:
-        return have[kind].labels if kind in have else ()
-
-    latest = max((have[k] for k in DECISION_KINDS if k in have), key=lambda g: g.order)
-    return (
-        set(said("topics")) == set(a.topics)
-        and set(said("frames")) == set(a.frames)
-        and said("primary_frame") == ((a.primary_frame,) if a.primary_frame else ())
-        and latest.note == a.note
-    )
+    given = {"topics": set(a.topics), "frames": set(a.frames), "primary_frame": {a.primary_frame} - {None}}
+    latest = max(decided, key=lambda g: g.order)
+    return all(set(have[k].labels if k in have else ()) == given[k] for k in a.decides) and latest.note == a.note
 
 
 def _order(info: Mapping[str, tuple], sid: str) -> tuple:

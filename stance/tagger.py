@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from stance import __version__
-from stance.annotations import TRAINING_DIR, Annotation, bundled_annotation_files, read_annotations
+from stance.annotations import TRAINING_DIR, Annotation, Resolution, bundled_annotation_files, read_annotations, resolve
 from stance.codebook import Codebook, load_codebook
 from stance.corpus import SEEDS_DIR, Corpus, Document, iter_corpus, read_corpus
 from stance.errors import StanceError
@@ -302,20 +302,24 @@ def store_examples(store, annotations: Sequence[Annotation], codebook: Codebook)
     return examples_from(annotations, codebook, by_id, by_text)
 
 
-def training_annotations(store=None, files: Sequence[str | Path] | None = None, codebook: Codebook | None = None):
-    """Annotations to train on: the files (default: the bundled annotations) plus the
-    store's human decisions; where both label a sentence, the store's decision wins."""
+def training_annotations(store=None, files: Sequence[str | Path] | None = None,
+                         codebook: Codebook | None = None) -> tuple[list[Annotation], list[StanceError], Resolution]:
+    """Annotations to train on: the files (default: the bundled annotations), one set of
+    labels per sentence as the store resolves them (``annotations.resolve``), plus the
+    store's human decisions; where both label a sentence, the store's decision wins.
+    Also the rows that could not be read, and how the files' rows were resolved."""
     codebook = codebook or load_codebook()
     # The bundled annotations were made with the default codebook: under another, the labels it
     # lacks are left out (``labels_left_out`` says which), the sentences and their other labels stay.
     read = read_annotations(files, codebook) if files else read_annotations(bundled_annotation_files())
-    annotations = list(read.annotations)
+    resolution = resolve(read.annotations)
+    annotations = resolution.annotations
     if store is not None:
         human = store.human_annotations()
         ids = {a.sentence_id for a in human if a.sentence_id}
         texts = {normalise_text(a.text) for a in human}
         annotations = [a for a in annotations if a.sentence_id not in ids and normalise_text(a.text) not in texts] + list(human)
-    return annotations, read.problems
+    return annotations, read.problems, resolution
 
 
 def examples_from(annotations, codebook, by_id, by_text):
@@ -363,7 +367,7 @@ def default_model(codebook_path: str | Path | None = None) -> LabelModel:
             return _LOADED[directory]
         except ModelError:
             pass  # a damaged cache entry is rebuilt below
-    annotations = read_annotations(bundled_annotation_files()).annotations
+    annotations = bundled_annotations()
     examples, label_sets, sources = bundled_examples(annotations, codebook)
     model = train_model(codebook, examples, label_sets, sources=sources)
     model.card["labels_left_out"] = labels_left_out(codebook, annotations)  # said on every use, worked out once
@@ -395,7 +399,12 @@ def _bundled_training_set(codebook: Codebook) -> tuple[list[Example], list[froze
     """The bundled annotations (seeds and ``training/``) as examples with their context:
     what the default model and the default encoder learn from (under another codebook, with
     the labels it lacks left out)."""
-    return bundled_examples(read_annotations(bundled_annotation_files()).annotations, codebook)
+    return bundled_examples(bundled_annotations(), codebook)
+
+
+def bundled_annotations() -> list[Annotation]:
+    """The bundled annotations (seeds and ``training/``), one row per sentence as they stand."""
+    return resolve(read_annotations(bundled_annotation_files()).annotations).annotations
 
 
 def labels_left_out(codebook: Codebook, annotations: Sequence[Annotation]) -> str | None:
@@ -659,7 +668,7 @@ def retrain(store, directory: str | Path, codebook_path: str | Path | None = Non
     The model card keeps its cross-validated metrics and ``path``.
     """
     codebook = load_codebook(codebook_path)
-    annotations, _ = training_annotations(store, None, codebook)
+    annotations, _, _ = training_annotations(store, None, codebook)
     examples, label_sets, sources = store_examples(store, annotations, codebook)
     model = train_model(codebook, examples, label_sets, sources=sources)
     path = model.save(Path(directory) / model.version)

@@ -1,6 +1,7 @@
 """The command line: exit codes, formats, no tracebacks, documented commands."""
 
 import csv
+import dataclasses
 import io
 import json
 import re
@@ -8,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from stance.annotations import read_annotations, resolve, write_annotations
 from stance.cli import build_parser, main
+from stance.codebook import load_codebook
 from stance.corpus import SEEDS_DIR
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -212,9 +215,11 @@ def test_evaluate_writes_one_csv_and_counts_must_be_counts(tmp_path, capsys):
 
 
 def test_copies_of_a_sentence_do_not_flatter_the_cross_validated_scores(tmp_path, capsys):
+    from stance.annotations import read_annotations, write_annotations
+
     merics = str(SEEDS_DIR / "annotations-merics.csv")
-    copy = tmp_path / "annotations-merics-again.csv"  # the same file named twice is read once
-    copy.write_bytes(Path(merics).read_bytes())
+    copy = tmp_path / "annotations-merics-again.csv"  # the same sentences, not matched to the stored ones: copies
+    write_annotations([dataclasses.replace(a, sentence_id=None, source=None) for a in read_annotations([merics]).annotations], copy)
 
     def scores(*files):
         assert main(["evaluate", "--labeller", "model", "--annotations", *files, "--format", "csv"]) == 0
@@ -354,3 +359,52 @@ def test_the_learning_curves_last_point_is_evaluates_own_score(capsys):
     assert main(["evaluate", "--annotations", merics, "--labeller", "combined", "--format", "csv"]) == 0
     scores = {r["label"]: r["f1"] for r in csv.DictReader(io.StringIO(capsys.readouterr().out))}
     assert (last["topic_micro_f1"], last["frame_macro_f1"]) == (scores["[topics micro F1]"], scores["[frames macro F1]"])
+
+
+def test_a_sentence_annotated_twice_and_adjudicated_is_scored_on_the_ruling(tmp_path, capsys):
+    """Evaluating against a file with two annotators' rows and an adjudication scores against the
+    labels the store would hold (the ruling for the kind it decides, the later row for the rest),
+    not against every row: the gold is one set of labels per sentence."""
+    merics = SEEDS_DIR / "annotations-merics.csv"
+    first = read_annotations([merics]).annotations
+    rival = [dataclasses.replace(a, annotator="rival", topics=("ai",), frames=("innovation",), primary_frame="innovation") for a in first]
+    ruling = [dataclasses.replace(a, annotator="adjudication:judge", topics=(), decides=("frames", "primary_frame")) for a in first]
+    labels = tmp_path / "team.csv"
+    write_annotations(first + rival + ruling, labels)
+    text = labels.read_text()
+    assert text.splitlines()[0].endswith(",decides") and ",adjudication:judge,,frames;primary_frame" in text
+
+    def scores(path):
+        assert main(["evaluate", "--labeller", "rules", "--annotations", str(path), "--format", "csv"]) == 0
+        out = capsys.readouterr()
+        return {r["label"]: r["f1"] for r in csv.DictReader(io.StringIO(out.out)) if r["label"].startswith("[")}, out.err
+
+    team, err = scores(labels)
+    assert f"{len(first)} sentence(s) have more than one annotation row" in err and f"({len(first)} sentence(s) have one)" in err
+    resolved = tmp_path / "resolved.csv"  # what the store would hold: the rival's later topics, the judge's frames
+    write_annotations([dataclasses.replace(a, topics=("ai",), annotator="rival+judge") for a in first], resolved)
+    assert team == scores(resolved)[0]
+
+
+def test_a_decides_cell_is_checked_by_line(tmp_path, capsys):
+    path = tmp_path / "labels.csv"
+    path.write_text(
+        "text,topics,frames,primary_frame,annotator,decides\n"
+        "Tariffs rose.,trade_tariffs,,,ann,\n"  # empty: all three
+        "Tariffs rose.,,economic_cost,economic_cost,adjudication:j,frames;primary_frame\n"
+        "Chips are scarce.,,,,ann,topics;tone\n"
+        "Chips are scarce.,semiconductors,,,ann,frames\n"
+        "AI races on.,,,competition,adjudication:j,primary_frame\n",  # a primary frame ruled alone
+        encoding="utf-8",
+    )
+    read = read_annotations([path], load_codebook())
+    assert [(p.path, p.line, p.message) for p in read.problems] == [
+        (str(path), 4, "'decides' names 'tone', which a row cannot decide"),
+        (str(path), 5, "the row gives topics but its 'decides' cell leaves it out"),
+    ]
+    assert "name some of topics, frames, primary_frame" in read.problems[0].fix and "add topics to 'decides'" in read.problems[1].fix
+    assert [(a.annotator, a.decides) for a in read.annotations] == [
+        ("ann", ("topics", "frames", "primary_frame")), ("adjudication:j", ("frames", "primary_frame")), ("adjudication:j", ("primary_frame",))]
+    tariffs, ai = resolve(read.annotations).annotations
+    assert (tariffs.topics, tariffs.frames, tariffs.primary_frame, tariffs.annotator) == (("trade_tariffs",), ("economic_cost",), "economic_cost", "ann+j")
+    assert (ai.frames, ai.primary_frame) == ((), None)  # a primary frame outside the frames is none, as in the store

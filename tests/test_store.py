@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from stance.annotations import Annotation, seed_annotation_files
+from stance.annotations import Annotation, read_annotations, resolve, seed_annotation_files
 from stance.codebook import load_codebook, parse_codebook
 from stance.errors import StanceError
 from stance.store import SCHEMA_VERSION, AnnotationFileError, Store, label_events, open_store, resolve_url
@@ -319,18 +319,53 @@ def test_seed_annotations_import_idempotently_and_export_round_trips(tmp_path, s
 
 def test_export_keeps_every_annotator_and_adjudications(tmp_path, seeded):
     sid = _sid(seeded, "The greater risk is that the US and China are heading towards a full-blown economic war that could escalate into a global geopolitical conflict.")
-    _label(seeded, sid, "alice", ["geopolitics"])
     _label(seeded, sid, "bob", ["trade_tariffs"])
+    _label(seeded, sid, "alice", ["geopolitics"])
     _label(seeded, sid, "carol", ["geopolitics"], adjudication=True)
     out = tmp_path / "labels.jsonl"
     seeded.export_annotations(out)
     rows = [json.loads(line) for line in out.read_text().splitlines()]
-    assert [(r["annotator"], r["topics"]) for r in rows] == [
-        ("adjudication:carol", ["geopolitics"]), ("alice", ["geopolitics"]), ("bob", ["trade_tariffs"])]
+    assert [(r["annotator"], r["topics"]) for r in rows] == [  # in the order they were made
+        ("bob", ["trade_tariffs"]), ("alice", ["geopolitics"]), ("adjudication:carol", ["geopolitics"])]
     fresh = open_store(tmp_path / "fresh.db")
     fresh.ingest_paths(["seeds"])
     fresh.import_files([out], annotator="x", codebook=CODEBOOK)
     assert fresh.current_labels()[sid].annotator == "carol" and len(fresh.conflicts()) == 1
+
+
+def test_an_export_resolves_as_the_store_does_when_imported_or_trained_on(tmp_path, seeded):
+    """Adjudication is one kind at a time (the dashboard's way); the export says which kinds a row decides,
+    and keeps the order decisions were made in, so a fresh store and training from the file both read the
+    store's own labels: the agreed topics survive a ruling on frames, and the later annotator wins."""
+    ruled = _sid(seeded, "The greater risk is that the US and China are heading towards a full-blown economic war that could escalate into a global geopolitical conflict.")
+    later = _sid(seeded, "#### DeepSeek model revs up US-China AI race")
+    _label(seeded, ruled, "alice", ["trade_tariffs"], ["security_risk"], "security_risk")
+    _label(seeded, ruled, "bob", ["trade_tariffs"], ["competition"], "competition", note="rivalry")
+    seeded.add_event(ruled, "frames", ["competition", "security_risk"], annotator="carol", adjudication=True)
+    seeded.add_event(ruled, "primary_frame", ["security_risk"], annotator="carol", adjudication=True)
+    _label(seeded, later, "zoe", ["ai"], ["competition"], "competition")
+    _label(seeded, later, "adam", ["ai"], ["innovation"], "innovation")  # later than zoe, though first by name
+    want = seeded.current_labels()
+    assert (want[ruled].topics, want[ruled].frames, want[ruled].primary_frame) == (("trade_tariffs",), ("competition", "security_risk"), "security_risk")
+    assert want[later].frames == ("innovation",)
+
+    for suffix in ("csv", "jsonl"):
+        out = tmp_path / f"labels.{suffix}"
+        seeded.export_annotations(out)
+        read = read_annotations([out], CODEBOOK)
+        assert read.problems == [] and [a.decides for a in read.annotations if a.adjudication] == [("frames", "primary_frame")]
+        resolved = {a.sentence_id: (a.topics, a.frames, a.primary_frame) for a in resolve(read.annotations).annotations}
+        assert resolved == {sid: (a.topics, a.frames, a.primary_frame) for sid, a in want.items()}
+        fresh = open_store(tmp_path / f"fresh-{suffix}.db")
+        fresh.ingest_paths(["seeds"])
+        assert fresh.import_files([out], annotator="x", codebook=CODEBOOK).recorded == 5
+        got = fresh.current_labels()
+        assert {sid: (a.topics, a.frames, a.primary_frame, a.annotator) for sid, a in got.items()} == {
+            sid: (a.topics, a.frames, a.primary_frame, a.annotator) for sid, a in want.items()}
+        assert fresh.import_files([out], annotator="x", codebook=CODEBOOK).recorded == 0  # importing twice changes nothing
+        again = tmp_path / f"again.{suffix}"
+        fresh.export_annotations(again)
+        assert again.read_bytes() == out.read_bytes()
 
 
 def test_import_matches_by_text_and_reports_unmatched_rows_by_line(tmp_path, seeded):
