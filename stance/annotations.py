@@ -12,9 +12,15 @@ CSV (``;``-separated ids in a cell) or JSONL (lists), with columns:
 ``annotator``   optional: who labelled it (the bundled seed labels: ``seed``);
                 ``adjudication:NAME`` is NAME's ruling where annotators differ
 ``note``        optional: free text
-``decides``     optional: which of ``topics``, ``frames`` and
-                ``primary_frame`` the row decides (``;``-separated; empty:
-                all three). An adjudication of one kind decides only it.
+``boilerplate_mark`` optional: a person marked the sentence boilerplate,
+                for this reason (e.g. ``navigation``); it then has no labels
+``decides``     optional: which of ``topics``, ``frames``,
+                ``primary_frame`` and ``boilerplate`` the row decides
+                (``;``-separated). Empty: the first three; a row with a
+                ``boilerplate_mark`` decides ``boilerplate``, and its
+                labels only if it gives some. An adjudication of one
+                kind decides only it; ``decides`` ``boilerplate`` with an
+                empty ``boilerplate_mark`` marks the sentence as content.
 =============== ========================================================
 
 A sentence may have several rows (two annotators, an adjudication).
@@ -47,7 +53,10 @@ from stance.segment import normalise_text
 
 COLUMNS = ("text", "topics", "frames", "primary_frame", "sentence_id", "source", "annotator", "note")
 DECISION_KINDS = ("topics", "frames", "primary_frame")  # what one row decides (all three unless ``decides`` says)
-DECIDES = "decides"  # the optional column, written only where a row decides fewer than all three
+ROW_KINDS = DECISION_KINDS + ("boilerplate",)  # all a row can decide
+BOILERPLATE_MARK = "boilerplate_mark"  # the optional column: why a person marked the sentence boilerplate
+# (not ``boilerplate`` or ``boilerplate_reason``: `stance tag` output has those, for the automatic flag)
+DECIDES = "decides"  # the optional column, written only where a row decides other than the three
 ADJUDICATION_PREFIX = "adjudication:"  # an annotator cell ``adjudication:NAME``: NAME's ruling
 REQUIRED = ("text", "topics", "frames")  # a file without a labels column would read as "no labels" and wipe real ones
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
@@ -68,6 +77,7 @@ class Annotation:
     annotator: str = ""
     note: str = ""
     decides: tuple[str, ...] = DECISION_KINDS  # the kinds this row decides; the others it leaves to other rows
+    boilerplate_mark: str | None = None  # where it decides ``boilerplate``: the reason, or "" for content
 
     @property
     def labels(self) -> frozenset[str]:
@@ -88,6 +98,7 @@ class Annotation:
             "source": self.source or "",
             "annotator": self.annotator,
             "note": self.note,
+            BOILERPLATE_MARK: self.boilerplate_mark or "",
             DECIDES: "" if self.decides == DECISION_KINDS else ";".join(self.decides),
         }
 
@@ -95,6 +106,8 @@ class Annotation:
         row = self.to_row()
         row["topics"] = list(self.topics)
         row["frames"] = list(self.frames)
+        if not self.boilerplate_mark:
+            del row[BOILERPLATE_MARK]
         if self.decides == DECISION_KINDS:
             del row[DECIDES]
         else:
@@ -146,28 +159,33 @@ class Resolution:
     annotations: list[Annotation]
     merged: int = 0  # sentences that had more than one row
     adjudicated: int = 0  # of those, sentences where an adjudication row decides a kind
+    boilerplate: int = 0  # sentences left out: a person marked them boilerplate
 
 
 def resolve(annotations: Sequence[Annotation]) -> Resolution:
     """Each sentence's labels as the store resolves them (``holding``, kind by kind),
     in the order the sentences first appear; a sentence is its ``sentence_id``, or its
-    text (normalised) within its source. A sentence with one row that decides every
-    kind keeps that row as it is."""
+    text (normalised) within its source. A sentence with one row that decides the three
+    kinds of labels keeps that row as it is; one a person marked boilerplate is left out,
+    as the store leaves it out of training."""
     groups: dict[tuple[str, ...], list[_Row]] = defaultdict(list)
     for order, a in enumerate(annotations):
         key = (a.sentence_id,) if a.sentence_id else ("", normalise_text(a.text), a.source or "")
         groups[key].append(_Row(a, order))
     out = Resolution([])
     for rows in groups.values():
-        if len(rows) == 1 and rows[0].annotation.decides == DECISION_KINDS:
+        if len(rows) == 1 and rows[0].annotation.decides == DECISION_KINDS:  # the common case, kept as it is
             out.annotations.append(rows[0].annotation)
             continue
         out.merged += len(rows) > 1
         out.adjudicated += any(r.adjudication for r in rows)
-        winners = {kind: holding(said) for kind in DECISION_KINDS if (said := [r for r in rows if kind in r.annotation.decides])}
+        winners = {kind: holding(said) for kind in ROW_KINDS if (said := [r for r in rows if kind in r.annotation.decides])}
         topics = winners["topics"].annotation.topics if "topics" in winners else ()
         frames = winners["frames"].annotation.frames if "frames" in winners else ()
         primary = winners["primary_frame"].annotation.primary_frame if "primary_frame" in winners else None
+        if "boilerplate" in winners and winners["boilerplate"].annotation.boilerplate_mark:
+            out.boilerplate += 1
+            continue
         latest = max(rows, key=lambda r: r.order).annotation
         out.annotations.append(Annotation(
             text=latest.text, topics=topics, frames=frames, primary_frame=primary if primary in frames else None,
@@ -224,13 +242,14 @@ def _annotation(row: dict, path: str, line: int, known: frozenset[str] | None, t
                     line=line,
                     fix=unknown_ids_fix(column[:-1], allowed),
                 )
-    decides = _decides(row, path, line)
-    given = {"topics": topics, "frames": frames, "primary_frame": (primary,) if primary else ()}
-    undecided = [kind for kind in DECISION_KINDS if given[kind] and kind not in decides]
+    boilerplate = _plain(row, BOILERPLATE_MARK, path, line).strip()
+    decides = _decides(row, path, line, boilerplate, bool(topics or frames or primary))
+    given = {"topics": topics, "frames": frames, "primary_frame": (primary,) if primary else (), "boilerplate": boilerplate}
+    undecided = [kind for kind in ROW_KINDS if given[kind] and kind not in decides]
     if undecided:
         raise StanceError(
             f"the row gives {' and '.join(undecided)} but its '{DECIDES}' cell leaves {'it' if len(undecided) == 1 else 'them'} out",
-            path=path, line=line, fix=f"add {';'.join(undecided)} to '{DECIDES}', or empty that cell to decide all three",
+            path=path, line=line, fix=f"add {';'.join(undecided)} to '{DECIDES}', or leave that cell empty",
         )
     if primary and primary not in frames and "frames" in decides:
         raise StanceError(
@@ -249,19 +268,26 @@ def _annotation(row: dict, path: str, line: int, known: frozenset[str] | None, t
         annotator=_plain(row, "annotator", path, line),
         note=str(row.get("note") or ""),
         decides=decides,
+        boilerplate_mark=boilerplate if "boilerplate" in decides else None,
     )
 
 
-def _decides(row: dict, path: str, line: int) -> tuple[str, ...]:
-    """The kinds a row decides, in their usual order (an empty cell: all three)."""
+def _decides(row: dict, path: str, line: int, boilerplate: str, labelled: bool) -> tuple[str, ...]:
+    """The kinds a row decides, in their usual order. An empty cell: the three kinds of
+    labels; a row that marks the sentence boilerplate decides that, and its labels only
+    if it gives some."""
     named = _ids(row.get(DECIDES), path, line, DECIDES)
-    unknown = [k for k in named if k not in DECISION_KINDS]
+    unknown = [k for k in named if k not in ROW_KINDS]
     if unknown:
         raise StanceError(
             f"'{DECIDES}' names {', '.join(map(repr, unknown))}, which a row cannot decide", path=path, line=line,
-            fix=f"name some of {', '.join(DECISION_KINDS)} (separated by ';'), or leave it empty for all three",
+            fix=f"name some of {', '.join(ROW_KINDS)} (separated by ';'), or leave it empty for the first three",
         )
-    return tuple(k for k in DECISION_KINDS if k in named) if named else DECISION_KINDS
+    if named:
+        return tuple(k for k in ROW_KINDS if k in named)
+    if boilerplate:
+        return ROW_KINDS if labelled else ("boilerplate",)
+    return DECISION_KINDS
 
 
 def read_annotations(paths: Iterable[str | Path], codebook=None) -> AnnotationSet:
@@ -290,7 +316,7 @@ def read_annotations(paths: Iterable[str | Path], codebook=None) -> AnnotationSe
             if "\x00" in text:  # refused as before by line: documents drop stray NULs with a note, annotations have no notes
                 raise StanceError("the file holds a NUL character (\\x00)", path=shown, line=line_of(text, text.index("\x00")),
                                   fix="save the file again without it")
-            rows = list(table_rows(path, text, COLUMNS + (DECIDES,), REQUIRED))
+            rows = list(table_rows(path, text, COLUMNS + (BOILERPLATE_MARK, DECIDES), REQUIRED))
         except OSError as exc:
             result.problems.append(StanceError(f"cannot read the annotation file ({exc.strerror})", path=shown, fix="check the path and its permissions"))
             continue
@@ -340,9 +366,9 @@ def write_annotations(annotations: Sequence[Annotation], path: str | Path) -> No
             for a in annotations:
                 out.write(json.dumps(a.to_json(), ensure_ascii=False) + "\n")
         return
-    partial = any(a.decides != DECISION_KINDS for a in annotations)  # only then the file needs the column
+    extra = tuple(c for c in (BOILERPLATE_MARK, DECIDES) if any(a.to_row()[c] for a in annotations))  # only where a row needs it
     with replacing(path) as part, open(part, "w", encoding="utf-8", newline="") as out:
-        writer = csv.DictWriter(out, fieldnames=COLUMNS + ((DECIDES,) if partial else ()), extrasaction="ignore")
+        writer = csv.DictWriter(out, fieldnames=COLUMNS + extra, extrasaction="ignore")
         writer.writeheader()
         for a in annotations:
             writer.writerow(a.to_row())

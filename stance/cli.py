@@ -224,6 +224,8 @@ def _training_data(args: argparse.Namespace):
         print(f"stance: note: {resolution.merged} sentence(s) have more than one annotation row; each kind of label takes "
               f"the latest adjudication row that decides it ({resolution.adjudicated} sentence(s) have one), else the latest row "
               "(later in the files as given), as the store does", file=sys.stderr)
+    if resolution.boilerplate:
+        print(f"stance: note: {resolution.boilerplate} sentence(s) marked boilerplate by a person are left out", file=sys.stderr)
     _note_copies(annotations)
     if not annotations:
         raise StanceError("no usable annotations", fix="check the files named with --annotations")

@@ -92,12 +92,12 @@ from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, LargeBinary,
 from sqlalchemy.engine import Connection, Engine
 
 from stance.active import sentence_uncertainty, threshold_array
-from stance.annotations import ADJUDICATION_PREFIX, DECISION_KINDS, Annotation, holding, read_annotations, unknown_ids_fix, write_annotations
+from stance.annotations import ADJUDICATION_PREFIX, DECISION_KINDS, ROW_KINDS, Annotation, holding, read_annotations, unknown_ids_fix, write_annotations
 from stance.corpus import DEFAULT_MAX_BYTES, Corpus, Document, Note, Problem, Source, iter_corpus, read_file, source_for_file
 from stance.errors import StanceError
 from stance.segment import Sentence, iter_sentences, normalise_text
 
-KINDS = DECISION_KINDS + ("boilerplate",)
+KINDS = ROW_KINDS  # what a label event decides: the three kinds of labels, and a person's boilerplate mark
 HUMAN = "human"
 RULE = "rule"
 BUSY_TIMEOUT_S = 60
@@ -937,7 +937,8 @@ class Store:
         created_at = created_at or _now()
         return [
             LabelEvent(a.sentence_id or "", kind, labels, annotator, origin, adjudication, a.note, version, created_at)
-            for kind, labels in (("topics", a.topics), ("frames", a.frames), ("primary_frame", primary))
+            for kind, labels in (("topics", a.topics), ("frames", a.frames), ("primary_frame", primary),
+                                 ("boilerplate", (a.boilerplate_mark,) if a.boilerplate_mark else ()))
             if kind in a.decides
         ]
 
@@ -1108,14 +1109,14 @@ class Store:
         in the order they were made (what export writes; importing it resolves as here).
 
         Adjudications come as annotator ``adjudication:NAME``. Decisions that one person
-        made together are one row; a row that decides fewer than all three kinds (an
-        adjudication of one kind) names them in ``decides``.
+        made together are one row; a row that decides other than the three kinds of labels
+        (an adjudication of one kind, a boilerplate mark) names them in ``decides``.
         """
         with self._read() as conn:
             decided, info = self._human(conn)
         by_sentence: dict[str, list[Decision]] = defaultdict(list)
         for dec in decided:
-            if dec.kind in DECISION_KINDS and (source is None or info[dec.sentence_id][1] == source):
+            if source is None or info[dec.sentence_id][1] == source:
                 by_sentence[dec.sentence_id].append(dec)
         out = []
         for sid in sorted(by_sentence, key=lambda sid: _order(info, sid)):
@@ -1135,7 +1136,8 @@ class Store:
                     frames=kinds["frames"].labels if "frames" in kinds else (),
                     primary_frame=primary, sentence_id=sid, source=info[sid][1],
                     annotator=(ADJUDICATION_PREFIX if run[0].adjudication else "") + run[0].annotator,
-                    note=run[0].note, decides=tuple(k for k in DECISION_KINDS if k in kinds),
+                    note=run[0].note, decides=tuple(k for k in KINDS if k in kinds),
+                    boilerplate_mark=(kinds["boilerplate"].labels or ("",))[0] if "boilerplate" in kinds else None,
                 ))
         return out
 
@@ -1483,7 +1485,7 @@ def _same_decision(have: Mapping[str, Decision], a: Annotation) -> bool:
     decided = [have[k] for k in a.decides if k in have]
     if not decided:
         return False
-    given = {"topics": set(a.topics), "frames": set(a.frames), "primary_frame": {a.primary_frame} - {None}}
+    given = {"topics": set(a.topics), "frames": set(a.frames), "primary_frame": {a.primary_frame} - {None}, "boilerplate": {a.boilerplate_mark} - {None, ""}}
     latest = max(decided, key=lambda g: g.order)
     return all(set(have[k].labels if k in have else ()) == given[k] for k in a.decides) and latest.note == a.note
 

@@ -306,7 +306,8 @@ def training_annotations(store=None, files: Sequence[str | Path] | None = None,
                          codebook: Codebook | None = None) -> tuple[list[Annotation], list[StanceError], Resolution]:
     """Annotations to train on: the files (default: the bundled annotations), one set of
     labels per sentence as the store resolves them (``annotations.resolve``), plus the
-    store's human decisions; where both label a sentence, the store's decision wins.
+    store's human decisions; where both label a sentence, the store's decision wins, and a
+    sentence the store has marked boilerplate is left out.
     Also the rows that could not be read, and how the files' rows were resolved."""
     codebook = codebook or load_codebook()
     # The bundled annotations were made with the default codebook: under another, the labels it
@@ -318,6 +319,7 @@ def training_annotations(store=None, files: Sequence[str | Path] | None = None,
         human = store.human_annotations()
         ids = {a.sentence_id for a in human if a.sentence_id}
         texts = {normalise_text(a.text) for a in human}
+        ids |= {sid for sid, marked in store.boilerplate_overrides().items() if marked}
         annotations = [a for a in annotations if a.sentence_id not in ids and normalise_text(a.text) not in texts] + list(human)
     return annotations, read.problems, resolution
 

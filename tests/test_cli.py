@@ -389,12 +389,17 @@ def test_a_sentence_annotated_twice_and_adjudicated_is_scored_on_the_ruling(tmp_
 def test_a_decides_cell_is_checked_by_line(tmp_path, capsys):
     path = tmp_path / "labels.csv"
     path.write_text(
-        "text,topics,frames,primary_frame,annotator,decides\n"
-        "Tariffs rose.,trade_tariffs,,,ann,\n"  # empty: all three
-        "Tariffs rose.,,economic_cost,economic_cost,adjudication:j,frames;primary_frame\n"
-        "Chips are scarce.,,,,ann,topics;tone\n"
-        "Chips are scarce.,semiconductors,,,ann,frames\n"
-        "AI races on.,,,competition,adjudication:j,primary_frame\n",  # a primary frame ruled alone
+        "text,topics,frames,primary_frame,annotator,boilerplate_mark,decides\n"
+        "Tariffs rose.,trade_tariffs,,,ann,,\n"  # empty: the three kinds of labels
+        "Tariffs rose.,,economic_cost,economic_cost,adjudication:j,,frames;primary_frame\n"
+        "Chips are scarce.,,,,ann,,topics;tone\n"
+        "Chips are scarce.,semiconductors,,,ann,,frames\n"
+        "AI races on.,,,competition,adjudication:j,,primary_frame\n"  # a primary frame ruled alone
+        "Share this article.,economy,,,ann,,\n"
+        "Share this article.,,,,bob,navigation,\n"  # a boilerplate mark: the sentence is left out
+        "Read more.,ai,,,ann,,\n"
+        "Read more.,,,,bob,navigation,\n"
+        "Read more.,,,,carol,,boilerplate\n",  # marked as content again: its labels stand
         encoding="utf-8",
     )
     read = read_annotations([path], load_codebook())
@@ -402,9 +407,11 @@ def test_a_decides_cell_is_checked_by_line(tmp_path, capsys):
         (str(path), 4, "'decides' names 'tone', which a row cannot decide"),
         (str(path), 5, "the row gives topics but its 'decides' cell leaves it out"),
     ]
-    assert "name some of topics, frames, primary_frame" in read.problems[0].fix and "add topics to 'decides'" in read.problems[1].fix
-    assert [(a.annotator, a.decides) for a in read.annotations] == [
-        ("ann", ("topics", "frames", "primary_frame")), ("adjudication:j", ("frames", "primary_frame")), ("adjudication:j", ("primary_frame",))]
-    tariffs, ai = resolve(read.annotations).annotations
+    assert "name some of topics, frames, primary_frame, boilerplate" in read.problems[0].fix and "add topics to 'decides'" in read.problems[1].fix
+    assert [(a.annotator, a.decides, a.boilerplate_mark) for a in read.annotations][:3] == [
+        ("ann", ("topics", "frames", "primary_frame"), None), ("adjudication:j", ("frames", "primary_frame"), None), ("adjudication:j", ("primary_frame",), None)]
+    resolution = resolve(read.annotations)
+    tariffs, ai, more = resolution.annotations
     assert (tariffs.topics, tariffs.frames, tariffs.primary_frame, tariffs.annotator) == (("trade_tariffs",), ("economic_cost",), "economic_cost", "ann+j")
     assert (ai.frames, ai.primary_frame) == ((), None)  # a primary frame outside the frames is none, as in the store
+    assert (more.text, more.topics, resolution.boilerplate) == ("Read more.", ("ai",), 1)

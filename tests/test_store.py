@@ -336,7 +336,8 @@ def test_export_keeps_every_annotator_and_adjudications(tmp_path, seeded):
 def test_an_export_resolves_as_the_store_does_when_imported_or_trained_on(tmp_path, seeded):
     """Adjudication is one kind at a time (the dashboard's way); the export says which kinds a row decides,
     and keeps the order decisions were made in, so a fresh store and training from the file both read the
-    store's own labels: the agreed topics survive a ruling on frames, and the later annotator wins."""
+    store's own labels: the agreed topics survive a ruling on frames, the later annotator wins, and a
+    sentence a person marked boilerplate stays marked (and out of training)."""
     ruled = _sid(seeded, "The greater risk is that the US and China are heading towards a full-blown economic war that could escalate into a global geopolitical conflict.")
     later = _sid(seeded, "#### DeepSeek model revs up US-China AI race")
     _label(seeded, ruled, "alice", ["trade_tariffs"], ["security_risk"], "security_risk")
@@ -345,7 +346,11 @@ def test_an_export_resolves_as_the_store_does_when_imported_or_trained_on(tmp_pa
     seeded.add_event(ruled, "primary_frame", ["security_risk"], annotator="carol", adjudication=True)
     _label(seeded, later, "zoe", ["ai"], ["competition"], "competition")
     _label(seeded, later, "adam", ["ai"], ["innovation"], "innovation")  # later than zoe, though first by name
+    marked = _sid(seeded, "Of particular note, there was a significant growth of 27.5% in the export of chip manufacturing equipment.")
+    _label(seeded, marked, "zoe", ["economy"])
+    seeded.mark_boilerplate(marked, annotator="adam", reason="filler")
     want = seeded.current_labels()
+    assert [a.sentence_id for a in seeded.human_annotations()] == [ruled, later]
     assert (want[ruled].topics, want[ruled].frames, want[ruled].primary_frame) == (("trade_tariffs",), ("competition", "security_risk"), "security_risk")
     assert want[later].frames == ("innovation",)
 
@@ -354,11 +359,15 @@ def test_an_export_resolves_as_the_store_does_when_imported_or_trained_on(tmp_pa
         seeded.export_annotations(out)
         read = read_annotations([out], CODEBOOK)
         assert read.problems == [] and [a.decides for a in read.annotations if a.adjudication] == [("frames", "primary_frame")]
-        resolved = {a.sentence_id: (a.topics, a.frames, a.primary_frame) for a in resolve(read.annotations).annotations}
-        assert resolved == {sid: (a.topics, a.frames, a.primary_frame) for sid, a in want.items()}
+        assert [(a.decides, a.boilerplate_mark) for a in read.annotations if a.sentence_id == marked][-1] == (("boilerplate",), "filler")
+        resolution = resolve(read.annotations)
+        resolved = {a.sentence_id: (a.topics, a.frames, a.primary_frame) for a in resolution.annotations}
+        assert resolved == {sid: (a.topics, a.frames, a.primary_frame) for sid, a in want.items() if sid != marked}
+        assert resolution.boilerplate == 1
         fresh = open_store(tmp_path / f"fresh-{suffix}.db")
         fresh.ingest_paths(["seeds"])
-        assert fresh.import_files([out], annotator="x", codebook=CODEBOOK).recorded == 5
+        assert fresh.import_files([out], annotator="x", codebook=CODEBOOK).recorded == 7
+        assert fresh.boilerplate_overrides() == {marked: True}
         got = fresh.current_labels()
         assert {sid: (a.topics, a.frames, a.primary_frame, a.annotator) for sid, a in got.items()} == {
             sid: (a.topics, a.frames, a.primary_frame, a.annotator) for sid, a in want.items()}
