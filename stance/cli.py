@@ -772,7 +772,8 @@ def build_parser() -> argparse.ArgumentParser:
     verbs = p.add_subparsers(dest="annotations_command", metavar="VERB", required=True)
     q = verbs.add_parser(
         "export", help="write every annotator's latest labels to FILE.csv or FILE.jsonl",
-        description="Write every annotator's latest labels (adjudications as annotator 'adjudication:NAME').",
+        description="Write every annotator's latest labels, in the order they were made (adjudications as annotator "
+        "'adjudication:NAME', with the kinds they decide in 'decides'; boilerplate marks in 'boilerplate_mark').",
         epilog="Example: stance annotations export -o labels.jsonl --source merics",
     )
     q.add_argument("-o", "--output", metavar="FILE", required=True, help="a .csv or .jsonl file")
