@@ -248,6 +248,8 @@ def cue_regex(cue: str) -> str:
     return before + PHRASE_SEP.join(words) + after
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f]")  # control characters other than tab and line breaks
+_CONTROL_ESCAPES = {"\b": r"\b", "\f": r"\f"}
 _UNSPACED_CHARS = "\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # CJK and kana
 _UNSPACED = re.compile(f"[{_UNSPACED_CHARS}]")
 
@@ -261,6 +263,17 @@ def phrase_words(cue: str) -> tuple[str, ...] | None:
     cue = cue.strip()
     if not cue:
         raise ValueError("the cue is empty")
+    control = _CONTROL.search(cue)
+    if control:
+        # A TOML basic string ("...") reads \b as a backspace and \f as a form feed: a regex
+        # written there would look right and never fire.
+        char = control.group()
+        if char in _CONTROL_ESCAPES:
+            raise ValueError(
+                f"in double quotes TOML reads {_CONTROL_ESCAPES[char]} as the control character U+{ord(char):04X}, so the cue "
+                f"would never fire; write it in single quotes ('...'), where {_CONTROL_ESCAPES[char]} stays as written"
+            )
+        raise ValueError(f"it holds the control character U+{ord(char):04X}; remove it")
     if cue.startswith(RE_PREFIX):
         if not cue[len(RE_PREFIX) :].strip():
             raise ValueError("'re:' must be followed by a regular expression")
@@ -684,7 +697,7 @@ def _cues(entry: dict, key: str, label_id: str, where: _Locator, span: tuple[int
             compile_cue(cue) if cue.strip().startswith(RE_PREFIX) else cue_regex(cue)
         except ValueError as exc:
             raise CodebookError(
-                f"{key} of {label_id!r}: bad cue '{cue}': {exc}",
+                f"{key} of {label_id!r}: bad cue '{_shown(cue)}': {exc}",
                 path=where.path,
                 line=where.value_line(cue, span) or where.key_line(key, span),
                 fix="fix or remove the cue; the cue syntax is described in stance/codebook.py",
@@ -698,6 +711,11 @@ def _cues(entry: dict, key: str, label_id: str, where: _Locator, span: tuple[int
             )
         seen.add(cue)
     return tuple(value)
+
+
+def _shown(value: str) -> str:
+    """A string with its control characters as TOML escapes (``\\b``, ``\\u0001``): as written in double quotes."""
+    return _CONTROL.sub(lambda m: _CONTROL_ESCAPES.get(m.group(), f"\\u{ord(m.group()):04X}"), value)
 
 
 def _type_name(value: object) -> str:
@@ -751,7 +769,7 @@ class _Locator:
 
     def value_line(self, value: str, span: tuple[int, int], nth: int = 1) -> int | None:
         """Line of the ``nth`` occurrence of a string value, in single or (escaped) double quotes."""
-        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+        escaped = _shown(value.replace("\\", "\\\\").replace('"', '\\"'))
         pattern = re.compile(f"'{re.escape(value)}'|\"{re.escape(escaped)}\"")
         found = list(self._find(pattern, span))
         return found[nth - 1] if len(found) >= nth else None

@@ -234,6 +234,20 @@ def test_regex_matching_the_empty_string_is_refused(tmp_path):
     assert "empty string" in str(err) and err.line == 3
 
 
+def test_a_regex_cue_in_double_quotes_whose_backslash_b_became_a_backspace_is_refused(tmp_path):
+    # In TOML double quotes \\b is a regex's \b, but \b is a backspace: a valid regex that never fires.
+    err = error_of(tmp_path, r'''[[topics]]
+id = "chips"
+cues = [
+  "chip",
+  "re:\\bfabs?\\b",
+  "re:\bwafer\b",
+]
+''')
+    assert err.line == 6 and r"bad cue 're:\bwafer\b'" in str(err) and "single quotes" in str(err)
+    assert "\b" not in str(err)  # the message shows the escape as written, not the control character
+
+
 def test_malformed_toml_reports_line(tmp_path):
     err = error_of(tmp_path, '[[topics]]\nid = "ai"\ncues = ["AI", "chatbot"\n\n[[frames]]\nid = "x"\n')
     assert err.line is not None and err.line >= 3
