@@ -58,6 +58,7 @@ from stance.errors import StanceError
 from stance.tagged import TaggedSentence
 
 VOICES = ("all", "author", "quoted")
+EVERY_TOPIC = "all"  # the one "topic" of a codebook without topics: every sentence
 THIN = 5  # cells resting on fewer sentences are flagged "thin"
 Z95 = 1.959963984540054
 MIN_EXPECTED = 5.0  # below this expected count, chi-square gives way to an exact test
@@ -946,6 +947,9 @@ def compare(
     """
     topics = tuple(dict.fromkeys((*codebook.topic_ids, *table.topics)))
     frames = tuple(dict.fromkeys((*codebook.frame_ids, *table.frames)))
+    every = not topics  # a codebook of frames alone: one cell per group, over every content sentence
+    if every:
+        topics = (EVERY_TOPIC,)
     if topic is not None and topic not in topics:
         raise StanceError(f"unknown topic {topic!r}", fix=f"use one of: {', '.join(topics)}")
     # Work on row numbers into the one table: a million rows are never copied.
@@ -955,7 +959,7 @@ def compare(
     group_codes, groups = _factorize(keys)
     names = _group_names(data, content, group_codes, groups, by)
     G = len(groups)
-    T = _columns(data, TOPIC_PREFIX, topics)[content]
+    T = np.ones((len(content), 1), bool) if every else _columns(data, TOPIC_PREFIX, topics)[content]
     F = _columns(data, FRAME_PREFIX, frames)[content]
     quality = label_quality(table, gold, by=by) if gold is not None else None
     rates = {(r["group"], r["label"]): r for r in quality.to_dict("records")} if quality is not None else None
@@ -1219,6 +1223,8 @@ def evidence(
     """
     # Row numbers into the one table: nothing is copied, however big it is.
     data = table.data
+    if topic == EVERY_TOPIC and TOPIC_PREFIX + topic not in data:  # a codebook without topics: every sentence
+        topic = None
     mask = table._content_mask(voice)
     for prefix, label in ((TOPIC_PREFIX, topic), (FRAME_PREFIX, frame)):
         if label is not None:

@@ -148,6 +148,24 @@ def test_evidence_is_most_confident_first(table, codebook):
     assert {"source", "doc_id", "path", "index", "speaker", "text", "frames", "why"} <= set(top.columns)
 
 
+def test_a_codebook_of_frames_alone_compares_every_sentence_of_each_source(tagged, codebook):
+    # A codebook may have no topics; its stance is then taken over all of a source's sentences.
+    from dataclasses import replace
+
+    records, sources = tagged
+    frames_only = replace(codebook, topics=())
+    table = SentenceTable.from_tagged([r._replace(topics=()) for r in records], sources, frames_only)
+    result = compare(table, frames_only)
+    rows = result.rows()
+    assert {r["topic"] for r in rows} == {"all"} and {r["group"] for r in rows} == {"coppens", "merics", "outlet"}
+    for row in rows:
+        content = [r for r in records if r.source == row["group"] and not r.boilerplate]
+        assert row["n"] == len(content)
+        framed = [r for r in content if {"cooperation", "security_risk"} & set(r.frames)]
+        assert row["stance"][AXIS]["n"] == len(framed) > 0
+        assert len(evidence(table, topic="all", group=row["group"])) == len(content)
+
+
 # --- honest statistics --------------------------------------------------------------
 
 
