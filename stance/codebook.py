@@ -170,6 +170,16 @@ class Codebook:
         raise KeyError(f"no label {label_id!r} in codebook {self.name!r}; known: {', '.join(self.label_ids)}")
 
     @property
+    def labelling(self) -> tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...]:
+        """What labelling depends on: each label's id, kind, cues and negative cues, in order.
+
+        Names, descriptions, the codebook's name and version, and the axes only
+        describe labels, so a model trained under one codebook tags under another
+        whose ``labelling`` is equal.
+        """
+        return tuple((label.id, label.kind, label.cues, label.negative_cues) for label in self.labels)
+
+    @property
     def fingerprint(self) -> str:
         """12 hex digits of the file's sha256: stored with models and tag runs."""
         return self.sha256[:12]

@@ -443,7 +443,7 @@ def load_tagger(
         model = LabelModel.load(model_dir)
         if codebook_path is not None:
             wanted = load_codebook(codebook_path)
-            if wanted.to_toml() != model.codebook.to_toml():
+            if wanted.labelling != model.codebook.labelling:  # new names, descriptions or axes change no label
                 raise StanceError(
                     f"the model was trained with another codebook ({_difference(model.codebook, wanted)})",
                     path=str(model_dir),
@@ -461,10 +461,13 @@ def _difference(trained: Codebook, given: Codebook) -> str:
         parts.append(f"new labels: {', '.join(sorted(new.keys() - old.keys()))}")
     if old.keys() - new.keys():
         parts.append(f"labels gone: {', '.join(sorted(old.keys() - new.keys()))}")
-    changed = sorted(i for i in old.keys() & new.keys() if old[i] != new[i])
+    changed = sorted(i for i in old.keys() & new.keys() if (old[i].cues, old[i].negative_cues) != (new[i].cues, new[i].negative_cues))
     if changed:
-        parts.append(f"changed cues or wording: {', '.join(changed[:5])}{' ...' if len(changed) > 5 else ''}")
-    return "; ".join(parts) or "its name, version or axes differ"
+        parts.append(f"changed cues: {', '.join(changed[:5])}{' ...' if len(changed) > 5 else ''}")
+    moved = [i for i in old if i in new and old[i].kind != new[i].kind]
+    if moved:
+        parts.append(f"now a {new[moved[0]].kind}: {', '.join(moved)}")
+    return "; ".join(parts) or "its labels are in another order"
 
 
 def model_encoder(model_dir: str | Path, model: LabelModel):
@@ -649,7 +652,7 @@ def with_human_labels(
 
 def store_tagger(store, codebook_path: str | Path | None = None) -> Tagger:
     """The store's latest model (``retrain``) when its folder exists and it uses this codebook, else the default model."""
-    wanted = load_codebook(codebook_path).to_toml()
+    wanted = load_codebook(codebook_path).labelling
     for card in store.models():
         path = card.get("path")
         if not path or not (Path(path) / "model.json").is_file():
@@ -658,7 +661,7 @@ def store_tagger(store, codebook_path: str | Path | None = None) -> Tagger:
             model = LabelModel.load(path)
         except ModelError:
             continue
-        if model.codebook.to_toml() == wanted:
+        if model.codebook.labelling == wanted:
             return Tagger(model)
     return Tagger(default_model(codebook_path))
 

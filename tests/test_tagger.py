@@ -293,8 +293,27 @@ def test_a_model_given_another_codebook_says_how_they_differ(tmp_path, capsys):
     doc.write_text("They clash over jobs.\n")
     assert main(["tag", str(doc), "--model", str(directory), "--codebook", str(edited)]) == 1
     err = capsys.readouterr().err
-    assert "trained with another codebook (new labels: morality; changed cues or wording: economy)" in err
+    assert "trained with another codebook (new labels: morality; changed cues: economy)" in err
     assert main(["tag", str(doc), "--model", str(directory), "--format", "csv"]) == 0  # the model's own codebook
+
+
+def test_a_model_tags_under_its_codebook_reworded_and_with_a_new_axis(tmp_path, capsys):
+    # Names, descriptions, the version and the axes change no label: an analyst who rewords a
+    # label or adds an axis to compare keeps the model; one who changes cues retrains.
+    directory = _small_model(tmp_path)
+    reworded = tmp_path / "reworded.toml"
+    reworded.write_text(
+        CUSTOM.replace('version = "1"', 'version = "2"').replace('name = "Conflict"', 'name = "Conflict & clashes"\ndescription = "Fights."')
+        + '[[axes]]\nid = "conflict_vs_economy"\npositive = "conflict"\nnegative = "economy"\n'
+    )
+    doc = tmp_path / "a.txt"
+    doc.write_text("They clash over the budget.\n")
+    out = tmp_path / "tags.jsonl"
+    assert main(["tag", str(doc), "--model", str(directory), "--codebook", str(reworded), "-o", str(out)]) == 0
+    assert json.loads(out.read_text().splitlines()[0])["frames"] == ["conflict"]
+    table = tmp_path / "stance.csv"
+    assert main(["compare", str(doc), "--model", str(directory), "--codebook", str(reworded), "--format", "csv", "-o", str(table)]) == 0
+    assert "stance.conflict_vs_economy.index" in table.read_text().splitlines()[0]
 
 
 NO_CUES = '[[topics]]\nid = "chips"\n[[topics]]\nid = "trade"\n[[frames]]\nid = "pro"\n[[frames]]\nid = "con"\n'
