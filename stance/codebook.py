@@ -214,6 +214,14 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
         raise CodebookError(
             f"cannot read the codebook: {exc.strerror}", path=shown, fix="give a readable TOML file"
         ) from None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # Windows Notepad's "Unicode": UTF-16 with its BOM
+        try:
+            return _build(raw.decode("utf-16"), shown, hashlib.sha256(raw).hexdigest())
+        except UnicodeDecodeError:
+            raise CodebookError("the file starts as UTF-16 but is not", path=shown, fix="save the file as UTF-8") from None
+    if b"\0" in raw:  # UTF-16 without a BOM reads as UTF-8 with a NUL after every letter: a baffling TOML error
+        line = raw[: raw.index(b"\0")].count(b"\n") + 1
+        raise CodebookError("the file holds NUL bytes, as UTF-16 text does", path=shown, line=line, fix="save the file as UTF-8")
     try:
         text = raw.decode("utf-8-sig")  # tolerate the BOM some Windows editors write
     except UnicodeDecodeError as exc:

@@ -292,6 +292,22 @@ def test_missing_file_and_non_utf8(tmp_path):
     assert info.value.line == 3 and "UTF-8" in str(info.value)
 
 
+def test_a_codebook_saved_as_utf16_is_read_with_its_bom_and_named_without(tmp_path):
+    text = '[[topics]]\nid = "chips"\nname = "Puces électroniques"\ncues = ["chip", \'re:(fab\']\n'
+    with_bom = tmp_path / "notepad.toml"
+    with_bom.write_bytes(text.encode("utf-16"))  # Windows Notepad's "Unicode"
+    with pytest.raises(CodebookError) as info:
+        load_codebook(with_bom)
+    assert info.value.line == 4 and "missing )" in str(info.value)  # read as text: the error is the cue's
+    with_bom.write_bytes(text.replace(", 're:(fab'", "").encode("utf-16"))
+    assert load_codebook(with_bom).label("chips").name == "Puces électroniques"
+    without = tmp_path / "bare.toml"
+    without.write_bytes(text.encode("utf-16-le"))  # no BOM: every other byte is NUL, not a TOML syntax error
+    with pytest.raises(CodebookError) as info:
+        load_codebook(without)
+    assert "UTF-16" in str(info.value) and "save the file as UTF-8" in str(info.value) and "TOML" not in str(info.value)
+
+
 def test_codebook_error_is_a_stance_error_with_parts():
     err = CodebookError("bad cue", path="b.toml", line=4, fix="remove it")
     assert isinstance(err, StanceError)
