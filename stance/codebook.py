@@ -695,6 +695,13 @@ def _text(entry: dict, key: str, default: str, where: _Locator, span: tuple[int,
             line=where.key_line(key, span),
             fix=f'write it in quotes: {key} = "..."',
         )
+    if key == "name" and not value.strip():  # shown wherever the label is: in tables, charts and reports
+        raise CodebookError(
+            f"the name of {entry.get('id')!r} is empty",
+            path=where.path,
+            line=where.key_line(key, span),
+            fix=f"write a name, or leave the line out to show the id ({default})",
+        )
     return value
 
 
@@ -708,7 +715,8 @@ def _cues(entry: dict, key: str, label_id: str, where: _Locator, span: tuple[int
             line=where.key_line(key, span),
             fix=f'write {key} = ["phrase one", "phrase two", \'re:\\bregex\\b\']',
         )
-    seen: set[str] = set()
+    seen: set[str] = set()  # cues as matched: spaces around a cue are not part of it
+    written: set[str] = set()
     for cue in value:
         try:
             # A plain phrase always makes a valid regex; only raw ones need compiling here.
@@ -720,14 +728,16 @@ def _cues(entry: dict, key: str, label_id: str, where: _Locator, span: tuple[int
                 line=where.value_line(cue, span) or where.key_line(key, span),
                 fix="fix or remove the cue; the cue syntax is described in stance/codebook.py",
             ) from None
-        if cue in seen:
+        if cue.strip() in seen:
+            nth = 2 if cue in written else 1  # the same text twice, else a copy with spaces around it
             raise CodebookError(
-                f"{key} of {label_id!r}: cue '{cue}' is listed twice",
+                f"{key} of {label_id!r}: cue '{cue.strip()}' is listed twice",
                 path=where.path,
-                line=where.value_line(cue, span, nth=2) or where.key_line(key, span),
+                line=where.value_line(cue, span, nth=nth) or where.key_line(key, span),
                 fix="remove one copy",
             )
-        seen.add(cue)
+        seen.add(cue.strip())
+        written.add(cue)
     return tuple(value)
 
 

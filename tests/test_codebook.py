@@ -267,6 +267,17 @@ def test_duplicate_cue_names_the_line_of_the_copy(tmp_path):
     assert err.line == 6 and "listed twice" in str(err)
 
 
+def test_a_cue_copied_with_spaces_around_it_is_listed_twice(tmp_path):
+    # " chip " matches what "chip" matches, and fired twice in the evidence ("cue: chip", "cue:  chip ")
+    err = error_of(tmp_path, '[[topics]]\nid = "chips"\ncues = [\n  "chip",\n  "fab",\n  " chip ",\n]\n')
+    assert err.line == 6 and "cue 'chip' is listed twice" in str(err)
+
+
+def test_an_empty_name_is_refused_not_shown_as_a_blank(tmp_path):
+    err = error_of(tmp_path, '[[topics]]\nid = "chips"\ncues = ["chip"]\nname = "  "\n')
+    assert err.line == 4 and "name of 'chips' is empty" in str(err) and "(chips)" in (err.fix or "")
+
+
 def test_missing_id_points_at_the_entry(tmp_path):
     err = error_of(tmp_path, '[[topics]]\nid = "ai"\n\n[[topics]]\nname = "Chips"\n')
     assert err.line == 4 and "no 'id'" in str(err)
