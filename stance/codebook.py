@@ -83,6 +83,7 @@ import difflib
 import hashlib
 import re
 import tomllib
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -574,12 +575,11 @@ def _toml_error(exc: tomllib.TOMLDecodeError, text: str, path: str) -> CodebookE
         line, what = text.count("\n") + 1, message.replace(" (at end of document)", " at the end of the file")
     else:
         line, what = None, message
-    return CodebookError(
-        f"not valid TOML: {what}",
-        path=path,
-        line=line,
-        fix="check quotes, commas and brackets on this line or just above; write regex cues in single quotes",
-    )
+    if message.startswith(("Cannot overwrite a value", "Cannot declare")):
+        fix = "this key is already set in the same table: keep one (a key written below a [[table]] header belongs to that table)"
+    else:
+        fix = "check quotes, commas and brackets on this line or just above; write regex cues in single quotes"
+    return CodebookError(f"not valid TOML: {what}", path=path, line=line, fix=fix)
 
 
 def _scalar(data: dict, key: str, default: str, where: _Locator) -> str:
@@ -674,7 +674,8 @@ def _id(entry: dict, table: str, index: int, where: _Locator) -> str:
             f"{ordinal} has no 'id'", path=where.path, line=header, fix='add a line such as id = "my_label"'
         )
     if not isinstance(value, str) or not _ID_RE.match(value):
-        slug = re.sub(r"[^a-z0-9]+", "_", str(value).lower()).strip("_") or "my_label"
+        plain = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode()  # "überwachung": "uberwachung"
+        slug = re.sub(r"[^a-z0-9]+", "_", plain.lower()).strip("_") or "my_label"
         if not slug[0].isalpha():
             slug = "x_" + slug
         raise CodebookError(

@@ -319,6 +319,17 @@ def test_a_codebook_saved_as_utf16_is_read_with_its_bom_and_named_without(tmp_pa
     assert "UTF-16" in str(info.value) and "save the file as UTF-8" in str(info.value) and "TOML" not in str(info.value)
 
 
+def test_a_key_set_twice_says_so_not_to_check_quotes(tmp_path):
+    # name = under a [[frames]] header belongs to that frame, which already has one
+    err = error_of(tmp_path, '[[frames]]\nid = "threat"\nname = "Threat"\n\nname = "My codebook"\n')
+    assert err.line == 5 and "already set in the same table" in (err.fix or "") and "quotes" not in (err.fix or "")
+
+
+def test_an_id_with_accents_is_offered_in_plain_letters(tmp_path):
+    err = error_of(tmp_path, '[[topics]]\nid = "Überwachung"\n')
+    assert 'id = "uberwachung"' in (err.fix or "")
+
+
 def test_codebook_error_is_a_stance_error_with_parts():
     err = CodebookError("bad cue", path="b.toml", line=4, fix="remove it")
     assert isinstance(err, StanceError)
