@@ -116,15 +116,25 @@ _SENTENCE_BOILERPLATE: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+def _all_caps(line: str) -> bool:
+    """Written in capitals: no lower-case letter, and most of its letters capitals. A line of
+    Chinese, Korean or Arabic has no lower-case letter either, and an acronym in it ("AI",
+    "US") would make ``str.isupper`` true of the whole line."""
+    if not line.isupper():
+        return False
+    letters = sum(c.isalpha() for c in line)
+    return 2 * sum(c.isupper() for c in line) > letters
+
+
 def _is_titlecase_heading(line: str) -> bool:
     """A short line without final punctuation whose words are mostly capitalised."""
     tail = line.rstrip()
-    if tail and tail[-1] in TERMINAL_CHARS and not line.isupper():
+    if tail and tail[-1] in TERMINAL_CHARS and not _all_caps(line):
         return False  # the answer below, without splitting a sentence into words
     words = line.split()
     if not words or len(words) > MAX_HEADING_WORDS:
         return False
-    if line.isupper() and any(c.isalpha() for c in line):
+    if _all_caps(line):
         return True
     if _ends_terminal(line):
         return False
@@ -229,7 +239,7 @@ def classify_line(line: str, triggers: tuple[str, ...] = _LINE_TRIGGERS) -> Line
         return HEADING
     if stripped[0].isdigit() and _NUMBERED_TITLE.match(stripped) and stripped[-1] not in ".:;" and len(stripped.split()) <= 25:
         return HEADING
-    if stripped[-1] in TERMINAL_CHARS and not stripped.isupper():
+    if stripped[-1] in TERMINAL_CHARS and not _all_caps(stripped):
         return CONTENT  # a sentence: ``_is_titlecase_heading``'s first test, without the call
     if not _BULLET.match(stripped) and _is_titlecase_heading(stripped.strip("*_ ")):
         return HEADING

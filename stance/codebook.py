@@ -252,6 +252,8 @@ def cue_regex(cue: str) -> str:
     True
     >>> bool(re.search(cue_regex("AI芯片"), "美国限制AI芯片出口。", CUE_FLAGS))
     True
+    >>> bool(re.search(cue_regex("수출통제"), "미국은 수출통제를 강화했다.", CUE_FLAGS))
+    True
     """
     words = phrase_words(cue)
     if words is None:
@@ -260,6 +262,10 @@ def cue_regex(cue: str) -> str:
     # written in them may begin or end inside a run of them, and its Latin ends ("AI芯片") may
     # touch such a run: only another letter or digit of a spaced script bounds them.
     text = cue.strip()
+    if _HANGUL.match(text[-1]) and not _UNSPACED.search(text):
+        # Korean spaces its words but writes particles onto them (수출통제를, 수출통제는): a phrase
+        # ending in Hangul may run on into more Hangul, not into a Latin letter or a digit.
+        return r"(?<!\w)" + PHRASE_SEP.join(words) + rf"(?![^\W{_HANGUL_CHARS}])"
     if not _UNSPACED.search(text):
         return r"(?<!\w)" + PHRASE_SEP.join(words) + r"(?!\w)"
     before = "" if _UNSPACED.match(text[0]) else rf"(?<![^\W{_UNSPACED_CHARS}])"
@@ -271,6 +277,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f]")  # control character
 _CONTROL_ESCAPES = {"\b": r"\b", "\f": r"\f"}
 _UNSPACED_CHARS = "\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # CJK and kana
 _UNSPACED = re.compile(f"[{_UNSPACED_CHARS}]")
+_HANGUL_CHARS = "\u1100-\u11ff\u3130-\u318f\uac00-\ud7af"  # jamo, compatibility jamo, syllables
+_HANGUL = re.compile(f"[{_HANGUL_CHARS}]")
 
 
 @cache  # a command builds the same cues three times (the codebook file, the model's card, the rules)

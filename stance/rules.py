@@ -128,8 +128,13 @@ class RuleSet:
         self.cues: tuple[Cue, ...] = tuple(cues)
         self._label_of = label_of
         self._vote = [c.vote for c in cues]
-        self._words_of = [phrase_words(c.cue) for c in cues]  # None for a raw regex
         self._regexes = [cue_regex(c.cue) for c in cues]
+        # A plain phrase's words (None for a raw regex, and for a phrase not bound to whole words,
+        # as one in Chinese or Korean is: its own regex says where it may start and end).
+        self._words_of = [
+            words if words is not None and regex.startswith(_WORD_START[0]) and regex.endswith(r"(?!\w)") else None
+            for words, regex in zip((phrase_words(c.cue) for c in cues), self._regexes)
+        ]
         self._patterns: list[re.Pattern[str] | None] = [None] * len(cues)  # compiled when first needed
         self._groups: list[int] = []  # capturing groups inside each cue's own regex
 
@@ -139,7 +144,7 @@ class RuleSet:
         heads: dict[str, tuple[frozenset[str] | None, frozenset[str] | None, int]] = {}
         for ci, regex in enumerate(self._regexes):
             phrase = self._words_of[ci]
-            if phrase is None or not (regex.startswith(_WORD_START[0]) and regex.endswith(r"(?!\w)")):  # a raw regex, or a phrase not bound to whole words
+            if phrase is None:  # a raw regex, or a phrase not bound to whole words
                 words, keys, groups = _analyse_regex(regex)
             else:
                 # A phrase starts where its first word can: analyse that word alone, once for every

@@ -421,6 +421,18 @@ def test_a_chinese_phrase_cue_fires_inside_running_chinese_text():
     assert rules.votes(["Export controls, not cooperation."]).toarray().tolist() == [[1, 0]]  # English cues still need whole words
 
 
+def test_a_korean_cue_fires_with_the_particle_korean_writes_onto_it(tmp_path):
+    book = parse_codebook('[[topics]]\nid = "export_controls"\ncues = ["수출통제", "export control"]\n[[frames]]\nid = "security_risk"\ncues = ["국가안보"]\n')
+    texts = ["미국은 수출통제를 강화했다.", "반도체는 국가안보의 문제다.", "수출통제 강화", "무역통제를 말했다.", "수출통제X 없음.", "Export controls."]
+    want = [[1, 0], [0, 1], [1, 0], [0, 0], [0, 0], [1, 0]]  # not inside another word, not run on into Latin
+    rules = RuleSet(book)
+    spots: list = []
+    assert rules.votes(texts, spots).toarray().tolist() == want
+    assert rules.reasons_at(texts[0], spots[0]) == {"export_controls": ["cue: 수출통제"]}
+    if rules.attach_prefilter(tmp_path, build=True):  # the compiled prefilter's path gives the same votes
+        assert rules.votes(texts * 50).toarray().tolist() == want * 50
+
+
 def test_a_cue_mixing_latin_and_chinese_fires_where_chinese_writes_it():
     book = parse_codebook('[[topics]]\nid = "semiconductors"\ncues = ["AI芯片", "chip出口"]\n')
     rules = RuleSet(book)
