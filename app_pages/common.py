@@ -444,6 +444,18 @@ def default_annotator() -> str:
     return os.environ.get("STANCE_ANNOTATOR", "")
 
 
+def switch_page(page: str) -> None:
+    """``st.switch_page`` that keeps the annotator's name.
+
+    Plain ``st.switch_page`` clears the page address's query parameters, which
+    Streamlit refuses while the sidebar's name is bound to one ("Cannot clear
+    query parameters"). An empty mapping replaces them without that check, and
+    the sidebar's box, kept in the session, writes the name back (checked in a
+    browser: the address still says ``?annotator=NAME``).
+    """
+    st.switch_page(page, query_params={})
+
+
 # --- the annotation queue --------------------------------------------------------------------
 
 

@@ -42,7 +42,7 @@ summary.caption(f"{'More than ' + format(LIMIT, ',') if more else format(len(fou
 if len(found) and action.button("Annotate these", icon=":material/edit_note:", key="explore_annotate_all", width="stretch",
                                 help="Label these sentences one by one, in this order, on the Annotate page (up to 500)."):
     st.session_state["annotate_worklist"] = list(found["sentence_id"][:500])
-    st.switch_page("app_pages/annotate.py")
+    common.switch_page("app_pages/annotate.py")
 
 names = {label.id: label.name for label in codebook.labels}
 view = pd.DataFrame({
@@ -102,4 +102,4 @@ if picked:
                                             "cues and features": st.column_config.TextColumn(width="large")})
             if st.button("Annotate this sentence", icon=":material/edit:", type="primary", key="explore_annotate_one"):
                 st.session_state["annotate_worklist"] = [sid]
-                st.switch_page("app_pages/annotate.py")
+                common.switch_page("app_pages/annotate.py")

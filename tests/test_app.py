@@ -248,3 +248,29 @@ def test_a_disagreement_is_listed_and_adjudicated_on_the_annotate_page(tmp_path,
     with open_store(db) as store:
         assert store.current_labels()[sid].topics == ("economy",)
         assert [(c.kind, c.adjudicated, c.adjudicator) for c in store.conflicts()] == [("topics", ("economy",), "alice")]
+
+
+# --- the annotate loop from a browser's point of view: the name in the address, marks shown as saved ----------
+
+
+def run_named(page: str, name: str) -> AppTest:
+    """A page opened with the annotator's name in the page address, as the browser keeps it (bound to the sidebar's box)."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["annotator"] = name
+    at.run()
+    at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_annotate_these_on_explore_opens_annotate_with_the_name_kept(app_env):
+    # Before, st.switch_page cleared the page address, which Streamlit refuses while the name is bound to it:
+    # "Cannot clear query parameters - the following are bound to widgets: 'annotator'" instead of the Annotate page.
+    at = run_named("explore", "explorer")
+    at.text_input(key="explore_text").set_value('"export controls" chips').run()
+    n = len(at.dataframe[0].value)
+    at.button(key="explore_annotate_all").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "Annotate"
+    assert any(i.value.startswith(f"Annotating {n} sentence") for i in at.info)
+    assert at.session_state["annotator"] == "explorer" and not at.button(key="annotate_save").disabled
