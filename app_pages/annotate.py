@@ -77,6 +77,8 @@ else:
         st.warning("This sentence is no longer in the store (its document changed).")
     else:
         human = store.current_labels().get(sid)
+        # a person's boilerplate mark (or "content after all") wins over the automatic flag, here as everywhere
+        is_boilerplate = store.boilerplate_overrides().get(sid, t.boilerplate)
         doc = model.documents.get(t.doc_id, [])
         at = next((i for i, s in enumerate(doc) if s.sentence_id == sid), 0)
         before = [s.text for s in doc[:at] if not s.boilerplate][-2:]
@@ -113,12 +115,12 @@ else:
                            format_func=lambda f: "none" if f is None else common.name_of(codebook, f),
                            key=f"ann-primary-{sid}-{'-'.join(frames)}")
         c1, c2 = st.columns([1, 4], vertical_alignment="bottom")
-        boilerplate = c1.checkbox("Boilerplate", value=t.boilerplate, key=f"ann-boiler-{sid}",
+        boilerplate = c1.checkbox("Boilerplate", value=is_boilerplate, key=f"ann-boiler-{sid}",
                                   help="Navigation, a subscription prompt, a comment…: no topic, no frame.")
         note = c2.text_input("Note", key=f"ann-note-{sid}", placeholder="optional: why, or what to discuss")
 
         unchanged = (set(topics) == set(t.topics) and set(frames) == set(t.frames) and primary == t.primary_frame
-                     and boilerplate == t.boilerplate and human is None)
+                     and boilerplate == is_boilerplate and human is None)
         b1, b2, b3, b4 = st.columns([2.2, 1, 1, 3], vertical_alignment="center")
         save = b1.button("Accept and next" if unchanged else "Save and next", type="primary", icon=":material/check:",
                          shortcut="Ctrl+Enter", disabled=not me, key="annotate_save", width="stretch",
@@ -130,7 +132,7 @@ else:
                 if boilerplate:
                     store.mark_boilerplate(sid, True, annotator=me, note=note)
                 else:
-                    if t.boilerplate:  # a human says this flagged line is content after all
+                    if is_boilerplate:  # a human says this flagged (or marked) line is content after all
                         store.mark_boilerplate(sid, False, annotator=me, note=note)
                     store.annotate(Annotation(t.text, tuple(topics), tuple(frames), primary if primary in frames else None,
                                               sid, t.source, me, note), codebook=codebook)

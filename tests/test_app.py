@@ -274,3 +274,41 @@ def test_annotate_these_on_explore_opens_annotate_with_the_name_kept(app_env):
     assert at.title[0].value == "Annotate"
     assert any(i.value.startswith(f"Annotating {n} sentence") for i in at.info)
     assert at.session_state["annotator"] == "explorer" and not at.button(key="annotate_save").disabled
+
+
+def test_a_sentence_marked_boilerplate_shows_as_marked_and_can_be_made_content_again(tmp_path, monkeypatch, app_env):
+    # Before, the checkbox showed the automatic flag only: a sentence a person had marked boilerplate came back
+    # unticked (and saving it kept the mark), a flagged one a person had called content came back ticked (and
+    # saving it marked it boilerplate again).
+    db = str(tmp_path / "marks.db")
+    monkeypatch.setenv("STANCE_DB", db)
+    at = run("annotate", annotator="alice")
+    sid = widget(at.pills, "ann-topics-").key.removeprefix("ann-topics-")
+    at.checkbox(key=f"ann-boiler-{sid}").check().run()
+    at.button(key="annotate_save").click().run()
+    with open_store(db) as store:
+        assert store.boilerplate_overrides() == {sid: True}
+        flagged = next(s for s in store.sentences() if s.boilerplate)
+
+    again = run_named("explore", "bob")  # a colleague opens both as a list, in a fresh session
+    again.session_state["annotate_worklist"] = [sid, flagged.sentence_id]
+    again.switch_page("app_pages/annotate.py").run()
+    box = again.checkbox(key=f"ann-boiler-{sid}")
+    assert box.value  # the mark, as saved
+    box.uncheck().run()
+    widget(again.pills, f"ann-topics-{sid}").set_value(["ai"]).run()
+    again.button(key="annotate_save").click().run()
+    assert not again.exception
+    with open_store(db) as store:  # content again, with the topic given
+        assert store.boilerplate_overrides()[sid] is False and store.current_labels()[sid].topics == ("ai",)
+
+    f = flagged.sentence_id
+    assert again.checkbox(key=f"ann-boiler-{f}").value  # flagged automatically
+    again.checkbox(key=f"ann-boiler-{f}").uncheck().run()
+    again.button(key="annotate_save").click().run()
+    again.button(key="annotate_restart").click().run()  # the list is done: from its start, to the flagged one
+    again.button(key="annotate_skip").click().run()
+    assert again.checkbox(key=f"ann-boiler-{f}").value is False  # a person said content: shown as content
+    with open_store(db) as store:
+        assert store.boilerplate_overrides()[f] is False
+
