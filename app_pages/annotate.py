@@ -110,10 +110,13 @@ else:
                           key=f"ann-frames-{sid}")
         st.markdown(common.legend(codebook, frames) if frames else "", unsafe_allow_html=True)
         primary_options = [None, *frames]
+        # the primary frame chosen here stays chosen while frames are added or removed (the radio is redrawn for each set)
+        chosen_primary = ss.get(f"ann-primary-choice-{sid}", start_primary)
         primary = st.radio("Primary frame", primary_options, horizontal=True,
-                           index=primary_options.index(start_primary) if start_primary in primary_options else min(1, len(frames)),
+                           index=primary_options.index(chosen_primary) if chosen_primary in primary_options else min(1, len(frames)),
                            format_func=lambda f: "none" if f is None else common.name_of(codebook, f),
                            key=f"ann-primary-{sid}-{'-'.join(frames)}")
+        ss[f"ann-primary-choice-{sid}"] = primary
         c1, c2 = st.columns([1, 4], vertical_alignment="bottom")
         boilerplate = c1.checkbox("Boilerplate", value=is_boilerplate, key=f"ann-boiler-{sid}",
                                   help="Navigation, a subscription prompt, a comment…: no topic, no frame.")

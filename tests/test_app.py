@@ -312,3 +312,16 @@ def test_a_sentence_marked_boilerplate_shows_as_marked_and_can_be_made_content_a
     with open_store(db) as store:
         assert store.boilerplate_overrides()[f] is False
 
+
+def test_the_primary_frame_chosen_stays_when_a_frame_is_added(tmp_path, monkeypatch, app_env):
+    # Before, the radio was redrawn for each set of frames and went back to the model's primary frame.
+    monkeypatch.setenv("STANCE_DB", str(tmp_path / "primary.db"))
+    at = run("annotate", annotator="alice")
+    sid = widget(at.pills, "ann-topics-").key.removeprefix("ann-topics-")
+    widget(at.pills, f"ann-frames-{sid}").set_value(["security_risk", "sovereignty"]).run()
+    widget(at.radio, f"ann-primary-{sid}").set_value("sovereignty").run()
+    widget(at.pills, f"ann-frames-{sid}").set_value(["security_risk", "sovereignty", "competition"]).run()
+    assert widget(at.radio, f"ann-primary-{sid}-security_risk-sovereignty-competition").value == "sovereignty"
+    at.button(key="annotate_save").click().run()
+    with open_store(str(tmp_path / "primary.db")) as store:
+        assert store.current_labels()[sid].primary_frame == "sovereignty"
