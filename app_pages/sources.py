@@ -92,6 +92,40 @@ with add_tab:
     if ss.get("upload_results"):
         st.caption("New documents are tagged when a page next needs them (Overview, Compare, Explore).")
 
+    st.divider()
+    st.markdown("**Annotation files** — labels a person checked (CSV or JSONL, the format `stance annotations export` "
+                "writes): rows are matched to stored sentences by id, else by text; importing a file twice changes nothing.")
+    label_files = st.file_uploader("Annotation files", type=["csv", "jsonl"], accept_multiple_files=True,
+                                   key=f"labels-uploader-{ss['upload_round']}")
+    me = common.annotator()
+    if label_files and not me:
+        st.warning("Type your name under **Annotator** in the sidebar: it is recorded with rows that name no annotator.",
+                   icon=":material/badge:")
+    if st.button("Import the labels", icon=":material/upload:", disabled=not (label_files and me), key="labels_import"):
+        with tempfile.TemporaryDirectory() as tmp:
+            paths = []
+            for k, upload in enumerate(label_files):
+                path = Path(tmp) / f"{k}-{Path(upload.name).name}"
+                path.write_bytes(upload.getvalue())
+                paths.append(path)
+            try:
+                imported = store.import_files(paths, annotator=me, codebook=codebook)
+            except Exception as exc:  # every bad row, by file and line: nothing was imported
+                ss["labels_import_result"] = {"error": str(exc).replace(tmp + "/", "")}
+            else:
+                ss["labels_import_result"] = {"lines": imported.lines(),
+                                              "unmatched": [str(u).replace(tmp + "/", "") for u in imported.unmatched]}
+        ss["upload_round"] += 1
+        st.rerun()
+    result = ss.get("labels_import_result")
+    if result:
+        if "error" in result:
+            st.error(f"Nothing imported: {result['error']}", icon=":material/error:")
+        else:
+            st.success("; ".join(result["lines"]), icon=":material/check_circle:")
+            for line in result["unmatched"][:20]:
+                st.warning(line, icon=":material/warning:")
+
 # --- source metadata ---------------------------------------------------------------------------
 with sources_tab:
     st.caption("Who each source is: shown in every table and carried into every export.")
@@ -167,6 +201,13 @@ with export_tab:
                                icon=":material/download:", key=f"dl-compare-{fmt}", width="stretch")
     cols[3].download_button("HTML report", report, file_name=f"stance-report-{stamp}.html", mime=mimes["html"],
                             icon=":material/description:", key="dl-report", width="stretch", type="primary")
+    st.markdown("**The human labels** — every annotator's and adjudicator's latest decisions, boilerplate marks "
+                "included, as an annotation file (to import into another store, or to train on)")
+    cols = st.columns(4)
+    for column, fmt in zip(cols, ("csv", "jsonl")):
+        column.download_button(titles[fmt], lambda fmt=fmt: render(lambda p: store.export_annotations(p), f".{fmt}"),
+                               file_name=f"stance-annotations.{fmt}", mime=mimes[fmt], icon=":material/download:",
+                               key=f"dl-annotations-{fmt}", width="stretch")
     st.markdown("**Charts**, offline, with one colour per frame")
     cols = st.columns(6)
     for k, (name, title) in enumerate((("stance", "Stance"), ("frame_mix", "Frame mix"), ("coverage", "Coverage"))):

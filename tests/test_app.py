@@ -325,3 +325,29 @@ def test_the_primary_frame_chosen_stays_when_a_frame_is_added(tmp_path, monkeypa
     at.button(key="annotate_save").click().run()
     with open_store(str(tmp_path / "primary.db")) as store:
         assert store.current_labels()[sid].primary_frame == "sovereignty"
+
+
+def test_annotation_files_are_imported_and_exported_on_the_sources_page(tmp_path, monkeypatch, app_env):
+    # Before, the dashboard had no way in or out for annotation files: only the command line.
+    db = str(tmp_path / "files.db")
+    monkeypatch.setenv("STANCE_DB", db)
+    at = run("annotate", annotator="carol")  # seeds the store
+    with open_store(db) as store:
+        first = next(s for s in store.sentences() if not s.boilerplate)
+    good = f'text,topics,frames,primary_frame\n"{first.text}",ai,competition,competition\n"No such sentence here.",ai,,\n'
+    at.switch_page("app_pages/sources.py").run()
+    at.file_uploader(key="labels-uploader-0").set_value([("labels.csv", good.encode(), "text/csv")]).run()
+    at.button(key="labels_import").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == ["2 rows: 1 recorded, 0 already in the store, 1 unmatched"]
+    assert any("labels.csv:3" in w.value and "/tmp" not in w.value for w in at.warning), [w.value for w in at.warning]
+    with open_store(db) as store:
+        label = store.current_labels()[first.sentence_id]
+    assert (label.topics, label.frames, label.annotator) == (("ai",), ("competition",), "carol")
+
+    bad = f'text,topics,frames\n"{first.text}",no_such_topic,\n'
+    at.file_uploader(key="labels-uploader-1").set_value([("bad.csv", bad.encode(), "text/csv")]).run()
+    at.button(key="labels_import").click().run()
+    assert any(e.value.startswith("Nothing imported") and "no_such_topic" in e.value for e in at.error), [e.value for e in at.error]
+    labels = [b.label for b in at.get("download_button")]
+    assert labels.count("CSV") == 3 and labels.count("JSONL") == 2  # the tagged sentences, the comparison, the human labels
