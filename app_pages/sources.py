@@ -12,6 +12,7 @@ from app_pages import common
 from stance import charts as charting
 from stance.compare import VOICES, compare
 from stance.corpus import SUPPORTED, Source
+from stance.errors import StanceError
 from stance.export import EXPORT_FORMATS, export_tagged, provenance, write_comparison, write_report
 from stance.tagger import with_human_labels
 
@@ -110,7 +111,7 @@ with add_tab:
                 paths.append(path)
             try:
                 imported = store.import_files(paths, annotator=me, codebook=codebook)
-            except Exception as exc:  # every bad row, by file and line: nothing was imported
+            except StanceError as exc:  # every bad row, by file and line: nothing was imported
                 ss["labels_import_result"] = {"error": str(exc).replace(tmp + "/", "")}
             else:
                 ss["labels_import_result"] = {"lines": imported.lines(),
