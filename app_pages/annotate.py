@@ -226,8 +226,10 @@ with st.expander(f"Disagreements to adjudicate: {len(open_conflicts)} open, {len
             c = open_conflicts[pick]
             offered = sorted({label for v in c.by_annotator.values() for label in v})
             allowed = codebook.topic_ids if c.kind == "topics" else codebook.frame_ids
+            agreed = sorted(set.intersection(*(set(v) for v in c.by_annotator.values())))  # what every annotator gave stands unless unpicked
+            single = c.kind == "primary_frame"
             ruling = st.pills("The labels that count", list(dict.fromkeys([*offered, *allowed])),
-                              selection_mode="single" if c.kind == "primary_frame" else "multi",
+                              selection_mode="single" if single else "multi", default=None if single else agreed,
                               format_func=lambda label: common.name_of(codebook, label), key=f"adjudicate-{c.sentence_id}-{c.kind}")
             if st.button("Save the adjudication", disabled=not me, key="annotate_adjudicate"):
                 labels = ([ruling] if ruling else []) if c.kind == "primary_frame" else list(ruling or [])
@@ -237,4 +239,7 @@ with st.expander(f"Disagreements to adjudicate: {len(open_conflicts)} open, {len
     report = store_agreement(store, codebook=codebook)
     if len(report.annotators) >= 2:
         st.markdown("**Agreement per label** (Cohen's kappa per pair, Krippendorff's alpha over all)")
-        st.dataframe(pd.DataFrame(report.rows()), hide_index=True, width="stretch")
+        table = pd.DataFrame(report.rows())
+        scores = [c for c in table.columns if c == "alpha" or c.startswith("kappa ")]
+        table[scores] = table[scores].apply(pd.to_numeric, errors="coerce")  # undefined ("") shows empty, not as a mixed column Arrow refuses
+        st.dataframe(table, hide_index=True, width="stretch")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+import pyarrow
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -238,9 +239,13 @@ def test_a_disagreement_is_listed_and_adjudicated_on_the_annotate_page(tmp_path,
     at.button(key="annotate_save").click().run()
     with open_store(db) as store:  # a colleague, from the command line, says otherwise
         alice = store.current_labels()[sid]
-        store.annotate(Annotation(alice.text, ("economy",), alice.frames, alice.primary_frame, sid, None, "bob"))
+        store.annotate(Annotation(alice.text, ("economy", "ai"), alice.frames, alice.primary_frame, sid, None, "bob"))
     at.run()
+    assert widget(at.pills, f"adjudicate-{sid}-topics").value == ["ai"]  # what both gave stands unless unpicked
     assert any(e.label.startswith("Disagreements to adjudicate: 1 open") for e in at.expander), [e.label for e in at.expander]
+    agreement = at.dataframe[-1].value  # per label; undefined scores are empty, so the table converts for the browser
+    assert {"alpha", "kappa alice|bob"} <= set(agreement.columns) and agreement["alpha"].dtype.kind == "f"
+    pyarrow.Table.from_pandas(agreement)
     widget(at.pills, f"adjudicate-{sid}-topics").set_value(["economy"]).run()
     at.button(key="annotate_adjudicate").click().run()
     assert not at.exception
