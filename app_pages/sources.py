@@ -61,14 +61,15 @@ with add_tab:
                 name = Path(upload.name).name or f"upload-{k}"
                 path = folder / (name if not (folder / name).exists() else f"{k}-{name}")
                 path.write_bytes(upload.getvalue())
+                shown = lambda item, path=path, name=name: str(item).replace(str(path), name)  # the file's name, not where the server keeps it
                 try:
                     report, corpus = store.ingest_file(path, source=chosen)
                 except Exception as exc:  # one bad file never stops the others
-                    results.append({"file": name, "documents": [], "problems": [str(exc)], "notes": [], "report": None})
+                    results.append({"file": name, "documents": [], "problems": [shown(exc)], "notes": [], "report": None})
                 else:
                     results.append({
-                        "file": name, "problems": [str(p) for p in corpus.problems], "report": "; ".join(report.lines()),  # a copy of a stored document is said, not only counted
-                        "notes": [str(n) for n in corpus.notes],
+                        "file": name, "problems": [shown(p) for p in corpus.problems], "report": "; ".join(report.lines()),  # a copy of a stored document is said, not only counted
+                        "notes": [shown(n) for n in corpus.notes],
                         "documents": [(d.source, d.title, d.text[:PREVIEW_CHARS]) for d in corpus.documents],
                     })
                 bar.progress(k / len(uploads), text=f"{k} of {len(uploads)}: {name}")
