@@ -1123,7 +1123,7 @@ class Store:
             runs: list[list[Decision]] = []  # consecutive decisions of one person, with one note
             for dec in sorted(by_sentence[sid], key=lambda g: g.order):
                 last = runs[-1][-1] if runs else None
-                if last and (last.annotator, last.adjudication, last.note) == (dec.annotator, dec.adjudication, dec.note):
+                if last and (last.annotator, last.adjudication, last.note) == (dec.annotator, dec.adjudication, dec.note) and _one_row(runs[-1], dec):
                     runs[-1].append(dec)
                 else:
                     runs.append([dec])
@@ -1488,6 +1488,15 @@ def _same_decision(have: Mapping[str, Decision], a: Annotation) -> bool:
     given = {"topics": set(a.topics), "frames": set(a.frames), "primary_frame": {a.primary_frame} - {None}, "boilerplate": {a.boilerplate_mark} - {None, ""}}
     latest = max(decided, key=lambda g: g.order)
     return all(set(have[k].labels if k in have else ()) == given[k] for k in a.decides) and latest.note == a.note
+
+
+def _one_row(run: Sequence[Decision], dec: Decision) -> bool:
+    """Can ``dec`` share a file row with ``run``? Not where the row would name a primary frame
+    outside its frames: reading refuses that row, though the store holds it (a ruling on the
+    primary frame, then one on the frames), so it goes on a row of its own."""
+    kinds = {d.kind: d.labels for d in (*run, dec)}
+    primary, frames = kinds.get("primary_frame", ()), kinds.get("frames")
+    return frames is None or not primary or primary[0] in frames
 
 
 def _order(info: Mapping[str, tuple], sid: str) -> tuple:

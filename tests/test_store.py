@@ -377,6 +377,28 @@ def test_an_export_resolves_as_the_store_does_when_imported_or_trained_on(tmp_pa
         assert again.read_bytes() == out.read_bytes()
 
 
+def test_a_ruling_on_the_primary_frame_outside_the_ruled_frames_exports_as_a_row_of_its_own(tmp_path, seeded):
+    """The dashboard offers any frame for a primary-frame ruling: ruled after the frames, by the same
+    adjudicator, it once shared their row, which reading refuses (primary frame not among the frames),
+    so the whole export could not be imported or trained on."""
+    sid = _sid(seeded, "#### DeepSeek model revs up US-China AI race")
+    _label(seeded, sid, "alice", ["ai"], ["security_risk"], "security_risk")
+    _label(seeded, sid, "bob", ["ai"], ["competition"], "competition")
+    seeded.add_event(sid, "frames", ["competition"], annotator="carol", adjudication=True)
+    seeded.add_event(sid, "primary_frame", ["security_risk"], annotator="carol", adjudication=True)
+    out = tmp_path / "labels.csv"
+    seeded.export_annotations(out)
+    assert read_annotations([out], CODEBOOK).problems == []
+    fresh = open_store(tmp_path / "fresh.db")
+    fresh.ingest_paths(["seeds"])
+    fresh.import_files([out], annotator="x", codebook=CODEBOOK)
+    want, got = seeded.current_labels()[sid], fresh.current_labels()[sid]
+    assert (got.frames, got.primary_frame) == (want.frames, want.primary_frame) == (("competition",), None)
+    again = tmp_path / "again.csv"
+    fresh.export_annotations(again)
+    assert again.read_bytes() == out.read_bytes()
+
+
 def test_import_matches_by_text_and_reports_unmatched_rows_by_line(tmp_path, seeded):
     path = tmp_path / "mine.csv"
     path.write_text(
