@@ -165,13 +165,24 @@ class Resolution:
 def resolve(annotations: Sequence[Annotation]) -> Resolution:
     """Each sentence's labels as the store resolves them (``holding``, kind by kind),
     in the order the sentences first appear; a sentence is its ``sentence_id``, or its
-    text (normalised) within its source. A sentence with one row that decides the three
-    kinds of labels keeps that row as it is; one a person marked boilerplate is left out,
-    as the store leaves it out of training."""
+    text (normalised) within its source; a row without an id is a word on the sentence of
+    every row of its text that has one (in its source, if it names one), as importing
+    matches it. A sentence with one row that decides the three kinds of labels keeps that
+    row as it is; one a person marked boilerplate is left out, as the store leaves it out
+    of training."""
     groups: dict[tuple[str, ...], list[_Row]] = defaultdict(list)
+    with_id: dict[str, dict[tuple[str, str], None]] = defaultdict(dict)  # normalised text -> (sentence id, source) of rows that give one
+    for a in annotations:
+        if a.sentence_id:
+            with_id[normalise_text(a.text)][(a.sentence_id, a.source or "")] = None
     for order, a in enumerate(annotations):
-        key = (a.sentence_id,) if a.sentence_id else ("", normalise_text(a.text), a.source or "")
-        groups[key].append(_Row(a, order))
+        if a.sentence_id:
+            groups[(a.sentence_id,)].append(_Row(a, order))
+            continue
+        # a row without an id joins every sentence of its text (within its source, if it names one), as importing it would
+        same = [(sid,) for sid, source in with_id.get(normalise_text(a.text), ()) if not a.source or source == a.source]
+        for key in same or [("", normalise_text(a.text), a.source or "")]:
+            groups[key].append(_Row(a, order))
     out = Resolution([])
     for rows in groups.values():
         if len(rows) == 1 and rows[0].annotation.decides == DECISION_KINDS:  # the common case, kept as it is
@@ -186,7 +197,7 @@ def resolve(annotations: Sequence[Annotation]) -> Resolution:
         if "boilerplate" in winners and winners["boilerplate"].annotation.boilerplate_mark:
             out.boilerplate += 1
             continue
-        latest = max(rows, key=lambda r: r.order).annotation
+        latest = max(rows, key=lambda r: (bool(r.annotation.sentence_id), r.order)).annotation  # the sentence's text and id
         out.annotations.append(Annotation(
             text=latest.text, topics=topics, frames=frames, primary_frame=primary if primary in frames else None,
             sentence_id=latest.sentence_id, source=latest.source,

@@ -218,8 +218,8 @@ def test_copies_of_a_sentence_do_not_flatter_the_cross_validated_scores(tmp_path
     from stance.annotations import read_annotations, write_annotations
 
     merics = str(SEEDS_DIR / "annotations-merics.csv")
-    copy = tmp_path / "annotations-merics-again.csv"  # the same sentences, not matched to the stored ones: copies
-    write_annotations([dataclasses.replace(a, sentence_id=None, source=None) for a in read_annotations([merics]).annotations], copy)
+    copy = tmp_path / "annotations-merics-again.csv"  # the same sentences in another source, not matched to the stored ones: copies
+    write_annotations([dataclasses.replace(a, sentence_id=None, source="merics-again") for a in read_annotations([merics]).annotations], copy)
 
     def scores(*files):
         assert main(["evaluate", "--labeller", "model", "--annotations", *files, "--format", "csv"]) == 0

@@ -399,6 +399,26 @@ def test_a_ruling_on_the_primary_frame_outside_the_ruled_frames_exports_as_a_row
     assert again.read_bytes() == out.read_bytes()
 
 
+def test_a_ruling_added_to_an_export_by_text_alone_counts_in_training_as_on_import(tmp_path, seeded):
+    """An analyst appends an adjudication row to an export without copying the sentence_id: importing
+    matches it by text, so training on the file must read it as a word on that same sentence, not as
+    another sentence beside the annotators' (one sentence, two examples, and the ruling not holding)."""
+    sid = _sid(seeded, "#### DeepSeek model revs up US-China AI race")
+    _label(seeded, sid, "alice", ["ai"], ["security_risk"], "security_risk")
+    _label(seeded, sid, "bob", ["ai"], ["competition"], "competition")
+    out = tmp_path / "labels.csv"
+    seeded.export_annotations(out)
+    with out.open("a", encoding="utf-8", newline="") as f:
+        f.write("#### DeepSeek model revs up US-China AI race,ai,security_risk,security_risk,,,adjudication:me,\n")
+    fresh = open_store(tmp_path / "fresh.db")
+    fresh.ingest_paths(["seeds"])
+    fresh.import_files([out], annotator="x", codebook=CODEBOOK)
+    want = fresh.current_labels()[sid]
+    resolved = resolve(read_annotations([out], CODEBOOK).annotations).annotations
+    assert [(a.sentence_id, a.topics, a.frames, a.primary_frame) for a in resolved] == [
+        (sid, want.topics, want.frames, want.primary_frame)] == [(sid, ("ai",), ("security_risk",), "security_risk")]
+
+
 def test_import_matches_by_text_and_reports_unmatched_rows_by_line(tmp_path, seeded):
     path = tmp_path / "mine.csv"
     path.write_text(
