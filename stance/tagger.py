@@ -316,11 +316,11 @@ def training_annotations(store=None, files: Sequence[str | Path] | None = None,
     resolution = resolve(read.annotations)
     annotations = resolution.annotations
     if store is not None:
-        human = store.human_annotations()
-        ids = {a.sentence_id for a in human if a.sentence_id}
-        texts = {normalise_text(a.text) for a in human}
-        ids |= {sid for sid, marked in store.boilerplate_overrides().items() if marked}
-        annotations = [a for a in annotations if a.sentence_id not in ids and normalise_text(a.text) not in texts] + list(human)
+        current = store.current_labels()  # marked boilerplate too: a file's row of such a sentence, by id or by text, is left out
+        marked = store.boilerplate_overrides()
+        human = [a for sid, a in current.items() if not marked.get(sid, False)]  # store.human_annotations(), read once
+        texts = {normalise_text(a.text) for a in current.values()}
+        annotations = [a for a in annotations if a.sentence_id not in current and normalise_text(a.text) not in texts] + human
     return annotations, read.problems, resolution
 
 

@@ -419,6 +419,17 @@ def test_a_ruling_added_to_an_export_by_text_alone_counts_in_training_as_on_impo
         (sid, want.topics, want.frames, want.primary_frame)] == [(sid, ("ai",), ("security_risk",), "security_risk")]
 
 
+def test_training_from_a_file_with_a_store_leaves_out_a_sentence_the_store_marked_even_by_text(tmp_path, seeded):
+    from stance.tagger import training_annotations
+
+    text = "#### DeepSeek model revs up US-China AI race"
+    seeded.mark_boilerplate(_sid(seeded, text), annotator="me", reason="navigation")
+    path = tmp_path / "mine.csv"
+    path.write_text(f"text,topics,frames\n{text},ai,competition\nTariffs rose sharply.,trade_tariffs,economic_cost\n", encoding="utf-8")
+    annotations, problems, _ = training_annotations(seeded, [path], CODEBOOK)
+    assert problems == [] and [a.text for a in annotations] == ["Tariffs rose sharply."]
+
+
 def test_import_matches_by_text_and_reports_unmatched_rows_by_line(tmp_path, seeded):
     path = tmp_path / "mine.csv"
     path.write_text(
