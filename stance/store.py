@@ -1151,7 +1151,9 @@ class Store:
         active sentence with that text). Rows that match nothing are reported
         with their file and line. A row the store already holds (the same
         annotator's latest decision, same labels and note) changes nothing,
-        so importing a file twice is the same as importing it once. An empty
+        so importing a file twice is the same as importing it once; where
+        the file has the same person decide a kind twice, the later row is
+        their word and the earlier is not recorded. An empty
         ``annotator`` cell means ``annotator``; ``adjudication:NAME`` records
         NAME's adjudication.
         """
@@ -1192,16 +1194,23 @@ class Store:
                 current[(dec.sentence_id, dec.annotator, dec.adjudication)][dec.kind] = dec
             new_rows = []
             stamp = _now()
-            for a, ids in matched:
+            last: dict[tuple[str, str, bool, str], int] = {}  # the file's last row on each person's word, per sentence and kind
+            for i, (a, ids) in enumerate(matched):
+                for sid in ids:
+                    last.update({(sid, (a.annotator or annotator).removeprefix(ADJUDICATION_PREFIX), a.adjudication, k): i for k in a.decides})
+            for i, (a, ids) in enumerate(matched):
                 who = (a.annotator or annotator).removeprefix(ADJUDICATION_PREFIX)
                 adjudication = a.adjudication
                 changed = False
                 for sid in ids:
+                    # A kind the same person decides again further down the file is that row's to record: only
+                    # the latest word counts, and recording both would make a second import record both again.
+                    live = tuple(k for k in a.decides if last[(sid, who, adjudication, k)] == i)
                     have = current.get((sid, who, adjudication), {})
-                    if _same_decision(have, a):
+                    if not live or _same_decision(have, dataclasses.replace(a, decides=live)):
                         continue
                     changed = True
-                    events = self._decision_events(_with_id(a, sid), who, None, adjudication, HUMAN, stamp)
+                    events = self._decision_events(_with_id(dataclasses.replace(a, decides=live), sid), who, None, adjudication, HUMAN, stamp)
                     for ev in events:
                         row = self._event_row(ev)
                         row["codebook_version"] = version

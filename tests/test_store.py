@@ -430,6 +430,21 @@ def test_training_from_a_file_with_a_store_leaves_out_a_sentence_the_store_marke
     assert problems == [] and [a.text for a in annotations] == ["Tariffs rose sharply."]
 
 
+def test_a_file_where_one_person_labels_a_sentence_twice_imports_twice_as_once(tmp_path, seeded):
+    """The later row is the person's word (as training on the file reads it); recording the earlier one
+    too made every import record both again, the store's events growing with each."""
+    path = tmp_path / "mine.csv"
+    path.write_text("text,topics,frames,annotator,decides\n"
+                    "#### DeepSeek model revs up US-China AI race,ai,competition,alice,\n"
+                    "#### DeepSeek model revs up US-China AI race,,innovation,alice,frames\n"  # alice's second thought on the frames
+                    "#### DeepSeek model revs up US-China AI race,ai;science,,alice,topics\n", encoding="utf-8")
+    seeded.import_files([path], annotator="x", codebook=CODEBOOK)
+    events = seeded.count_events()
+    assert seeded.import_files([path], annotator="x", codebook=CODEBOOK).recorded == 0 and seeded.count_events() == events
+    got = seeded.current_labels()[_sid(seeded, "#### DeepSeek model revs up US-China AI race")]
+    assert (got.topics, got.frames) == (("ai", "science"), ("innovation",))
+
+
 def test_import_matches_by_text_and_reports_unmatched_rows_by_line(tmp_path, seeded):
     path = tmp_path / "mine.csv"
     path.write_text(
