@@ -56,6 +56,7 @@ DECISION_KINDS = ("topics", "frames", "primary_frame")  # what one row decides (
 ROW_KINDS = DECISION_KINDS + ("boilerplate",)  # all a row can decide
 BOILERPLATE_MARK = "boilerplate_mark"  # the optional column: why a person marked the sentence boilerplate
 # (not ``boilerplate`` or ``boilerplate_reason``: `stance tag` output has those, for the automatic flag)
+NOT_A_REASON = frozenset({"no", "n", "false", "0", "none", "yes", "y", "true", "1"})  # yes/no in a boilerplate_mark cell
 DECIDES = "decides"  # the optional column, written only where a row decides other than the three
 ADJUDICATION_PREFIX = "adjudication:"  # an annotator cell ``adjudication:NAME``: NAME's ruling
 REQUIRED = ("text", "topics", "frames")  # a file without a labels column would read as "no labels" and wipe real ones
@@ -253,6 +254,13 @@ def _annotation(row: dict, path: str, line: int, known: frozenset[str] | None, t
                     line=line,
                     fix=unknown_ids_fix(column[:-1], allowed),
                 )
+    mark = row.get(BOILERPLATE_MARK)
+    if isinstance(mark, bool) or str(mark or "").strip().lower() in NOT_A_REASON:
+        # read as a reason, "no" or FALSE (a spreadsheet's) would mark the sentence and leave it out of training
+        raise StanceError(
+            f"'{BOILERPLATE_MARK}' is {json.dumps(mark) if isinstance(mark, bool) else repr(mark)}: the cell holds why a person marked the sentence boilerplate, not yes or no",
+            path=path, line=line, fix=f"write the reason (e.g. navigation) to mark it, or leave '{BOILERPLATE_MARK}' empty",
+        )
     boilerplate = _plain(row, BOILERPLATE_MARK, path, line).strip()
     decides = _decides(row, path, line, boilerplate, bool(topics or frames or primary))
     given = {"topics": topics, "frames": frames, "primary_frame": (primary,) if primary else (), "boilerplate": boilerplate}

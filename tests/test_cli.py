@@ -415,3 +415,15 @@ def test_a_decides_cell_is_checked_by_line(tmp_path, capsys):
     assert (tariffs.topics, tariffs.frames, tariffs.primary_frame, tariffs.annotator) == (("trade_tariffs",), ("economic_cost",), "economic_cost", "ann+j")
     assert (ai.frames, ai.primary_frame) == ((), None)  # a primary frame outside the frames is none, as in the store
     assert (more.text, more.topics, resolution.boilerplate) == ("Read more.", ("ai",), 1)
+
+
+def test_a_yes_or_no_in_the_boilerplate_mark_cell_is_refused_by_line(tmp_path):
+    """The cell is a reason: read as one, "no" or a spreadsheet's FALSE marked the sentence boilerplate
+    and left it out of training with only a count said."""
+    path = tmp_path / "labels.csv"
+    path.write_text("text,topics,frames,boilerplate_mark\nTariffs rose.,trade_tariffs,,no\nChips are scarce.,semiconductors,,FALSE\n"
+                    "Share this article.,,,navigation\n", encoding="utf-8")
+    read = read_annotations([path], load_codebook())
+    assert [(p.line, p.message.split(":")[0]) for p in read.problems] == [(2, "'boilerplate_mark' is 'no'"), (3, "'boilerplate_mark' is 'FALSE'")]
+    assert "write the reason (e.g. navigation) to mark it, or leave 'boilerplate_mark' empty" == read.problems[0].fix
+    assert [(a.text, a.boilerplate_mark) for a in read.annotations] == [("Share this article.", "navigation")]
