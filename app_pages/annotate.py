@@ -226,6 +226,11 @@ with st.expander(f"Disagreements to adjudicate: {len(open_conflicts)} open, {len
             c = open_conflicts[pick]
             offered = sorted({label for v in c.by_annotator.values() for label in v})
             allowed = codebook.topic_ids if c.kind == "topics" else codebook.frame_ids
+            if c.kind == "primary_frame":  # one of the frames that count: a primary frame outside them would not hold
+                standing = store.current_labels()[c.sentence_id].frames
+                offered, allowed = [f for f in offered if f in standing], standing
+                st.caption(f"The primary frame is one of the frames that count: {', '.join(common.name_of(codebook, f) for f in standing) or 'none yet'}"
+                           " (settle the frames first if they are in dispute).")
             agreed = sorted(set.intersection(*(set(v) for v in c.by_annotator.values())))  # what every annotator gave stands unless unpicked
             single = c.kind == "primary_frame"
             ruling = st.pills("The labels that count", list(dict.fromkeys([*offered, *allowed])),

@@ -13,14 +13,18 @@ CSV (``;``-separated ids in a cell) or JSONL (lists), with columns:
                 ``adjudication:NAME`` is NAME's ruling where annotators differ
 ``note``        optional: free text
 ``boilerplate_mark`` optional: a person marked the sentence boilerplate,
-                for this reason (e.g. ``navigation``); it then has no labels
+                for this reason (e.g. ``navigation``); its labels, if any,
+                then do not count
 ``decides``     optional: which of ``topics``, ``frames``,
                 ``primary_frame`` and ``boilerplate`` the row decides
                 (``;``-separated). Empty: the first three; a row with a
                 ``boilerplate_mark`` decides ``boilerplate``, and its
-                labels only if it gives some. An adjudication of one
-                kind decides only it; ``decides`` ``boilerplate`` with an
-                empty ``boilerplate_mark`` marks the sentence as content.
+                labels only if it gives some; an adjudication row decides
+                the kinds it fills (all three if it fills none), so that a
+                ruling on the frames leaves the topics the annotators
+                gave. ``decides`` ``boilerplate`` with an empty
+                ``boilerplate_mark`` marks the sentence as content.
+                Export writes it for every adjudication row.
 =============== ========================================================
 
 A sentence may have several rows (two annotators, an adjudication).
@@ -88,6 +92,12 @@ class Annotation:
     def adjudication(self) -> bool:
         return self.annotator.startswith(ADJUDICATION_PREFIX)
 
+    @property
+    def _says_decides(self) -> bool:
+        """Whether a file must say what the row decides: an adjudication always (read without
+        it, one decides only the kinds it fills), any other row where it is not the three."""
+        return self.adjudication or self.decides != DECISION_KINDS
+
     def to_row(self) -> dict[str, str]:
         """The flat CSV row; lists become ``;``-joined ids."""
         return {
@@ -100,7 +110,7 @@ class Annotation:
             "annotator": self.annotator,
             "note": self.note,
             BOILERPLATE_MARK: self.boilerplate_mark or "",
-            DECIDES: "" if self.decides == DECISION_KINDS else ";".join(self.decides),
+            DECIDES: ";".join(self.decides) if self._says_decides else "",
         }
 
     def to_json(self) -> dict:
@@ -109,7 +119,7 @@ class Annotation:
         row["frames"] = list(self.frames)
         if not self.boilerplate_mark:
             del row[BOILERPLATE_MARK]
-        if self.decides == DECISION_KINDS:
+        if not self._says_decides:
             del row[DECIDES]
         else:
             row[DECIDES] = list(self.decides)
@@ -186,7 +196,7 @@ def resolve(annotations: Sequence[Annotation]) -> Resolution:
             groups[key].append(_Row(a, order))
     out = Resolution([])
     for rows in groups.values():
-        if len(rows) == 1 and rows[0].annotation.decides == DECISION_KINDS:  # the common case, kept as it is
+        if len(rows) == 1 and rows[0].annotation.decides == DECISION_KINDS and not rows[0].adjudication:  # the common case, kept as it is
             out.annotations.append(rows[0].annotation)
             continue
         out.merged += len(rows) > 1
@@ -262,7 +272,9 @@ def _annotation(row: dict, path: str, line: int, known: frozenset[str] | None, t
             path=path, line=line, fix=f"write the reason (e.g. navigation) to mark it, or leave '{BOILERPLATE_MARK}' empty",
         )
     boilerplate = _plain(row, BOILERPLATE_MARK, path, line).strip()
-    decides = _decides(row, path, line, boilerplate, bool(topics or frames or primary))
+    annotator = _plain(row, "annotator", path, line)
+    filled = tuple(k for k, given in (("topics", topics), ("frames", frames), ("primary_frame", primary)) if given)
+    decides = _decides(row, path, line, boilerplate, filled, annotator.startswith(ADJUDICATION_PREFIX))
     given = {"topics": topics, "frames": frames, "primary_frame": (primary,) if primary else (), "boilerplate": boilerplate}
     undecided = [kind for kind in ROW_KINDS if given[kind] and kind not in decides]
     if undecided:
@@ -284,17 +296,18 @@ def _annotation(row: dict, path: str, line: int, known: frozenset[str] | None, t
         primary_frame=primary,
         sentence_id=_plain(row, "sentence_id", path, line) or None,
         source=_plain(row, "source", path, line) or None,
-        annotator=_plain(row, "annotator", path, line),
+        annotator=annotator,
         note=str(row.get("note") or ""),
         decides=decides,
         boilerplate_mark=boilerplate if "boilerplate" in decides else None,
     )
 
 
-def _decides(row: dict, path: str, line: int, boilerplate: str, labelled: bool) -> tuple[str, ...]:
+def _decides(row: dict, path: str, line: int, boilerplate: str, filled: tuple[str, ...], adjudication: bool) -> tuple[str, ...]:
     """The kinds a row decides, in their usual order. An empty cell: the three kinds of
     labels; a row that marks the sentence boilerplate decides that, and its labels only
-    if it gives some."""
+    if it gives some; an adjudication the kinds it fills (a ruling on the frames leaves
+    the topics the annotators gave), or all three if it fills none."""
     named = _ids(row.get(DECIDES), path, line, DECIDES)
     unknown = [k for k in named if k not in ROW_KINDS]
     if unknown:
@@ -305,7 +318,9 @@ def _decides(row: dict, path: str, line: int, boilerplate: str, labelled: bool) 
     if named:
         return tuple(k for k in ROW_KINDS if k in named)
     if boilerplate:
-        return ROW_KINDS if labelled else ("boilerplate",)
+        return ROW_KINDS if filled else ("boilerplate",)
+    if adjudication and filled:
+        return filled
     return DECISION_KINDS
 
 

@@ -44,10 +44,13 @@ An illustration (not run)::
   complete decision; ``add_event`` / ``add_events`` / ``mark_boilerplate``
   record single events (rule and model labels too, with their ``origin``).
 - ``import_files(paths, annotator=, codebook=)`` / ``export_annotations(path)``:
-  annotation files (``stance.annotations``), round-tripping exactly.
-- ``annotator_annotations()``: each annotator's own latest decision per
-  sentence (adjudications as annotator ``adjudication:NAME``); what
-  ``stance annotations export`` writes and the agreement figures use.
+  annotation files (``stance.annotations``); a fresh store that imports an
+  export resolves every sentence as this one does, and exports it again
+  byte for byte.
+- ``annotator_annotations()``: each person's latest decisions as file rows,
+  in the order they were made (adjudications as annotator
+  ``adjudication:NAME``, boilerplate marks, and the kinds a row decides);
+  what ``stance annotations export`` writes.
 - ``conflicts()``: sentences where annotators' latest decisions differ, with
   what each said and the adjudication, if any.
 - ``stale_labels(codebook)``: sentences whose deciding label was made under
@@ -479,6 +482,7 @@ class Store:
     def __init__(self, db: str | os.PathLike | None = None, *, create: bool = True) -> None:
         self.url = resolve_url(db, create=create)
         self._codebooks_seen: set[str] = set()
+        self._resolved_at: tuple[tuple, tuple] | None = None  # (the labels' and documents' state, ``_resolved()`` then)
         try:
             self.engine = _engine(self.url)
             self._migrate()
@@ -1036,7 +1040,16 @@ class Store:
             return self._human(conn)[0]
 
     def _resolved(self) -> tuple[dict[str, dict[str, Decision]], list[Conflict], dict[str, tuple]]:
+        """Each sentence's deciding decision per kind, the conflicts, and the sentences' places.
+        Kept until a label event is added or a document ingested (by this process or another):
+        a dashboard page asks for the labels, the conflicts and the marks on every click."""
+        e, d = label_events, documents
         with self._read() as conn:
+            state = (conn.execute(sa.select(sa.func.count(), sa.func.max(e.c.event_id))).one(),
+                     conn.execute(sa.select(sa.func.count(), sa.func.max(d.c.ingested_at))).one())
+            kept = self._resolved_at
+            if kept is not None and kept[0] == state:
+                return kept[1]
             decided, info = self._human(conn)
         groups: dict[tuple[str, str], list[Decision]] = defaultdict(list)
         for dec in decided:
@@ -1054,7 +1067,8 @@ class Store:
                     ruling.labels if ruling else None, ruling.annotator if ruling else None,
                 ))
         conflicts.sort(key=lambda c: (_order(info, c.sentence_id), DECISION_KINDS.index(c.kind)))
-        return winners, conflicts, info
+        self._resolved_at = (state, (winners, conflicts, info))
+        return self._resolved_at[1]
 
     def current_labels(self) -> dict[str, Annotation]:
         """The human labels that override predictions, by sentence id (see the module docstring)."""
@@ -1090,7 +1104,7 @@ class Store:
 
     def conflicts(self) -> list[Conflict]:
         """Where annotators' latest decisions differ, in document order (adjudicated ones too)."""
-        return self._resolved()[1]
+        return list(self._resolved()[1])
 
     def stale_labels(self, codebook) -> dict[str, str]:
         """Sentences whose deciding human label was made under another codebook: sentence id -> its fingerprint."""

@@ -317,10 +317,8 @@ def training_annotations(store=None, files: Sequence[str | Path] | None = None,
     annotations = resolution.annotations
     if store is not None:
         current = store.current_labels()  # marked boilerplate too: a file's row of such a sentence, by id or by text, is left out
-        marked = store.boilerplate_overrides()
-        human = [a for sid, a in current.items() if not marked.get(sid, False)]  # store.human_annotations(), read once
         texts = {normalise_text(a.text) for a in current.values()}
-        annotations = [a for a in annotations if a.sentence_id not in current and normalise_text(a.text) not in texts] + human
+        annotations = [a for a in annotations if a.sentence_id not in current and normalise_text(a.text) not in texts] + store.human_annotations()
     return annotations, read.problems, resolution
 
 

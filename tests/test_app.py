@@ -229,6 +229,26 @@ def test_an_uploaded_document_with_html_and_script_is_shown_as_text(tmp_path, mo
         assert {"hostile", "notes", "coppens", "merics", "outlet"} <= set(store.sources())
 
 
+def test_a_primary_frame_is_adjudicated_among_the_frames_that_count(tmp_path, monkeypatch, app_env):
+    from stance.annotations import Annotation
+
+    db = str(tmp_path / "team.db")
+    monkeypatch.setenv("STANCE_DB", db)
+    with open_store(db) as store:
+        store.ingest_paths(["seeds"])
+        sid = next(s.sentence_id for s in store.sentences() if not s.boilerplate and not s.heading)
+        for who, primary in (("alice", "competition"), ("bob", "security_risk")):
+            store.annotate(Annotation("", ("ai",), ("competition", "security_risk"), primary, sid, None, who))
+    at = run("annotate", annotator="carol")
+    ruling = widget(at.pills, f"adjudicate-{sid}-primary_frame")
+    assert set(ruling.options) == {"Rivalry & competition", "Security & risk"}  # not every frame: one outside these would not hold
+    ruling.set_value("competition").run()
+    at.button(key="annotate_adjudicate").click().run()
+    assert not at.exception
+    with open_store(db) as store:
+        assert store.current_labels()[sid].primary_frame == "competition"
+
+
 def test_a_disagreement_is_listed_and_adjudicated_on_the_annotate_page(tmp_path, monkeypatch, app_env):
     from stance.annotations import Annotation
 

@@ -399,7 +399,10 @@ def test_a_decides_cell_is_checked_by_line(tmp_path, capsys):
         "Share this article.,,,,bob,navigation,\n"  # a boilerplate mark: the sentence is left out
         "Read more.,ai,,,ann,,\n"
         "Read more.,,,,bob,navigation,\n"
-        "Read more.,,,,carol,,boilerplate\n",  # marked as content again: its labels stand
+        "Read more.,,,,carol,,boilerplate\n"  # marked as content again: its labels stand
+        "Chips fell.,economy,,,ann,,\n"
+        "Chips fell.,ai,,,bob,,\n"
+        "Chips fell.,,competition,,adjudication:j,,\n",  # a ruling written without 'decides' (an older export): the kinds it fills
         encoding="utf-8",
     )
     read = read_annotations([path], load_codebook())
@@ -411,10 +414,12 @@ def test_a_decides_cell_is_checked_by_line(tmp_path, capsys):
     assert [(a.annotator, a.decides, a.boilerplate_mark) for a in read.annotations][:3] == [
         ("ann", ("topics", "frames", "primary_frame"), None), ("adjudication:j", ("frames", "primary_frame"), None), ("adjudication:j", ("primary_frame",), None)]
     resolution = resolve(read.annotations)
-    tariffs, ai, more = resolution.annotations
+    tariffs, ai, more, chips = resolution.annotations
     assert (tariffs.topics, tariffs.frames, tariffs.primary_frame, tariffs.annotator) == (("trade_tariffs",), ("economic_cost",), "economic_cost", "ann+j")
     assert (ai.frames, ai.primary_frame) == ((), None)  # a primary frame outside the frames is none, as in the store
     assert (more.text, more.topics, resolution.boilerplate) == ("Read more.", ("ai",), 1)
+    assert (chips.topics, chips.frames, chips.annotator) == (("ai",), ("competition",), "bob+j")
+    assert read.annotations[-1].to_row()["decides"] == "frames"  # written back, it says so
 
 
 def test_a_yes_or_no_in_the_boilerplate_mark_cell_is_refused_by_line(tmp_path):

@@ -193,6 +193,20 @@ def test_latest_human_decision_wins_adjudication_decides_and_conflicts_stay_visi
 
 
 
+def test_labels_resolved_once_are_kept_until_anyone_writes(db, seeded):
+    """A dashboard asks for labels, conflicts and marks on every click: they are resolved once per
+    change, and a write from another process (another analyst) is seen at once."""
+    sid = _sid(seeded, "The greater risk is that the US and China are heading towards a full-blown economic war that could escalate into a global geopolitical conflict.")
+    _label(seeded, sid, "alice", ["geopolitics"])
+    first = seeded._resolved()
+    assert seeded._resolved() is first and seeded.current_labels()[sid].topics == ("geopolitics",)
+    with open_store(db) as other:
+        _label(other, sid, "bob", ["trade_tariffs"])
+    assert seeded.current_labels()[sid].topics == ("trade_tariffs",) and len(seeded.conflicts()) == 1
+    seeded.mark_boilerplate(sid, annotator="carol")
+    assert seeded.boilerplate_overrides() == {sid: True} and seeded.human_annotations() == []
+
+
 def test_model_and_rule_events_never_override(seeded):
     sid = _sid(seeded, "The greater risk is that the US and China are heading towards a full-blown economic war that could escalate into a global geopolitical conflict.")
     seeded.add_event(sid, "topics", ["ai"], annotator="tagger", origin="model:20250101-abc")
