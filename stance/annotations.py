@@ -92,6 +92,13 @@ class Annotation:
     def adjudication(self) -> bool:
         return self.annotator.startswith(ADJUDICATION_PREFIX)
 
+    def labels_of(self, kind: str) -> tuple[str, ...]:
+        """What the row says of one kind it can decide, as the store keeps it: ids, or one reason."""
+        if kind in ("topics", "frames"):
+            return self.topics if kind == "topics" else self.frames
+        value = self.primary_frame if kind == "primary_frame" else self.boilerplate_mark
+        return (value,) if value else ()
+
     @property
     def _says_decides(self) -> bool:
         """Whether a file must say what the row decides: an adjudication always (read without
@@ -202,20 +209,32 @@ def resolve(annotations: Sequence[Annotation]) -> Resolution:
         out.merged += len(rows) > 1
         out.adjudicated += any(r.adjudication for r in rows)
         winners = {kind: holding(said) for kind in ROW_KINDS if (said := [r for r in rows if kind in r.annotation.decides])}
-        topics = winners["topics"].annotation.topics if "topics" in winners else ()
-        frames = winners["frames"].annotation.frames if "frames" in winners else ()
-        primary = winners["primary_frame"].annotation.primary_frame if "primary_frame" in winners else None
         if "boilerplate" in winners and winners["boilerplate"].annotation.boilerplate_mark:
             out.boilerplate += 1
             continue
         latest = max(rows, key=lambda r: (bool(r.annotation.sentence_id), r.order)).annotation  # the sentence's text and id
-        out.annotations.append(Annotation(
-            text=latest.text, topics=topics, frames=frames, primary_frame=primary if primary in frames else None,
-            sentence_id=latest.sentence_id, source=latest.source,
-            annotator="+".join(dict.fromkeys(w.annotation.annotator.removeprefix(ADJUDICATION_PREFIX) for w in winners.values())),
-            note=max(winners.values(), key=lambda w: w.order).annotation.note,
-        ))
+        out.annotations.append(standing(latest.text, latest.sentence_id, latest.source, {
+            kind: (w.annotation.labels_of(kind), w.annotation.annotator.removeprefix(ADJUDICATION_PREFIX), w.annotation.note, w.order)
+            for kind, w in winners.items()
+        }))
     return out
+
+
+def standing(text: str, sentence_id: str | None, source: str | None, held: dict[str, tuple[tuple[str, ...], str, str, Any]]) -> Annotation:
+    """A sentence's labels as they stand, from the decision that holds on each kind it has
+    (``held``: kind -> (labels, who, note, order)), in the store and in files alike: a primary
+    frame outside the frames is none, a boilerplate mark leaves no labels, and the annotation
+    names everyone whose word holds, with the latest one's note."""
+    topics = held["topics"][0] if "topics" in held else ()
+    frames = held["frames"][0] if "frames" in held else ()
+    primary = next(iter(held["primary_frame"][0]), None) if "primary_frame" in held else None
+    if "boilerplate" in held and held["boilerplate"][0]:
+        topics, frames, primary = (), (), None
+    return Annotation(
+        text=text, topics=topics, frames=frames, primary_frame=primary if primary in frames else None,
+        sentence_id=sentence_id, source=source, annotator="+".join(dict.fromkeys(who for _, who, _, _ in held.values())),
+        note=max(held.values(), key=lambda h: h[3])[2],
+    )
 
 
 def unknown_ids_fix(kind: str, allowed: Collection[str]) -> str:

@@ -95,7 +95,7 @@ from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, LargeBinary,
 from sqlalchemy.engine import Connection, Engine
 
 from stance.active import sentence_uncertainty, threshold_array
-from stance.annotations import ADJUDICATION_PREFIX, DECISION_KINDS, ROW_KINDS, Annotation, holding, read_annotations, unknown_ids_fix, write_annotations
+from stance.annotations import ADJUDICATION_PREFIX, DECISION_KINDS, ROW_KINDS, Annotation, holding, read_annotations, standing, unknown_ids_fix, write_annotations
 from stance.corpus import DEFAULT_MAX_BYTES, Corpus, Document, Note, Problem, Source, iter_corpus, read_file, source_for_file
 from stance.errors import StanceError
 from stance.segment import Sentence, iter_sentences, normalise_text
@@ -937,13 +937,10 @@ class Store:
         if codebook is not None:
             _check_labels(a, codebook)
             version = self.record_codebook(codebook)
-        primary = (a.primary_frame,) if a.primary_frame else ()
         created_at = created_at or _now()
         return [
-            LabelEvent(a.sentence_id or "", kind, labels, annotator, origin, adjudication, a.note, version, created_at)
-            for kind, labels in (("topics", a.topics), ("frames", a.frames), ("primary_frame", primary),
-                                 ("boilerplate", (a.boilerplate_mark,) if a.boilerplate_mark else ()))
-            if kind in a.decides
+            LabelEvent(a.sentence_id or "", kind, a.labels_of(kind), annotator, origin, adjudication, a.note, version, created_at)
+            for kind in a.decides
         ]
 
     def mark_boilerplate(self, sentence_id: str, boilerplate: bool = True, *, annotator: str, reason: str = "boilerplate", note: str = "") -> int:
@@ -1076,20 +1073,7 @@ class Store:
         out: dict[str, Annotation] = {}
         for sid in sorted(winners, key=lambda sid: _order(info, sid)):
             kinds = winners[sid]
-            text, source = info[sid][0], info[sid][1]
-            topics = kinds["topics"].labels if "topics" in kinds else ()
-            frames = kinds["frames"].labels if "frames" in kinds else ()
-            primary = kinds["primary_frame"].labels[0] if kinds.get("primary_frame") and kinds["primary_frame"].labels else None
-            if primary not in frames:
-                primary = None
-            if "boilerplate" in kinds and kinds["boilerplate"].labels:
-                topics, frames, primary = (), (), None
-            deciders = [kinds[k] for k in KINDS if k in kinds]
-            latest = max(deciders, key=lambda g: g.order)
-            out[sid] = Annotation(
-                text=text, topics=topics, frames=frames, primary_frame=primary, sentence_id=sid, source=source,
-                annotator="+".join(dict.fromkeys(g.annotator for g in deciders)), note=latest.note,
-            )
+            out[sid] = standing(info[sid][0], sid, info[sid][1], {k: (d.labels, d.annotator, d.note, d.order) for k in KINDS if (d := kinds.get(k))})
         return out
 
     def human_annotations(self) -> list[Annotation]:
@@ -1508,9 +1492,8 @@ def _same_decision(have: Mapping[str, Decision], a: Annotation) -> bool:
     decided = [have[k] for k in a.decides if k in have]
     if not decided:
         return False
-    given = {"topics": set(a.topics), "frames": set(a.frames), "primary_frame": {a.primary_frame} - {None}, "boilerplate": {a.boilerplate_mark} - {None, ""}}
     latest = max(decided, key=lambda g: g.order)
-    return all(set(have[k].labels if k in have else ()) == given[k] for k in a.decides) and latest.note == a.note
+    return all(set(have[k].labels if k in have else ()) == set(a.labels_of(k)) for k in a.decides) and latest.note == a.note
 
 
 def _one_row(run: Sequence[Decision], dec: Decision) -> bool:
