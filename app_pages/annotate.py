@@ -64,7 +64,7 @@ if ss.pop("annotate_saved", None):
 if not ids:
     st.success("Nothing to annotate: every stored sentence is labelled or boilerplate.", icon=":material/task_alt:")
 elif pos >= len(ids):
-    st.success(f"Done: all {len(ids)} sentences of this list are behind you.", icon=":material/task_alt:")
+    st.success(f"Done: {'the one sentence' if len(ids) == 1 else f'all {len(ids)} sentences'} of this list {'is' if len(ids) == 1 else 'are'} behind you.", icon=":material/task_alt:")
     if st.button("Back to the first one", key="annotate_restart"):
         ss["annotate_pos"] = 0
         st.rerun()
@@ -120,7 +120,7 @@ else:
         c1, c2 = st.columns([1, 4], vertical_alignment="bottom")
         boilerplate = c1.checkbox("Boilerplate", value=is_boilerplate, key=f"ann-boiler-{sid}",
                                   help="Navigation, a subscription prompt, a comment…: no topic, no frame.")
-        note = c2.text_input("Note", key=f"ann-note-{sid}", placeholder="optional: why, or what to discuss")
+        note = c2.text_input("Note", value=human.note if human else "", key=f"ann-note-{sid}", placeholder="optional: why, or what to discuss")
 
         unchanged = (set(topics) == set(t.topics) and set(frames) == set(t.frames) and primary == t.primary_frame
                      and boilerplate == is_boilerplate and human is None)
@@ -168,15 +168,16 @@ m1, m2, m3, m4 = st.columns([1, 1, 1, 1.4], vertical_alignment="center")
 m1.metric(f"You{f' ({me})' if me else ''}, today", store.labelled_count(annotator=me, since=today) if me else 0,
           help="sentences you labelled today (UTC)")
 m2.metric("Labelled by humans", store.labelled_count())
-m3.metric("New since the model was trained", store.labelled_count(since=since) if since else store.labelled_count(),
-          help=f"model {tagger.model.version}, trained on {card.get('examples', '?')} annotations")
+fresh = store.labelled_count(since=since) if since else store.labelled_count()
+m3.metric("New since the model was trained", fresh, help=f"model {tagger.model.version}, trained on {card.get('examples', '?')} annotations")
 with m4:
     metrics = card.get("cv_metrics") or {}
     if metrics:
         st.caption(f"Model `{tagger.model.version}` · cross-validated topic micro-F1 {metrics['topics']['micro_f1']:.2f}, "
                    f"frame macro-F1 {metrics['frames']['macro_f1']:.2f}")
-    if st.button("Retrain now", icon=":material/model_training:", key="annotate_retrain",
-                 help="Train on the bundled annotations (seeds and training set) plus every human label in the store; the new model tags everything."):
+    if st.button("Retrain now", icon=":material/model_training:", key="annotate_retrain", disabled=not fresh,
+                 help="Train on the bundled annotations (seeds and training set) plus every human label in the store; the new model tags everything."
+                 if fresh else "Nothing new to learn: no sentence was labelled since this model was trained."):
         old = dict(card)
         with st.status("Retraining on the bundled annotations and the store's human labels…", expanded=True) as status:
             st.write("Training with 5-fold cross-validation (to choose thresholds and measure the model)…")

@@ -367,7 +367,7 @@ class IngestReport:
 
     def lines(self) -> list[str]:
         out = [
-            f"{self.added} new document{'s' if self.added != 1 else ''} ({self.sentences} sentences), "
+            f"{self.added} new document{'s' if self.added != 1 else ''} ({self.sentences} sentence{'s' if self.sentences != 1 else ''}), "
             f"{self.unchanged} unchanged, {len(self.changed)} changed"
             + (f", {len(self.copies)} cop{'ies' if len(self.copies) != 1 else 'y'} of a stored document" if self.copies else "")
         ]

@@ -164,6 +164,17 @@ def test_annotating_through_the_page_records_the_labels_in_the_store(app_env):
     at.switch_page("app_pages/explore.py").run()  # the human label is what the rest of the app shows
     at.selectbox(key="explore_labelled").set_value("human").run()
     assert list(at.dataframe[0].value["labelled by"]) == ["page-tester"]
+    again = run("annotate", annotator="page-tester", annotate_worklist=[sid])  # opened again, it shows what was saved
+    assert again.text_input(key=f"ann-note-{sid}").value == "checked in the test"
+
+
+def test_retraining_waits_for_something_new_to_learn(tmp_path, monkeypatch, app_env):
+    monkeypatch.setenv("STANCE_DB", str(tmp_path / "team.db"))
+    at = run("annotate", annotator="page-tester")
+    assert at.button(key="annotate_retrain").disabled  # no label yet: it would train the same model again
+    widget(at.pills, "ann-topics-").set_value(["ai"])
+    at.button(key="annotate_save").click().run()
+    assert not at.button(key="annotate_retrain").disabled
 
 
 def test_annotate_without_a_name_cannot_save(app_env):
