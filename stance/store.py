@@ -577,10 +577,15 @@ class Store:
         is a new version: the old one is kept but inactive, the labels of
         every sentence whose text did not change move to the new sentence,
         and the annotated sentences whose text is gone are reported as
-        orphaned (their labels stay in the store). Documents are written in
-        batches of whole documents, one transaction each.
+        orphaned (their labels stay in the store). A text that moved to
+        another location (a row of a table with a row inserted above it) is
+        the same document, not replaced. Documents are written in batches
+        of whole documents, one transaction each; the old versions are
+        retired once every document has been seen.
         """
         report = IngestReport()
+        seen: set[str] = set()  # every text of this ingest: one that moved is not retired where it was
+        replaced: list[tuple[list[str], Document]] = []  # (what a location held, its new text)
         batch: list[tuple[Document, list[Sentence]]] = []
         size = 0
         for document in documents_:
@@ -588,10 +593,18 @@ class Store:
             batch.append((document, sents))
             size += len(sents)
             if size >= INGEST_BATCH:
-                self._ingest_batch(batch, source_info or {}, report)
+                self._ingest_batch(batch, source_info or {}, report, seen, replaced)
                 batch, size = [], 0
         if batch:
-            self._ingest_batch(batch, source_info or {}, report)
+            self._ingest_batch(batch, source_info or {}, report, seen, replaced)
+        if replaced:
+            with self._write() as conn:
+                for previous, document in replaced:
+                    gone = [doc_id for doc_id in previous if doc_id not in seen]
+                    if gone:
+                        conn.execute(documents.update().where(documents.c.doc_id.in_(gone)).values(active=False, superseded_by=document.doc_id))
+                        conn.execute(sentences.update().where(sentences.c.doc_id.in_(gone)).values(active=False))
+                        report.changed.append(self._carry(conn, gone, document))
         return report
 
     def ingest_paths(self, paths: Iterable[str | Path], *, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[IngestReport, Corpus]:
@@ -640,15 +653,17 @@ class Store:
                 else:
                     conn.execute(sources.insert().values(source_id=s.id, **values))
 
-    def _ingest_batch(self, batch: list[tuple[Document, list[Sentence]]], source_info: Mapping[str, Source], report: IngestReport) -> None:
+    def _ingest_batch(self, batch: list[tuple[Document, list[Sentence]]], source_info: Mapping[str, Source], report: IngestReport,
+                      seen: set[str], replaced: list[tuple[list[str], Document]]) -> None:
+        seen.update(document.doc_id for document, _ in batch)
         with self._write() as conn:
             stored: dict[str, bool] = {}
-            held_as: dict[str, tuple[str, str]] = {}  # doc_id -> (source, path) it is stored under
+            held_as: dict[str, tuple[str, str, str]] = {}  # doc_id -> (source, path, location) it is stored under
             for chunk in _chunks([d.doc_id for d, _ in batch]):
-                query = sa.select(documents.c.doc_id, documents.c.active, documents.c.source, documents.c.path)
-                for doc_id, active, source, path in conn.execute(query.where(documents.c.doc_id.in_(chunk))):
+                query = sa.select(documents.c.doc_id, documents.c.active, documents.c.source, documents.c.path, documents.c.location)
+                for doc_id, active, source, path, location in conn.execute(query.where(documents.c.doc_id.in_(chunk))):
                     stored[doc_id] = bool(active)
-                    held_as[doc_id] = (source, path)
+                    held_as[doc_id] = (source, path, location)
             located = [(document, sents, location_of(document)) for document, sents in batch]
             active_at: dict[str, list[str]] = defaultdict(list)
             for chunk in _chunks(sorted({loc for _, _, loc in located})):
@@ -668,15 +683,19 @@ class Store:
 
             for document, sents, location in located:
                 if stored.get(document.doc_id):
-                    source, path = held_as[document.doc_id]
+                    source, path, was_at = held_as[document.doc_id]
                     if source == document.source:  # its own source's text, here or moved: nothing new
                         report.unchanged += 1
+                        if was_at != location:  # moved (a row inserted above it): it lives here now
+                            conn.execute(documents.update().where(documents.c.doc_id == document.doc_id).values(location=location, path=document.path))
+                            held_as[document.doc_id] = (source, document.path, location)
                     else:
                         report.copies.append(f"{document.path} ({document.source}) has the same text as {path} ({source}), which is kept")
                     continue
                 previous = [doc_id for doc_id in active_at[location] if doc_id != document.doc_id]
                 if document.doc_id in stored:  # an older text came back: the stored version is active again
-                    conn.execute(documents.update().where(documents.c.doc_id == document.doc_id).values(active=True, superseded_by=None))
+                    conn.execute(documents.update().where(documents.c.doc_id == document.doc_id)
+                                 .values(active=True, superseded_by=None, location=location, path=document.path))
                     conn.execute(sentences.update().where(sentences.c.doc_id == document.doc_id).values(active=True))
                 else:
                     doc_rows.append(_document_row(document, location, len(sents)))
@@ -684,13 +703,10 @@ class Store:
                     report.added += 1
                     report.sentences += len(sents)
                 stored[document.doc_id] = True
-                held_as[document.doc_id] = (document.source, document.path)
+                held_as[document.doc_id] = (document.source, document.path, location)
                 active_at[location] = [document.doc_id]
                 if previous:
-                    flush()  # carrying labels reads the new version's sentences
-                    conn.execute(documents.update().where(documents.c.doc_id.in_(previous)).values(active=False, superseded_by=document.doc_id))
-                    conn.execute(sentences.update().where(sentences.c.doc_id.in_(previous)).values(active=False))
-                    report.changed.append(self._carry(conn, previous, document))
+                    replaced.append((previous, document))  # retired at the end, unless its text turns up elsewhere
             flush()
 
     def _keyed_sentences(self, conn: Connection, doc_ids: Sequence[str]) -> dict[tuple[str, int], tuple[str, str]]:

@@ -172,6 +172,30 @@ def test_a_changed_document_keeps_unchanged_sentences_labels_and_lists_orphans(t
     assert len(store.events()) == events_before  # re-ingesting again carries nothing twice
 
 
+def test_a_row_inserted_above_others_in_a_table_moves_them_and_replaces_nothing(tmp_path, db):
+    """A table's rows without an id column live at their lines: inserting a row shifts every row
+    below it. Those texts are the same documents, still active, still labelled; the line that
+    held one before is not a change of it."""
+    table = tmp_path / "items.csv"
+    table.write_text(f"text,source\n{FIRST},feed\n{MIDDLE},feed\n{LAST},feed\n", encoding="utf-8")
+    store = open_store(db)
+    store.ingest_paths([table])
+    first = _sid(store, FIRST)
+    _label(store, first, "alice", ["export_controls"])
+
+    table.write_text(f"text,source\nA row added on top about AI chips.,feed\n{FIRST},feed\n{MIDDLE},feed\n{LAST},feed\n", encoding="utf-8")
+    report, _ = store.ingest_paths([table])
+    assert (report.added, report.unchanged, report.changed) == (1, 3, [])  # before: FIRST was retired, its row still there
+    assert {s.text for s in store.sentences()} == {"A row added on top about AI chips.", FIRST, MIDDLE, LAST}
+    assert store.current_labels()[first].topics == ("export_controls",) and store.orphans() == []
+
+    # The moved rows live at their new lines: editing one there is a new version of it, labels carried.
+    table.write_text(f"text,source\nA row added on top about AI chips.,feed\n{FIRST} Really.,feed\n{MIDDLE},feed\n{LAST},feed\n", encoding="utf-8")
+    report, _ = store.ingest_paths([table])
+    assert [(c.carried, len(c.orphaned)) for c in report.changed] == [(1, 0)]
+    assert [s.text for s in store.sentences()].count(FIRST) == 1 and store.current_labels()[_sid(store, FIRST)].topics == ("export_controls",)
+
+
 # --- human decisions --------------------------------------------------------------
 
 
