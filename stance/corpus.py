@@ -394,6 +394,9 @@ def _decoded(path: Path, data: bytes) -> Generator[Note, None, str]:
     dropped here, before any parsing, every cell and title of the file is free of them, and the note
     names the file's own line."""
     text, note = without_nuls(decode(data, str(path)), shown_path(path))
+    if note is not None and not text.strip():  # nothing but NULs: a damaged or never-written file, not stray ones
+        raise StanceError("the file holds nothing but NUL bytes (\\x00), no text", path=shown_path(path),
+                          fix="it is damaged or was never written out: save it again from where it came")
     if note is not None:
         yield note
     return text

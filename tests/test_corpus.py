@@ -281,6 +281,16 @@ def test_a_text_with_a_few_stray_nuls_is_read_without_them_and_a_note_says_so(tm
     assert "save the file again without" in str(note)
 
 
+def test_a_file_of_nothing_but_nuls_is_one_problem_not_a_note_and_a_problem(tmp_path):
+    (tmp_path / "zeroed.txt").write_bytes(b"\x00" * 4096)  # a file never written out: binary
+    (tmp_path / "short.txt").write_bytes(b"\x00\x00\n\x00")
+    corpus = read(tmp_path)
+    assert corpus.documents == [] and corpus.notes == []  # no "dropped" note before the problem
+    problems = {Path(p.path).name: str(p) for p in corpus.problems}
+    assert "binary data" in problems["zeroed.txt"]
+    assert "nothing but NUL bytes" in problems["short.txt"] and "save it again" in problems["short.txt"]
+
+
 def test_tables_keep_every_row_when_a_cell_holds_a_nul_and_an_email_keeps_its_body(tmp_path):
     rows = [f"Row {n}: export controls on chips hurt trade." for n in range(10)]
     rows[4] = "Row 4: export controls on chips \x00hurt trade."
