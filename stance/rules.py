@@ -32,7 +32,7 @@ votes for about half the time.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -171,8 +171,8 @@ class RuleSet:
         # Probes are compiled when a word first needs one: a run only pays for the words it meets.
         self._probe_cache: dict[tuple[int, ...], tuple[_Probe, ...]] = {}
         self._cues_at: dict[tuple[str, int, int], tuple[tuple[re.Pattern[str], int], ...]] = {}
-        # How evidence shows each cue: (prefix, the cue or None for a regex shown by its match, label).
-        self._shown = [("veto: " if c.vote < 0 else "cue: ", None if c.cue.startswith("re:") else c.cue, c.label) for c in cues]
+        # How evidence shows each cue: (prefix, the cue or None for one shown by its match, label).
+        self._shown = [("veto: " if c.vote < 0 else "cue: ", None if _shown_by_match(c.cue) else c.cue, c.label) for c in cues]
         self._word_probes: dict[str, tuple[_Probe, ...]] = {}
         self._scan_probes = tuple(_Probe(self._pattern(ci), ((label_of[ci], self._vote[ci], 0),)) for ci in scan)
         starts = {w[:KEY_LEN] for w in by_word} | set(by_key)
@@ -308,14 +308,29 @@ class RuleSet:
         every sentence anyway, so explaining a label costs a few cue matches
         (none where the prefilter's votes kept which cues fired) instead of a
         second pass over every word. A regex cue is shown by what it matched,
-        which an analyst can read.
+        which an analyst can read; see ``evidence_of`` for what is shown once.
         """
-        out: dict[str, list[str]] = {}
         shown_as = self._shown
-        for start, end, ci in self._found_at(text, spots, labels):
-            prefix, shown, label = shown_as[ci]
-            out.setdefault(label, []).append(prefix + (shown if shown is not None else f'"{text[start:end]}"'))
-        return out
+        return _readable(text, ((start, end, *shown_as[ci]) for start, end, ci in self._found_at(text, spots, labels)))
+
+    def evidence_of(self, text: str, hits: Iterable[CueHit]) -> dict[str, list[str]]:
+        """Cue hits as evidence shows them: label -> ["cue: entity list", 'veto: "so-called national security"'].
+
+        A plain phrase is shown as the codebook writes it; a regex, or a word
+        ending in '*' ("semiconduct*"), by the text it matched. Words of the
+        sentence are shown once per label and vote: a second cue matching the
+        same words ("lost revenue" and ``re:lost\\s+revenue``), or words inside
+        ones already shown ("security" in "national security"), adds nothing
+        an analyst could see, so it is left out.
+
+        >>> from stance.codebook import load_codebook
+        >>> rules = RuleSet(load_codebook())
+        >>> rules.evidence_of("Exports of semiconductors fell.", rules.hits("Exports of semiconductors fell."))["semiconductors"]
+        ['cue: "semiconductors"']
+        """
+        return _readable(text, (
+            (h.start, h.end, "veto: " if h.vote < 0 else "cue: ", None if _shown_by_match(h.cue) else h.cue, h.label) for h in hits
+        ))
 
     def _found_at(self, text: str, spots: Sequence[Spot], labels: Collection[int] | None) -> list[tuple[int, int, int]]:
         """(start, end, cue index) of every cue firing at the spots, in text order."""
@@ -466,6 +481,28 @@ class RuleSet:
 class _Probe(NamedTuple):
     pattern: re.Pattern[str]
     answers: tuple[tuple[int, int, int], ...]  # (label index, vote, group number)
+
+
+def _shown_by_match(cue: str) -> bool:
+    """Whether evidence shows ``cue`` by the text it matched: a regex, or a word ending in '*',
+    which as written ("semiconduct*") is a pattern, not words of the sentence."""
+    return cue.startswith("re:") or "*" in cue
+
+
+def _readable(text: str, found: Iterable[tuple[int, int, str, str | None, str]]) -> dict[str, list[str]]:
+    """Evidence from (start, end, prefix, the cue shown or None for its match, label), in text order,
+    each label's words shown once per prefix (see ``RuleSet.evidence_of``)."""
+    out: dict[str, list[str]] = {}
+    kept: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for start, end, prefix, shown, label in sorted(found, key=lambda f: (f[0], -f[1])):  # at one start, the longest first
+        reason = prefix + (shown if shown is not None else f'"{text[start:end]}"')
+        why = out.setdefault(label, [])
+        spans = kept.setdefault((label, prefix), [])
+        if reason in why or any(s <= start and end <= e for s, e in spans):
+            continue
+        why.append(reason)
+        spans.append((start, end))
+    return out
 
 
 def _strip_word_start(regex: str) -> str:

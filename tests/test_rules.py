@@ -293,13 +293,27 @@ def test_votes_agree_with_hits_on_the_default_codebook(rules):
         assert row.tolist() == expected.tolist(), text
 
 
-def shown_as_evidence(text: str, hits: list[CueHit]) -> dict[str, list[str]]:
-    """What a full search's hits look like as evidence: label -> ["cue: ...", "veto: ..."]."""
-    shown: dict[str, list[str]] = {}
-    for h in hits:
-        cue = f'"{text[h.start:h.end]}"' if h.cue.startswith("re:") else h.cue
-        shown.setdefault(h.label, []).append(("veto: " if h.vote < 0 else "cue: ") + cue)
-    return shown
+def test_evidence_shows_each_piece_of_text_once_and_never_a_pattern(rules):
+    # Seed sentences where several cues of one label fire on the same words: the evidence used to say
+    # 'cue: "government subsidies"' twice and 'cue: "subsidies"' besides, and "cue: EV" once per
+    # mention; a word cue ending in '*' was shown as the pattern ("cue: semiconduct*").
+    text = ("Section 301 authorizes a US President to take tariff actions to address Chinese trade practices "
+            "like government subsidies and overcapacity.")
+    why = rules.evidence_of(text, rules.hits(text))["state_role"]
+    assert why.count('cue: "government subsidies"') == 1 and 'cue: "subsidies"' not in why
+    assert len(why) == len(set(why))
+    text = ("Contemporary Amperex Technology Co. Ltd. (CATL) is now the world's largest producer of electric "
+            "vehicle (EV) batteries, holding a 37.4% share of the global EV battery market.")
+    why = rules.evidence_of(text, rules.hits(text))["clean_tech"]
+    assert why.count("cue: EV") == 1 and len(why) == len(set(why))
+    assert not ({"cue: electric vehicle", 'cue: "electric vehicle"'} <= set(why))  # one span, one reason
+    text = "Japan's exports of semiconductor manufacturing equipment to China surged."
+    why = rules.evidence_of(text, rules.hits(text))["semiconductors"]
+    assert 'cue: "semiconductor"' in why and not any("*" in w for w in why)
+    # a veto and a cue on the same words are different reasons: both stay
+    text = "The so-called de-risking is simply decoupling under another name."
+    why = rules.evidence_of(text, rules.hits(text))["security_risk"]
+    assert 'veto: "so-called de-risking"' in why and any(w.startswith("cue: ") for w in why)
 
 
 def test_reasons_from_the_spots_equal_a_full_search(rules, seed_sentences):
@@ -314,11 +328,11 @@ def test_reasons_from_the_spots_equal_a_full_search(rules, seed_sentences):
     assert len(spots) == len(texts)
     fired = 0
     for text, row, where in zip(texts, votes, spots):
-        assert rules.reasons_at(text, where) == shown_as_evidence(text, rules.hits(text)), text
+        assert rules.reasons_at(text, where) == rules.evidence_of(text, rules.hits(text)), text
         voted = set(np.flatnonzero(row).tolist())
-        assert rules.reasons_at(text, where, voted) == shown_as_evidence(text, rules.hits(text, voted)), text
+        assert rules.reasons_at(text, where, voted) == rules.evidence_of(text, rules.hits(text, voted)), text
         some = set(list(voted)[:1])
-        assert rules.reasons_at(text, where, some) == shown_as_evidence(text, rules.hits(text, some)), text
+        assert rules.reasons_at(text, where, some) == rules.evidence_of(text, rules.hits(text, some)), text
         fired += bool(where)
     assert fired > len(texts) / 2  # most seed sentences have some cue
 
