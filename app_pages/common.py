@@ -425,7 +425,7 @@ def card_html(
             why = ", ".join(esc(r) for r in reasons.get(label, [])) or "no cue fired; the model's text features"
             p = f" ({scores[label]:.2f})" if label in scores else ""
             items.append(f"<li><b>{esc(name_of(codebook, label))}</b>{p}: {why}</li>")
-        who = f"<div>Set by {esc(str(row.get('labelled_by'))[len('human:'):])}; the model's evidence:</div>" if human else ""
+        who = f"<div>Set by {esc(str(row.get('labelled_by'))[len('human:'):])}; after who gave each label, what the model saw for it:</div>" if human else ""
         parts.append(f'<details><summary>▸ why</summary>{who}<ul class="stance-why">{"".join(items)}</ul></details>')
     parts.append("</div>")
     return "".join(parts)

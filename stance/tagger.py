@@ -151,10 +151,16 @@ class Tagger:
             from stance.encoder import blend
 
             encoded = self.encoder.predict_proba(examples)
-            probs = blend(probs, encoded, votes_dense if self.model.use_cues else None)
-            decided = decide_labels(probs, {}, self.codebook, self.model.exclusive, votes_dense if self.model.use_cues else None)
+            cues = votes_dense if self.model.use_cues else None
+            probs = blend(probs, encoded, cues)
+            decided = decide_labels(probs, {}, self.codebook, self.model.exclusive, cues)
+            alone = decide_labels(blend(own, encoded, cues), {}, self.codebook, self.model.exclusive, cues) if inherited.any() else decided
         else:
             decided = self.model.decide(probs, votes_dense)
+            alone = self.model.decide(own, votes_dense) if inherited.any() else decided
+        # A topic came from the sentence's neighbours where it is given only with what they lent:
+        # one its own cue or its own probability gives says nothing of its paragraph.
+        inherited &= decided & ~alone
         all_tones = tones(s.text for s in sentences)
         features: dict[str, list[list[str]]] = {}
         if explain and examples:
@@ -198,9 +204,9 @@ class Tagger:
                 evidence = self.rules.reasons_at(examples[r].text, spots[r], explained[r]) if explained[r] else {}
                 for j in chosen[r]:
                     why = evidence.setdefault(labels[j], [])
+                    if inherited[r, j]:  # first: it is what gave the label, not the sentence's own features
+                        why.append(FROM_NEIGHBOURS)
                     why.extend(features.get(labels[j], {}).get(r, []))
-                    if inherited[r, j]:
-                        why.append("context: from its paragraph, heading or previous sentence")
                     if encoded is not None:
                         why.append(f"encoder: probability {encoded[r, j]:.2f}")
                     if labels[j] in self.model.constants:  # nothing learned: say so, not a bare probability
@@ -212,8 +218,27 @@ class Tagger:
             if human is not None:
                 topics, frames, primary = human.topics, human.frames, human.primary_frame
                 labelled_by = f"human:{human.annotator or 'unknown'}"
+                if explained is not None:
+                    evidence = human_evidence(evidence, human)
             out.append(make((*s, topics, frames, primary, scores, evidence, labelled_by, *voice)))
         return out
+
+
+FROM_NEIGHBOURS = "context: from its paragraph, heading or previous sentence"
+
+
+def human_evidence(evidence: Mapping[str, list[str]], human: Annotation) -> dict[str, list[str]]:
+    """The evidence of a sentence a human labelled: for each of the human's labels, who gave it
+    ("human: alice"), then what the model saw for it (its cues and features where it gave the
+    label too, a veto where one fired). The labels only the model gave are left out: they
+    are not the sentence's labels.
+
+    >>> human_evidence({"ai": ["cue: AI"], "trade_tariffs": ["word: tariffs"]},
+    ...                Annotation(text="", topics=("ai", "geopolitics"), annotator="alice"))
+    {'ai': ['human: alice', 'cue: AI'], 'geopolitics': ['human: alice']}
+    """
+    who = f"human: {human.annotator or 'unknown'}"
+    return {label: [who, *evidence.get(label, [])] for label in (*human.topics, *human.frames)}
 
 
 def _columns_by_row(matrix: np.ndarray) -> list[list[int]]:
@@ -628,7 +653,8 @@ def with_human_labels(
     ``overrides`` is ``Store.current_labels()``; ``boilerplate`` is
     ``Store.boilerplate_overrides()``: a sentence a human marked as
     boilerplate becomes boilerplate without labels, one marked as content
-    becomes content. The model's scores and evidence are kept.
+    becomes content. The model's scores are kept; the evidence says who gave each of the
+    human's labels and what the model saw for it (``human_evidence``).
     """
     boilerplate = boilerplate or {}
     out = []
@@ -638,11 +664,12 @@ def with_human_labels(
         if marked is True:
             who = human.annotator if human is not None and human.annotator else "unknown"
             t = t._replace(boilerplate=True, boilerplate_reason="marked by a human", topics=(), frames=(),
-                           primary_frame=None, labelled_by=f"human:{who}")
+                           primary_frame=None, evidence={}, labelled_by=f"human:{who}")
         elif marked is False and t.boilerplate:
             t = t._replace(boilerplate=False, boilerplate_reason=None)
         if human is not None and not t.boilerplate:
             t = t._replace(topics=human.topics, frames=human.frames, primary_frame=human.primary_frame,
+                           evidence=human_evidence(t.evidence, human) if t.evidence else t.evidence,
                            labelled_by=f"human:{human.annotator or 'unknown'}")
         out.append(t)
     return out

@@ -66,6 +66,46 @@ def test_human_labels_override(tmp_path):
     assert out[target.sentence_id].labelled_by == "human:ana"
 
 
+
+def test_a_human_labelled_sentence_shows_evidence_for_the_humans_labels(tmp_path):
+    # The model gives this sentence trade_tariffs, economy and economic_gain; an analyst says health and
+    # rights_values. Its evidence used to explain the model's labels, which the row no longer carries,
+    # and say nothing of the human's (the dashboard then read "no cue fired; the model's text features").
+    from stance.corpus import read_corpus
+    from stance.segment import segment
+    from stance.tagger import tag_stored, with_human_labels
+
+    doc = read_corpus().documents[2]
+    sentences = segment(doc)
+    target = next(s for s in sentences if s.text.startswith("This finding underscores the resilience"))
+    human = Annotation(text=target.text, topics=("health", "trade_tariffs"), frames=("rights_values",), primary_frame="rights_values", annotator="ana")
+    tagger = Tagger(default_model())
+    model = next(t for t in tagger.tag_document(doc, sentences) if t.sentence_id == target.sentence_id)
+    assert "economic_gain" in model.frames and "rights_values" not in model.frames
+    t = next(t for t in tagger.tag_document(doc, sentences, overrides={target.sentence_id: human}) if t.sentence_id == target.sentence_id)
+    assert set(t.evidence) == {"health", "trade_tariffs", "rights_values"}
+    assert t.evidence["health"] == ["human: ana"] and t.evidence["rights_values"] == ["human: ana"]
+    assert t.evidence["trade_tariffs"] == ["human: ana", *model.evidence["trade_tariffs"]]  # the model agreed: what it saw
+    # the dashboard's path (the store's tagging, then the human labels) says the same
+    from stance.store import open_store
+
+    store = open_store(str(tmp_path / "s.db"))
+    store.ingest([doc])
+    stored = next(iter(tag_stored(store, tagger).values()))
+    shown = next(x for x in with_human_labels(stored, {target.sentence_id: human}) if x.sentence_id == target.sentence_id)
+    assert shown.evidence == t.evidence
+
+
+def test_a_topic_its_own_cue_gives_is_not_said_to_come_from_its_paragraph(tagged_seeds):
+    # "GPUs" is a cue of semiconductors in this very sentence: the evidence used to add "from its
+    # paragraph, heading or previous sentence", as if the neighbours had given it.
+    t = find(tagged_seeds, "With the cost of inference dropping tenfold each year, the proliferation of GPUs")
+    assert "semiconductors" in t.topics and "cue: GPU" in t.evidence["semiconductors"]
+    assert not any(w.startswith("context: from") for w in t.evidence["semiconductors"])
+    # export_controls has no cue here and too little of its own: its neighbours gave it, which comes first
+    assert "export_controls" in t.topics and t.evidence["export_controls"][0].startswith("context: from its paragraph")
+
+
 CUSTOM = """
 name = "headlines"
 version = "1"
