@@ -317,7 +317,8 @@ class RuleSet:
         """Cue hits as evidence shows them: label -> ["cue: entity list", 'veto: "so-called national security"'].
 
         A plain phrase is shown as the codebook writes it; a regex, or a word
-        ending in '*' ("semiconduct*"), by the text it matched. Words of the
+        ending in '*' ("semiconduct*"), by the text it matched, its spaces and
+        line breaks read as single spaces. Words of the
         sentence are shown once per label and vote: a second cue matching the
         same words ("lost revenue" and ``re:lost\\s+revenue``), or words inside
         ones already shown ("security" in "national security"), adds nothing
@@ -495,7 +496,8 @@ def _readable(text: str, found: Iterable[tuple[int, int, str, str | None, str]])
     out: dict[str, list[str]] = {}
     kept: dict[tuple[str, str], list[tuple[int, int]]] = {}
     for start, end, prefix, shown, label in sorted(found, key=lambda f: (f[0], -f[1])):  # at one start, the longest first
-        reason = prefix + (shown if shown is not None else f'"{text[start:end]}"')
+        # a match across a line break (text from a PDF or a wrapped paragraph) reads as one line
+        reason = prefix + (shown if shown is not None else '"' + " ".join(text[start:end].split()) + '"')
         why = out.setdefault(label, [])
         spans = kept.setdefault((label, prefix), [])
         if reason in why or any(s <= start and end <= e for s, e in spans):

@@ -310,6 +310,9 @@ def test_evidence_shows_each_piece_of_text_once_and_never_a_pattern(rules):
     text = "Japan's exports of semiconductor manufacturing equipment to China surged."
     why = rules.evidence_of(text, rules.hits(text))["semiconductors"]
     assert 'cue: "semiconductor"' in why and not any("*" in w for w in why)
+    # a match across a wrapped line is shown on one line, not with the line break inside its quotes
+    text = "Beijing condemned the new export controls on advanced\nsemiconductors as illegitimate."
+    assert 'cue: "controls on advanced semiconductors"' in rules.evidence_of(text, rules.hits(text))["export_controls"]
     # a veto and a cue on the same words are different reasons: both stay
     text = "The so-called de-risking is simply decoupling under another name."
     why = rules.evidence_of(text, rules.hits(text))["security_risk"]
