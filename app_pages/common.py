@@ -302,6 +302,14 @@ def sentence_view(key: str, sentence_id: str) -> dict | None:
     return out
 
 
+def label_evidence(scores: Mapping[str, float], reasons: Mapping[str, Sequence[str]], names: Mapping[str, str], top: int = 8) -> list[dict]:
+    """Rows of a sentence's evidence table: the ``top`` most probable labels, then every label a veto
+    took away (at probability 0 it is never among them, and its veto is why it was not given)."""
+    shown = sorted(scores, key=scores.get, reverse=True)[:top]
+    shown += [k for k in scores if k not in shown and any(w.startswith("veto: ") for w in reasons.get(k, []))]
+    return [{"label": names.get(k, k), "probability": scores[k], "cues and features": "; ".join(reasons.get(k, []))} for k in shown]
+
+
 # --- drawing a sentence ---------------------------------------------------------------------
 
 

@@ -94,9 +94,8 @@ if picked:
             st.caption(f"{common.labeller_text(str(row['labelled_by']), float(row['confidence']))} · "
                        f"{common.voice_text(row['speaker'], row['speaker_name'])} · tone {float(row['compound']):+.2f}")
             if scores:
-                probs = pd.DataFrame({"label": [names.get(k, k) for k in scores], "probability": list(scores.values()),
-                                      "cues and features": ["; ".join(reasons.get(k, [])) for k in scores]})
-                st.dataframe(probs.sort_values("probability", ascending=False).head(8), hide_index=True, width="stretch",
+                probs = pd.DataFrame(common.label_evidence(scores, reasons, names))
+                st.dataframe(probs, hide_index=True, width="stretch",
                              column_config={"label": st.column_config.TextColumn(width="medium"),
                                             "probability": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="%.2f", width="small"),
                                             "cues and features": st.column_config.TextColumn(width="large")})

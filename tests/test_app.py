@@ -388,3 +388,17 @@ def test_annotation_files_are_imported_and_exported_on_the_sources_page(tmp_path
     assert any(e.value.startswith("Nothing imported") and "no_such_topic" in e.value for e in at.error), [e.value for e in at.error]
     labels = [b.label for b in at.get("download_button")]
     assert labels.count("CSV") == 3 and labels.count("JSONL") == 2  # the tagged sentences, the comparison, the human labels
+
+
+def test_the_evidence_table_shows_a_veto_that_took_a_label_away():
+    # "excuses" vetoes security_risk in this seed sentence: stance tag's evidence says so, but the
+    # dashboard's table showed the eight most probable labels only, and a vetoed label is at 0.
+    from app_pages.common import label_evidence
+    from stance.tagger import tag_paths
+
+    tagged, _ = tag_paths()
+    t = next(t for t in tagged if t.text.startswith("However, they continue making excuses to shirk responsibility"))
+    assert t.evidence["security_risk"] == ["veto: excuse"] and t.scores["security_risk"] == 0.0
+    rows = label_evidence(t.scores, t.evidence, {})
+    assert {"label": "security_risk", "probability": 0.0, "cues and features": "veto: excuse"} in rows
+    assert len(rows) == 9 and [r["probability"] for r in rows[:8]] == sorted(t.scores.values(), reverse=True)[:8]
