@@ -22,8 +22,9 @@ Rules, in order (regular expressions only, no model, no network):
    A speaker is a name, an organisation, a role ("the spokesman", "UN
    experts") or he/she/they; "which", "the number" or a whole clause is not,
    so "OpenAI, which has since accused DeepSeek" stays the author's.
-3. A sentence mostly inside quotation marks (“...”, "..." or «...»; spans of
-   under four words are scare quotes or titles and do not count), or one that
+3. A sentence mostly inside quotation marks (“...”, "...", «...» or 「...」;
+   spans of under four words are scare quotes or titles and do not count,
+   unless the quotation is the whole sentence: “Never.”), or one that
    continues a quotation left open by the previous sentence (or closes one
    it did not open), is quoted; a closing "– Xi Jinping" names the speaker.
 4. Anything else is the author's.
@@ -128,10 +129,11 @@ def _name_from(current: Speaker, later: Speaker) -> Speaker:
     return current
 
 
-_QUOTE_CHARS = '"“”«»'
-_QUOTE = re.compile('["“”«»]')
-_OPENERS = "“«"
-_CLOSERS = "”»"
+_QUOTE_CHARS = '"“”«»「」『』'
+_QUOTE = re.compile('["“”«»「」『』]')
+_OPENERS = "“«「『"
+_CLOSERS = "”»」』"
+_TERMINAL = ".!?…。！？"
 _HOLE = " \ue000 "  # stands for a quotation in the text outside quotation marks
 
 _FIRST_PERSON_WORDS = "I me my myself we We us our Our ours ourselves My".split()
@@ -271,6 +273,8 @@ def _analyse(text: str, inside: bool) -> _Found:
         return _Found(attributed, open_after, starts_inside, False)
     total = len(text.split())
     inside_words = sum(len(text[a:b].split()) for a, b in spans if len(text[a:b].split()) >= 4)
+    if inside_words < total and _whole_sentence_quoted(text, spans, open_after):
+        inside_words = total  # “We will respond.” is a quotation, however short
     if starts_inside and spans and spans[0][0] == 0:
         # Continuing a quotation: even a short tail ("... the future.”) counts.
         inside_words = max(inside_words, len(text[: spans[0][1]].split()))
@@ -305,9 +309,14 @@ def _quote_spans(text: str, inside: bool) -> tuple[list[tuple[int, int]], bool, 
                 spans.append((0, i))
                 starts_inside = True
         else:  # a straight quote opens or closes depending on where it stands
+            opens = (i == 0 or text[i - 1].isspace() or text[i - 1] in "(*") and not _ends_word(text, i + 1)
             if start >= 0:
-                spans.append((start, i))
-                start = -1
+                if not opens:
+                    spans.append((start, i))
+                    start = -1
+                # else a quotation that runs over paragraphs opens each one again
+            elif i > 0 and text[i - 1].isdigit() and text[i + 1 : i + 3].strip()[:1].islower():
+                pass  # an inch mark, '12" wafers', opens nothing
             elif first and i > 0 and not text[i - 1].isspace() and _ends_word(text, i + 1):
                 spans.append((0, i))
                 starts_inside = True
@@ -318,6 +327,17 @@ def _quote_spans(text: str, inside: bool) -> tuple[list[tuple[int, int]], bool, 
     if open_after:
         spans.append((start, len(text)))
     return spans, open_after, starts_inside
+
+
+def _whole_sentence_quoted(text: str, spans: list[tuple[int, int]], open_after: bool) -> bool:
+    """One quotation holds the whole sentence and is a sentence, not a title:
+    it ends in a full stop ('“We will respond.”') or runs on ('"We will respond.')."""
+    if len(spans) != 1:
+        return False
+    a, b = spans[0]
+    if text[:a].strip(_QUOTE_CHARS + " *") or text[b + 1 :].strip(_QUOTE_CHARS + " *"):
+        return False
+    return open_after or text[a:b].rstrip()[-1:] in _TERMINAL
 
 
 def _ends_word(text: str, j: int) -> bool:

@@ -269,3 +269,51 @@ def test_refuses_what_is_not_text():
         speaker(None)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="single str"):
         speakers("Zhang said so.")
+
+
+# --- Beyond the seeds: sentences written in the styles the seeds lack (state
+# media, press conferences, news wires, think tanks), each for a reading the
+# seeds do not exercise.
+
+
+@pytest.mark.parametrize(
+    ("text", "voice", "name"),
+    [
+        # a short quotation that is a whole sentence is a quotation
+        ("“We will respond.”", QUOTED, None),
+        ("“Never.”", QUOTED, None),
+        # a title in quotation marks is not ("REORGANIZED CHAOS" above)
+        ("The official's answer was \"maybe\".", AUTHOR, None),
+        # corner brackets, as Taiwanese and Hong Kong outlets print them
+        ("「We will never accept interference in our internal affairs,」 a spokesperson for the "
+         "Taiwan Affairs Office said.", QUOTED, "Taiwan Affairs Office spokesperson"),
+        ("「The mainland will take all necessary measures to defend national sovereignty.」", QUOTED, None),
+    ],
+)
+def test_quotation_marks(text, voice, name):
+    assert _reading(speaker(text)) == (voice, name)
+
+
+def test_a_short_sentence_opening_a_quotation_is_quoted():
+    found = speakers(['"We will respond.', 'We have the tools," Wang Wenbin said.'])
+    assert [s.voice for s in found] == ["quoted", "quoted"]
+
+
+def test_straight_quotes_reopened_at_each_paragraph_of_a_quotation():
+    # American style: every paragraph of a long quotation opens again, only
+    # the last one closes; the reopening mark used to close the quotation.
+    raimondo = [
+        "Gina Raimondo put the case plainly in her testimony:",
+        '"China is not our friend.',
+        "They want what we have, and they will get it any way they can.",
+        '"We cannot let them have our most sophisticated chips.',
+        'That is why the controls matter."',
+        "The committee did not dispute her figures.",
+    ]
+    assert [s.voice for s in speakers(raimondo)] == ["author"] + ["quoted"] * 4 + ["author"]
+
+
+def test_an_inch_mark_opens_no_quotation():
+    found = speakers(['The plant makes 12" wafers and 8" wafers for carmakers.',
+                      "Output rose in March."])
+    assert [s.voice for s in found] == ["author", "author"]
