@@ -79,27 +79,50 @@ def speaker(text: str, previous: str | None = None) -> Speaker:
     return found.speaker
 
 
-def speakers(texts: Iterable[str]) -> list[Speaker]:
-    """The voice of each sentence of one document, given in reading order."""
+def speakers(texts: Iterable[str], paragraphs: Iterable[int] | None = None) -> list[Speaker]:
+    """The voice of each sentence of one document, given in reading order.
+
+    ``paragraphs``: each sentence's paragraph number, if known. A quotation
+    left open at the end of a paragraph ends there unless the next paragraph
+    closes it, so a quotation mark that never closes does not make the rest of
+    the document quoted."""
     if isinstance(texts, str):
         raise TypeError("speakers() expects an iterable of sentences, got a single str")
+    texts = list(texts)
+    paras = list(paragraphs) if paragraphs is not None else None
+    if paras is not None and len(paras) != len(texts):
+        raise ValueError(f"speakers() got {len(texts)} sentences but {len(paras)} paragraph numbers")
     found: list[_Found] = []
     open_quote = False
-    for text in texts:
+    for i, text in enumerate(texts):
+        if open_quote and paras is not None and i and paras[i] != paras[i - 1]:
+            open_quote = _closed_later(texts, paras, i)
         f = _analyse(text, open_quote)
         found.append(f)
         open_quote = f.open_after
     result = [f.speaker for f in found]
+    for i in range(len(result) - 2, -1, -1):
+        # '"Measures take a while ...," says **Rebecca Arcesati**' names the
+        # sentence that opened the quotation, too: the attribution inside a
+        # quotation wins over the speaker of the sentence before it.
+        if found[i].open_after and found[i + 1].starts_inside:
+            result[i] = _name_from(result[i], result[i + 1])
     for i in range(1, len(result)):
         # A quotation that runs on from the sentence before shares its
         # speaker; so does a bare quotation right after an attributed one.
         result[i] = _inherit_found(found[i], result[i], result[i - 1])
-    for i in range(len(result) - 2, -1, -1):
-        # '"Measures take a while ...," says **Rebecca Arcesati**' names the
-        # sentence that opened the quotation, too.
-        if found[i].open_after and found[i + 1].starts_inside:
-            result[i] = _name_from(result[i], result[i + 1])
     return result
+
+
+def _closed_later(texts: list[str], paras: list[int], i: int) -> bool:
+    """Whether the paragraph starting at sentence `i` closes a quotation open
+    before it: its first quotation mark is a closing one."""
+    for j in range(i, len(texts)):
+        if paras[j] != paras[i]:
+            return False
+        if _has_quote(texts[j]):
+            return _analyse(texts[j], False).starts_inside
+    return False
 
 
 # --- Analysis of one sentence ------------------------------------------------

@@ -256,7 +256,8 @@ def _voices(sentences: Sequence[Sentence]):
     start = 0
     for i in range(1, len(sentences) + 1):
         if i == len(sentences) or sentences[i].doc_id != sentences[start].doc_id:
-            out.extend(speakers(s.text for s in sentences[start:i]))
+            doc = sentences[start:i]
+            out.extend(speakers([s.text for s in doc], [s.paragraph for s in doc]))
             start = i
     return out
 

@@ -317,3 +317,36 @@ def test_an_inch_mark_opens_no_quotation():
     found = speakers(['The plant makes 12" wafers and 8" wafers for carmakers.',
                       "Output rose in March."])
     assert [s.voice for s in found] == ["author", "author"]
+
+
+def test_a_quotation_that_never_closes_ends_with_its_paragraph():
+    sentences = [
+        "Jensen Huang was blunt about the effect of the rules.",
+        "“The China market is effectively closed to us, he told an audience in Taipei.",
+        "Nvidia's market share in China fell from 95 percent to about half in two years.",
+        "Huawei's Ascend chips filled much of the gap.",
+    ]
+    found = speakers(sentences, paragraphs=[0, 0, 1, 1])
+    assert [s.voice for s in found] == ["author", "quoted", "author", "author"]
+    # without paragraphs there is no telling where it should have closed
+    assert [s.voice for s in speakers(sentences)] == ["author", "quoted", "quoted", "quoted"]
+
+
+def test_a_quotation_closed_in_the_next_paragraph_stays_open():
+    # a hard-wrapped line that ends in a full stop starts a new paragraph
+    sentences = [
+        "“The problem is not that the rules are too strict.",
+        "It is that they were written for a world of fabs that no longer exists.",
+        "Every year we wait, the gap closes.”",
+    ]
+    assert [s.voice for s in speakers(sentences, paragraphs=[0, 1, 1])] == ["quoted"] * 3
+
+
+def test_the_attribution_inside_a_quotation_names_it_before_the_sentence_before_does():
+    found = speakers([
+        "Li Haidong said the rules were unfair.",
+        '"We will respond.',
+        'We have the tools," Wang Wenbin said.',
+    ])
+    assert [_reading(s) for s in found] == [
+        ("quoted", "Li Haidong"), ("quoted", "Wang Wenbin"), ("quoted", "Wang Wenbin")]
