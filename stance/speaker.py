@@ -30,7 +30,9 @@ Rules, in order (regular expressions only, no model, no network):
 4. Anything else is the author's.
 
 The name prefers a person ("Ding Xuexiang" out of "Chinese vice-premier Ding
-Xuexiang"; markdown bold, as in "MERICS Analyst, **Alexander Davey**", wins),
+Xuexiang", "Gina Raimondo" out of "Secretary of Commerce Gina Raimondo",
+"Yan Xuetong" out of "Yan Xuetong of Tsinghua University", "Ursula von der
+Leyen" whole; markdown bold, as in "MERICS Analyst, **Alexander Davey**", wins),
 else the organisation or role as written without its article ("European
 Commission", "state media"); a role "for" an organisation reads
 "Taiwan Affairs Office spokesman". A pronoun gives no name.
@@ -251,6 +253,19 @@ _TITLES = frozenset(
     Correspondent Researcher Fellow Expert Managing Principal Party State Council""".split()
 )
 _CONNECTORS = frozenset("of for & de van von der du la al and".split())
+# The particles of a person's name: "Ursula von der Leyen", "von der Leyen".
+_PARTICLES = frozenset("von van der den de du la le al bin di da dos del".split())
+# Words of an office or an organisation's name, which a person's name follows
+# ("Secretary of Commerce Gina Raimondo") but is never part of.
+_OFFICE = frozenset(
+    """Affairs Commerce Defense Defence Treasury Trade Finance Industry Security Justice
+    Interior Energy Agriculture Health Education Technology Science State Ministry
+    Department Office Bureau Commission Council Committee Agency Administration House
+    Bank Union Institute University Academy Center Centre Group Association Government
+    Republic States Kingdom Nations Parliament Congress Senate Court Times Post Daily
+    News Party Army Forum Chamber Federation Organization Organisation Foundation Society
+    Authority Corporation Company""".split()
+)
 _NOT_NAMES = frozenset(
     """January February March April May June July August September October November December
     Monday Tuesday Wednesday Thursday Friday Saturday Sunday""".split()
@@ -260,6 +275,9 @@ _CLAUSE_SPLIT = re.compile(r"[,:;()\ue000–—]")
 _BOLD = re.compile(r"\*\*([^*]+?)\*\*")
 _DASH_NAME = re.compile(r"^[\s,]*[–—-]+\s*([A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*){0,4}?)\s*\.?\s*$")
 _POSSESSIVE = re.compile(r"[’']s$")
+_ACRONYM_ASIDE = re.compile(r"^\([A-Z][A-Za-z&.-]*\),?$")  # "the Bureau of Industry and Security (BIS)"
+_AND_IN_NAME = re.compile(r"\b([A-Z][\w’'.-]*) and (?=[A-Z])")  # "Ministry of Industry and Information Technology"
+_GLUE = "\ue001"
 _ROLE_OF = re.compile(
     r"^(?:(?:[Aa]|[Aa]n|[Tt]he)\s+)?(?P<role>[a-z-]+(?:\s[a-z-]+)?)\s+(?:for|of|at)\s+(?:the\s+)?"
     r"(?:[A-Z][\w-]*[’']s\s+)?(?P<org>[A-Z][\w&’'.-]*(?:\s+(?:[A-Z][\w&’'.-]*|of|for|and|&))*)$"
@@ -415,6 +433,8 @@ def _subject_before(before: str) -> tuple[str | None] | None:
     words = before.split()
     while words and (words[-1] in _BETWEEN or (words[-1].endswith("ly") and words[-1].islower())):
         words.pop()
+    if words and _ACRONYM_ASIDE.match(words[-1]):
+        words.pop()
     if not words:
         return None
     if words[-1] in ("and", "but"):
@@ -428,7 +448,11 @@ def _subject_before(before: str) -> tuple[str | None] | None:
         if _is_bare_name(aside):
             return (_name(aside),)
         text = text[:cut] if cut >= 0 else ""
-    chunk = _BOUNDARY.split(text)[-1].strip()
+    if " and " in text:
+        text = _AND_IN_NAME.sub(r"\1" + _GLUE, text)
+        chunk = _BOUNDARY.split(text)[-1].replace(_GLUE, " and ").strip()
+    else:
+        chunk = _BOUNDARY.split(text)[-1].strip()
     return _speaker_chunk(chunk)
 
 
@@ -479,6 +503,8 @@ def _speaker_chunk(chunk: str) -> tuple[str | None] | None:
     if not words:
         return None
     last = words[-1].strip(".,*")
+    if _POSSESSIVE.search(last):
+        return None  # "Washington's claims of ...": the cue is a noun
     if last.lower() in _ROLES:
         return (" ".join(words).strip("*"),)
     if last[:1].isupper() and last not in _NOT_NAMES:
@@ -496,8 +522,17 @@ def _name(chunk: str) -> str | None:
     bold = _BOLD.search(chunk)
     if bold:
         return bold.group(1).strip()
-    words = [w.strip(",.:;()") for w in chunk.replace("**", "").split()]
+    words = [_bare(w) for w in chunk.replace("**", "").split()]
     words = [w for w in words if w]
+    # "Zhang Jifeng of the Chinese Academy of Social Sciences": the person
+    first = 1 if words and words[0] in ("the", "The", "a", "A", "an", "An") else 0
+    head = first
+    while head < len(words) and words[head][:1].isupper():
+        head += 1
+    if head < len(words) and words[head] in ("of", "at", "from"):
+        person = _person(words[first:head])
+        if person:
+            return person
     # the last run of capitalised words, with "of", "&", ... inside it
     end = len(words)
     while end and not (words[end - 1][:1].isupper() and words[end - 1] not in _NOT_NAMES):
@@ -508,8 +543,10 @@ def _name(chunk: str) -> str | None:
     start = end - 1
     while start > 0:
         w = words[start - 1]
-        if (w[:1].isupper() and w not in _NOT_NAMES) or (
-            w in _CONNECTORS and start - 1 > 0 and words[start - 2][:1].isupper()
+        if (
+            (w[:1].isupper() and w not in _NOT_NAMES)
+            or w in _PARTICLES
+            or (w in _CONNECTORS and start - 1 > 0 and words[start - 2][:1].isupper())
         ):
             start -= 1
         else:
@@ -517,9 +554,13 @@ def _name(chunk: str) -> str | None:
     run = words[start:end]
     # "Baidu’s Robin Li", "China’s Foreign Minister Wang Yi": after the owner
     for k in range(len(run) - 1, -1, -1):
-        if _POSSESSIVE.search(run[k]) and k < len(run) - 1:
+        if _POSSESSIVE.search(run[k]) and k < len(run) - 1 and run[k][:-2] != "People":
             run = run[k + 1 :]
             break
+    # "Chinese Foreign Minister Wang Yi", "Secretary of Commerce Gina Raimondo"
+    person = _person(run)
+    if person:
+        return person
     # "SASAC Secretary General and Spokesperson Zhuang Shuxin": drop the
     # titles in front of a person, but keep "US Secretary of State" whole.
     k = 0
@@ -528,3 +569,45 @@ def _name(chunk: str) -> str | None:
     if k and run[k] not in _CONNECTORS and not any(w in _CONNECTORS for w in run[k:]):
         run = run[k:]
     return " ".join(run)
+
+
+def _bare(word: str) -> str:
+    """A word without the punctuation around it; an initial keeps its full stop ("Gregory C. Allen")."""
+    word = word.strip(",:;()")
+    if len(word) == 2 and word[0].isupper() and word[1] == ".":
+        return word
+    return word.strip(".")
+
+
+def _person(run: list[str]) -> str | None:
+    """The person a run of capitalised words ends with, after titles or an
+    office ("Commission President Ursula von der Leyen" -> "Ursula von der
+    Leyen"), or a bare name of two or three words; None if it names no person."""
+    j = len(run)
+    while j and (_is_name_word(run[j - 1]) or (run[j - 1] in _PARTICLES and j < len(run))):
+        j -= 1
+    name = run[j:]
+    core = sum(1 for w in name if w not in _PARTICLES)
+    if not 1 <= core <= 3:
+        return None
+    if j == 0:
+        return " ".join(name) if core >= 2 else None
+    before = run[j - 1]
+    if before in _TITLES or (core >= 2 and (before in _OFFICE or _is_acronym(before))):
+        return " ".join(name)
+    return None
+
+
+def _is_name_word(word: str) -> bool:
+    return (
+        word[:1].isupper()
+        and word not in _TITLES
+        and word not in _OFFICE
+        and word not in _NOT_NAMES
+        and not _is_acronym(word)
+        and not _POSSESSIVE.search(word)
+    )
+
+
+def _is_acronym(word: str) -> bool:
+    return word.isupper() and len(word.replace(".", "")) > 1

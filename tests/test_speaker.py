@@ -350,3 +350,41 @@ def test_the_attribution_inside_a_quotation_names_it_before_the_sentence_before_
     ])
     assert [_reading(s) for s in found] == [
         ("quoted", "Li Haidong"), ("quoted", "Wang Wenbin"), ("quoted", "Wang Wenbin")]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # the person after the titles and the office they hold
+        ("Chinese Foreign Minister Wang Yi pointed out that unilateralism and protectionism will lead "
+         "nowhere.", "Wang Yi"),
+        ("Secretary of Commerce Gina Raimondo said on Tuesday that the department would not hesitate to "
+         "update the rules.", "Gina Raimondo"),
+        ("Minister of Foreign Affairs Wang Yi said the two sides should meet halfway.", "Wang Yi"),
+        ("Dutch Prime Minister Mark Rutte said the Netherlands would make its own decisions.", "Mark Rutte"),
+        ("Nvidia CEO Jensen Huang said China was a huge market.", "Jensen Huang"),
+        ("US Secretary of State said the talks were productive.", "US Secretary of State"),
+        # names with particles, and initials
+        ("Commission President Ursula von der Leyen said Europe must de-risk rather than decouple.",
+         "Ursula von der Leyen"),
+        ("von der Leyen has also warned that China is becoming more repressive.", "von der Leyen"),
+        ("Gregory C. Allen argues that the controls are working.", "Gregory C. Allen"),
+        # a person of an institution
+        ("Prof. Yan Xuetong of Tsinghua University said the bipolar order was already here.", "Yan Xuetong"),
+        ("According to Rebecca Arcesati of MERICS, the controls were working.", "Rebecca Arcesati"),
+        # organisations whose names hold "and", an acronym or "People's"
+        ("The Bureau of Industry and Security (BIS) said in a statement that the rule closes loopholes.",
+         "Bureau of Industry and Security"),
+        ("The Ministry of Industry and Information Technology said it would support domestic firms.",
+         "Ministry of Industry and Information Technology"),
+        ("An editorial in the People's Daily said the US is shooting itself in the foot.", "People's Daily"),
+        ("The People's Bank of China said it would keep the yuan stable.", "People's Bank of China"),
+        ("Shares of AMD rose and Nvidia said it would comply.", "Nvidia"),
+    ],
+)
+def test_speaker_names(text, name):
+    assert _reading(speaker(text)) == ("quoted", name)
+
+
+def test_a_possessive_before_a_cue_makes_it_a_noun():
+    assert _reading(speaker('Washington\'s claims of "national security" ring hollow.')) == ("author", None)
