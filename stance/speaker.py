@@ -228,10 +228,10 @@ _BETWEEN = frozenset(
     "had earlier today yesterday".split()
 )
 _PRONOUNS = frozenset("he she they He She They".split())
-_NOT_SPEAKERS = frozenset(
-    "which who whom whose that what where when it It this This these those there There "
-    "It’s it’s".split()
+_NOT_SPEAKERS = frozenset(  # compared in lower case: "What Xi said in Davos"
+    "which who whom whose that what where when it this these those there it’s it's".split()
 )
+_IDIOMS = frozenset("Having All Nobody None".split())
 _LEADING = frozenset(
     "As The A An the a an However But And Yet Now So Also Then Meanwhile Still Indeed "
     "Moreover Furthermore Instead Thus Here There While Although Though If When".split()
@@ -243,7 +243,7 @@ _ROLES = frozenset(
     observers critics sources source commission office department company firm leader leaders
     diplomat diplomats side report statement newspaper newspapers survey study paper
     regulator ministers lawmakers executives executive chairman ceo director professor
-    spokespersons people residents group think-tank watchdog""".split()
+    spokespersons people residents group think-tank watchdog companies firms""".split()
 )
 _TITLES = frozenset(
     """President Premier Vice Prime Minister Secretary General Spokesperson Spokesman
@@ -411,6 +411,8 @@ def _attribution(outside: str, words: set[str]) -> Speaker | None:
             if source:
                 return Speaker(QUOTED, _name(source), "according to")
             continue
+        if cue in ("said", "says") and outside.startswith((" to be ", " to have "), m.end()):
+            continue  # "Huawei said to be building three fabs": a rumour, not a speaker
         if cue in _PARTICIPLES:
             who = _clause_subject(outside[: m.start()])
         else:
@@ -488,8 +490,10 @@ def _clause_subject(clause: str) -> tuple[str | None] | None:
 def _speaker_chunk(chunk: str) -> tuple[str | None] | None:
     """(name,) when `chunk` can be a speaker, else None; (None,) for a pronoun."""
     words = chunk.split()
-    if not words or len(words) > 8 or words[0] in _NOT_SPEAKERS:
+    if not words or len(words) > 8 or words[0].lower() in _NOT_SPEAKERS:
         return None
+    if len(words) == 1 and words[0] in _IDIOMS:
+        return None  # "Having said that", "All told", "Nobody said it would be easy"
     if len(words) == 1 and words[0] in _PRONOUNS:
         return (None,)
     bold = _BOLD.search(chunk)

@@ -388,3 +388,25 @@ def test_speaker_names(text, name):
 
 def test_a_possessive_before_a_cue_makes_it_a_noun():
     assert _reading(speaker('Washington\'s claims of "national security" ring hollow.')) == ("author", None)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Having said that, the rules are still too broad.",
+        "That said, the controls have bought time.",
+        "All told, exports fell by a third.",
+        "Nobody said the transition would be easy.",
+        "What Xi said in Davos matters less than what Beijing did afterwards.",
+        "Huawei said to be building three fabs near Shenzhen",
+        "Huawei is said to have built three fabs near Shenzhen.",
+    ],
+)
+def test_idioms_and_rumours_are_the_authors(text):
+    assert _reading(speaker(text)) == ("author", None)
+
+
+def test_said_to_someone_is_still_said():
+    assert _reading(speaker("Wang said to reporters that the talks were candid.")) == ("quoted", "Wang")
+    assert _reading(speaker("All three companies said they would comply.")) == (
+        "quoted", "All three companies")
