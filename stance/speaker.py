@@ -22,6 +22,10 @@ Rules, in order (regular expressions only, no model, no network):
    A speaker is a name, an organisation, a role ("the spokesman", "UN
    experts") or he/she/they; "which", "the number" or a whole clause is not,
    so "OpenAI, which has since accused DeepSeek" stays the author's.
+   "In Allen's view,", "In the words of one diplomat," and "as Trump put
+   it" attribute too; "announced"/"wrote" only with a "that" ("announced on
+   Thursday that"); "according to" official data, figures, a law or a plan
+   cites, it does not quote.
 3. A sentence mostly inside quotation marks (“...”, "...", «...» or 「...」;
    spans of under four words are scare quotes or titles and do not count,
    unless the quotation is the whole sentence: “Never.”), or one that
@@ -197,6 +201,30 @@ def _cue_patterns() -> dict[str, re.Pattern[str]]:
 
 
 _CUES = _cue_patterns()
+# "The Ministry of Commerce announced on Thursday that ...": announcing or
+# writing reports speech only with the "that" of what was announced or written.
+for _verb in ("announced", "announces", "declared", "declares", "wrote", "writes"):
+    _CUES[_verb] = re.compile(
+        rf"\b{_verb}(?:\s+(?:on|in|last|this|earlier|late)\s+[\w-]+)?\s+that\b"
+    )
+# "In Allen's view, ...", "In the words of one European diplomat, ...", "as Trump put it"
+# Each is matched against one clause, cut at commas, colons and semicolons.
+_VIEW = re.compile(
+    r"(?:(?:But|And|Yet)\s+)?[Ii]n\s+(?:the\s+(?:view|words|opinion)\s+of\s+(?P<of>.+)"
+    r"|(?P<own>\S.*?)(?:[’']s?)?\s+(?:view|words|opinion))"
+)
+_PUT_IT = re.compile(r"(?:[Jj]ust\s+)?[Aa]s\s+(?P<who>.+?)\s+(?:put|puts|once put|has put)\s+it\W*")
+_CLAUSES = re.compile(r"[,;:]")
+_POSSESSIVE_PRONOUNS = frozenset("his her their its His Her Their Its".split())
+_VIEW_WORDS = frozenset(("view", "words", "opinion", "put", "puts"))
+# "Sources familiar with the matter said": the source is "Sources"
+_FAMILIAR = re.compile(r"\s+(?:familiar with|with (?:direct )?knowledge of|briefed on|close to)\b.*$")
+# "according to official data": a figure or a rule, not a speaker
+_NOT_SOURCES = frozenset(
+    "data figures statistics numbers rules rule regulation regulations law article plan "
+    "schedule timetable".split()
+)
+_SOURCE_END = re.compile(r"\s(?:from|of|by|released|published|issued|compiled|in|on|for)\s")
 
 
 def _trigger_forms() -> dict[str, str]:
@@ -210,6 +238,10 @@ def _trigger_forms() -> dict[str, str]:
         for lead in ("", "(", "**"):
             for trail in trails:
                 forms[lead + word + trail] = word
+    for word in ("view", "words", "opinion"):
+        forms[word + ","] = forms[word] = word  # "In Allen's view, ...", "In the words of"
+    for word in ("put", "puts"):
+        forms[word] = word  # "as Trump put it"
     for pronoun in ("I", "we", "We"):
         for apostrophe in ("’", "'"):
             for tail in ("m", "ve", "d", "ll", "re"):
@@ -225,7 +257,7 @@ _FIRST_PERSON_SET = frozenset(_FIRST_PERSON_WORDS)
 _BETWEEN = frozenset(
     "has have had also further since already again then later once previously "
     "recently publicly repeatedly reportedly sternly just rather has since would will "
-    "had earlier today yesterday".split()
+    "had earlier today yesterday long often".split()
 )
 _PRONOUNS = frozenset("he she they He She They".split())
 _NOT_SPEAKERS = frozenset(  # compared in lower case: "What Xi said in Davos"
@@ -243,7 +275,7 @@ _ROLES = frozenset(
     observers critics sources source commission office department company firm leader leaders
     diplomat diplomats side report statement newspaper newspapers survey study paper
     regulator ministers lawmakers executives executive chairman ceo director professor
-    spokespersons people residents group think-tank watchdog companies firms""".split()
+    spokespersons people residents group think-tank watchdog companies firms person""".split()
 )
 _TITLES = frozenset(
     """President Premier Vice Prime Minister Secretary General Spokesperson Spokesman
@@ -403,14 +435,20 @@ def _outside(text: str, spans: list[tuple[int, int]]) -> str:
 
 def _attribution(outside: str, words: set[str]) -> Speaker | None:
     """The reporting cue with a speaker, if any; `words`: cue words seen in `outside`."""
+    if not _VIEW_WORDS.isdisjoint(words):
+        viewed = _in_view(outside)
+        if viewed is not None:
+            return viewed
     found = [m for w in words if w in _CUES for m in _CUES[w].finditer(outside)]
     for m in sorted(found, key=lambda m: m.start()):
         cue = m.group()
         if cue in ("according to", "According to"):
             source = _CLAUSE_SPLIT.split(outside[m.end() :], 1)[0].strip(" .")
-            if source:
-                return Speaker(QUOTED, _name(source), "according to")
+            if source and not _is_data(source):
+                return Speaker(QUOTED, _source_name(source), "according to")
             continue
+        if " " in cue and cue.endswith(" that") and cue.split()[0] in _CUES:
+            cue = cue.split()[0]  # "announced on Thursday that" -> "announced"
         if cue in ("said", "says") and outside.startswith((" to be ", " to have "), m.end()):
             continue  # "Huawei said to be building three fabs": a rumour, not a speaker
         if cue in _PARTICIPLES:
@@ -424,6 +462,48 @@ def _attribution(outside: str, words: set[str]) -> Speaker | None:
     return None
 
 
+def _in_view(outside: str) -> Speaker | None:
+    """ "In Allen's view, ...", "In the words of one diplomat, ...", "as Trump put it"."""
+    for clause in _CLAUSES.split(outside):
+        clause = clause.strip()
+        m = _VIEW.fullmatch(clause) if clause[:3] in ("In ", "in ", "But", "And", "Yet") else None
+        if m:
+            who, cue = m.group("of") or m.group("own"), "in the view of"
+            break
+        m = _PUT_IT.fullmatch(clause) if " it" in clause else None
+        if m:
+            who, cue = m.group("who"), "put it"
+            break
+    else:
+        return None
+    who = who.strip()
+    if who in _POSSESSIVE_PRONOUNS:
+        return Speaker(QUOTED, None, cue)
+    words = who.split()
+    while words and words[0].lower() in ("one", "a", "an", "the", "many", "some"):
+        words = words[1:]
+    found = _speaker_chunk(" ".join(words)) if words else None
+    return Speaker(QUOTED, found[0], cue) if found is not None else None
+
+
+def _is_data(source: str) -> bool:
+    """ "official data", "figures from the statistics bureau", "Article 3 of the law"."""
+    head = _SOURCE_END.split(" " + source + " ", 1)[0].split()
+    words = [w for w in head if w[:1].isalpha()]
+    return bool(words) and words[-1].lower() in _NOT_SOURCES
+
+
+def _source_name(source: str) -> str | None:
+    """The name of what "according to" cites; "Chinese officials" whole."""
+    words = source.split()
+    for i, w in enumerate(words):
+        if w[:1].islower():
+            if i and w.lower() in _ROLES:
+                return " ".join(words[: i + 1])
+            break
+    return _name(source)
+
+
 def _starts_clause(before: str) -> bool:
     """Nothing but a clause boundary stands before the verb ('..." says X')."""
     stripped = before.rstrip().rstrip('"“”,')
@@ -435,6 +515,8 @@ def _subject_before(before: str) -> tuple[str | None] | None:
     words = before.split()
     while words and (words[-1] in _BETWEEN or (words[-1].endswith("ly") and words[-1].islower())):
         words.pop()
+    if len(words) >= 3 and words[-1] == "to" and words[-2] == "on" and words[-3] in ("went", "goes", "go"):
+        del words[-3:]  # "The spokesperson went on to say"
     if words and _ACRONYM_ASIDE.match(words[-1]):
         words.pop()
     if not words:
@@ -450,11 +532,11 @@ def _subject_before(before: str) -> tuple[str | None] | None:
         if _is_bare_name(aside):
             return (_name(aside),)
         text = text[:cut] if cut >= 0 else ""
-    if " and " in text:
+    chunk = _BOUNDARY.split(text)[-1].strip()
+    if chunk[:1].isupper() and text.endswith(" and " + chunk):
+        # "Industry and Security": an "and" between capitalised words is in the name
         text = _AND_IN_NAME.sub(r"\1" + _GLUE, text)
         chunk = _BOUNDARY.split(text)[-1].replace(_GLUE, " and ").strip()
-    else:
-        chunk = _BOUNDARY.split(text)[-1].strip()
     return _speaker_chunk(chunk)
 
 
@@ -509,6 +591,10 @@ def _speaker_chunk(chunk: str) -> tuple[str | None] | None:
     last = words[-1].strip(".,*")
     if _POSSESSIVE.search(last):
         return None  # "Washington's claims of ...": the cue is a noun
+    if len(words) > 2 and last.lower() not in _ROLES and (" with " in chunk or " to " in chunk or " on " in chunk):
+        familiar = _FAMILIAR.sub("", " ".join(words))
+        if familiar != " ".join(words) and familiar.split()[-1].lower() in _ROLES:
+            return (familiar,)
     if last.lower() in _ROLES:
         return (" ".join(words).strip("*"),)
     if last[:1].isupper() and last not in _NOT_NAMES:
@@ -526,17 +612,20 @@ def _name(chunk: str) -> str | None:
     bold = _BOLD.search(chunk)
     if bold:
         return bold.group(1).strip()
-    words = [_bare(w) for w in chunk.replace("**", "").split()]
+    # an initial keeps its full stop: "Gregory C. Allen"
+    words = [w.strip(",:;()") for w in chunk.replace("**", "").split()]
+    words = [w if len(w) == 2 and w[1] == "." else w.strip(".") for w in words if w]
     words = [w for w in words if w]
-    # "Zhang Jifeng of the Chinese Academy of Social Sciences": the person
-    first = 1 if words and words[0] in ("the", "The", "a", "A", "an", "An") else 0
-    head = first
-    while head < len(words) and words[head][:1].isupper():
-        head += 1
-    if head < len(words) and words[head] in ("of", "at", "from"):
-        person = _person(words[first:head])
-        if person:
-            return person
+    if " of " in chunk or " at " in chunk or " from " in chunk:
+        # "Zhang Jifeng of the Chinese Academy of Social Sciences": the person
+        first = 1 if words and words[0] in ("the", "The", "a", "A", "an", "An") else 0
+        head = first
+        while head < len(words) and words[head][:1].isupper():
+            head += 1
+        if head < len(words) and words[head] in ("of", "at", "from"):
+            person = _person(words[first:head])
+            if person:
+                return person
     # the last run of capitalised words, with "of", "&", ... inside it
     end = len(words)
     while end and not (words[end - 1][:1].isupper() and words[end - 1] not in _NOT_NAMES):
@@ -573,14 +662,6 @@ def _name(chunk: str) -> str | None:
     if k and run[k] not in _CONNECTORS and not any(w in _CONNECTORS for w in run[k:]):
         run = run[k:]
     return " ".join(run)
-
-
-def _bare(word: str) -> str:
-    """A word without the punctuation around it; an initial keeps its full stop ("Gregory C. Allen")."""
-    word = word.strip(",:;()")
-    if len(word) == 2 and word[0].isupper() and word[1] == ".":
-        return word
-    return word.strip(".")
 
 
 def _person(run: list[str]) -> str | None:

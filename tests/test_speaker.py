@@ -410,3 +410,49 @@ def test_said_to_someone_is_still_said():
     assert _reading(speaker("Wang said to reporters that the talks were candid.")) == ("quoted", "Wang")
     assert _reading(speaker("All three companies said they would comply.")) == (
         "quoted", "All three companies")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # think-tank attributions without a reporting verb
+        ("In Allen's view, the controls have since been undermined by weak enforcement.", "Allen"),
+        ("In the words of one European diplomat, Brussels is caught between a rock and a hard place.",
+         "European diplomat"),
+        ("The rules are, as one analyst put it, a gift to Huawei.", "analyst"),
+        # wire-service sources
+        ("Sources familiar with the matter said the talks had stalled.", "Sources"),
+        ("Two people with knowledge of the plans said the rule would be published next week.", "Two people"),
+        ("The person, who asked not to be identified because the discussions were private, said the deal "
+         "was close.", "person"),
+        ("According to US officials familiar with the matter, the talks stalled.", "US officials"),
+        ("According to Chinese officials, the investigation was launched at the request of domestic "
+         "industry.", "Chinese officials"),
+        # state-media verbs
+        ("The Ministry of Commerce announced on Thursday that it will impose export controls on rare "
+         "earths.", "Ministry of Commerce"),
+        ("The spokesperson went on to say that Washington should stop abusing state power.", "spokesperson"),
+        ("Analysts have long warned of a bubble in Chinese AI chip startups.", "Analysts"),
+    ],
+)
+def test_attributions_beyond_reporting_verbs(text, name):
+    assert _reading(speaker(text)) == ("quoted", name)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # figures and rules are cited, not quoted
+        "China's trade surplus widened to a record in 2024, according to official data.",
+        "According to figures from the National Bureau of Statistics, output rose 5 percent.",
+        "According to Article 3 of the Export Control Law, items must be licensed.",
+        # the words that trigger the new attributions, doing something else
+        "In other words, the controls have failed.",
+        "In view of the risks, Brussels has moved slowly.",
+        "Yet its liquidity problems will put pressure on officials to announce new measures.",
+        "BIS announced the new rule on Monday.",
+        "Miller wrote Chip War in 2022.",
+    ],
+)
+def test_not_attributions(text):
+    assert _reading(speaker(text)) == ("author", None)
