@@ -211,12 +211,12 @@ for _verb in ("announced", "announces", "declared", "declares", "wrote", "writes
 # Each is matched against one clause, cut at commas, colons and semicolons.
 _VIEW = re.compile(
     r"(?:(?:But|And|Yet)\s+)?[Ii]n\s+(?:the\s+(?:view|words|opinion)\s+of\s+(?P<of>.+)"
-    r"|(?P<own>\S.*?)(?:[’']s?)?\s+(?:view|words|opinion))"
+    r"|(?P<own>\S.*?)(?:[’']s?)?\s+(?:view|words|opinion|account|assessment|telling))"
 )
 _PUT_IT = re.compile(r"(?:[Jj]ust\s+)?[Aa]s\s+(?P<who>.+?)\s+(?:put|puts|once put|has put)\s+it\W*")
 _CLAUSES = re.compile(r"[,;:]")
 _POSSESSIVE_PRONOUNS = frozenset("his her their its His Her Their Its".split())
-_VIEW_WORDS = frozenset(("view", "words", "opinion", "put", "puts"))
+_VIEW_WORDS = frozenset(("view", "words", "opinion", "account", "assessment", "telling", "put", "puts"))
 # "Sources familiar with the matter said": the source is "Sources"
 _FAMILIAR = re.compile(r"\s+(?:familiar with|with (?:direct )?knowledge of|briefed on|close to)\b.*$")
 # "according to official data": a figure or a rule, not a speaker
@@ -224,6 +224,7 @@ _NOT_SOURCES = frozenset(
     "data figures statistics numbers rules rule regulation regulations law article plan "
     "schedule timetable".split()
 )
+_ADDED_THINGS = frozenset("more the a an new some several another its their dozens hundreds".split())
 _SOURCE_END = re.compile(r"\s(?:from|of|by|released|published|issued|compiled|in|on|for)\s")
 
 
@@ -238,7 +239,7 @@ def _trigger_forms() -> dict[str, str]:
         for lead in ("", "(", "**"):
             for trail in trails:
                 forms[lead + word + trail] = word
-    for word in ("view", "words", "opinion"):
+    for word in ("view", "words", "opinion", "account", "assessment", "telling"):
         forms[word + ","] = forms[word] = word  # "In Allen's view, ...", "In the words of"
     for word in ("put", "puts"):
         forms[word] = word  # "as Trump put it"
@@ -345,7 +346,9 @@ def _analyse(text: str, inside: bool) -> _Found:
     if attributed is not None:
         return _Found(attributed, open_after, starts_inside, False)
     total = len(text.split())
-    inside_words = sum(len(text[a:b].split()) for a, b in spans if len(text[a:b].split()) >= 4)
+    inside_words = sum(
+        len(text[a:b].split()) for a, b in spans if len(text[a:b].split()) >= 4 and not _is_title(text[a:b])
+    )
     if inside_words < total and _whole_sentence_quoted(text, spans, open_after):
         inside_words = total  # “We will respond.” is a quotation, however short
     if starts_inside and spans and spans[0][0] == 0:
@@ -402,6 +405,12 @@ def _quote_spans(text: str, inside: bool) -> tuple[list[tuple[int, int]], bool, 
     return spans, open_after, starts_inside
 
 
+def _is_title(span: str) -> bool:
+    """Words in title case are a title, not a quotation: "Running Out of Road: China Pathfinder 2024"."""
+    long = [w for w in span.split() if len(w) > 3 and w[:1].isalpha()]
+    return bool(long) and all(w[:1].isupper() for w in long) and span.rstrip()[-1:] not in _TERMINAL
+
+
 def _whole_sentence_quoted(text: str, spans: list[tuple[int, int]], open_after: bool) -> bool:
     """One quotation holds the whole sentence and is a sentence, not a title:
     it ends in a full stop ('“We will respond.”') or runs on ('"We will respond.')."""
@@ -449,6 +458,11 @@ def _attribution(outside: str, words: set[str]) -> Speaker | None:
             continue
         if " " in cue and cue.endswith(" that") and cue.split()[0] in _CUES:
             cue = cue.split()[0]  # "announced on Thursday that" -> "announced"
+        if cue in ("added", "adds", "add") and outside[m.end() : m.end() + 12].split()[:1] and (
+            outside[m.end() : m.end() + 12].split()[0] in _ADDED_THINGS
+            or outside[m.end() : m.end() + 2].strip()[:1].isdigit()
+        ):
+            continue  # "The US has added 600 entities to the list": adding things, not words
         if cue in ("said", "says") and outside.startswith((" to be ", " to have "), m.end()):
             continue  # "Huawei said to be building three fabs": a rumour, not a speaker
         if cue in _PARTICIPLES:

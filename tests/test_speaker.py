@@ -456,3 +456,19 @@ def test_attributions_beyond_reporting_verbs(text, name):
 )
 def test_not_attributions(text):
     assert _reading(speaker(text)) == ("author", None)
+
+
+@pytest.mark.parametrize(
+    ("text", "voice", "name"),
+    [
+        ("The US has added more than 600 Chinese entities to its trade blacklist.", AUTHOR, None),
+        ("Beijing added 28 US firms to its export control list.", AUTHOR, None),
+        ('"We have added capacity in every quarter," Zhu added.', QUOTED, "Zhu"),
+        # a report's title in quotation marks is no quotation
+        ('The report "Running Out of Road: China Pathfinder 2024" documents the slowdown in detail.',
+         AUTHOR, None),
+        ("In Lind's account, Washington has underestimated Beijing for two decades.", QUOTED, "Lind"),
+    ],
+)
+def test_adding_things_titles_and_accounts(text, voice, name):
+    assert _reading(speaker(text)) == (voice, name)
