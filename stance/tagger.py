@@ -648,6 +648,7 @@ def with_human_labels(
     tagged: Iterable[TaggedSentence],
     overrides: Mapping[str, Annotation],
     boilerplate: Mapping[str, bool] | None = None,
+    explain: bool = True,
 ) -> list[TaggedSentence]:
     """Tagged sentences with the humans' labels in place of the model's, as ``Tagger.tag(overrides=...)`` gives.
 
@@ -655,7 +656,8 @@ def with_human_labels(
     ``Store.boilerplate_overrides()``: a sentence a human marked as
     boilerplate becomes boilerplate without labels, one marked as content
     becomes content. The model's scores are kept; the evidence says who gave each of the
-    human's labels and what the model saw for it (``human_evidence``).
+    human's labels and what the model saw for it (``human_evidence``), also where the model saw
+    nothing (``explain``: as ``tagged`` was made; without it no evidence is given, as ``tag`` gives).
     """
     boilerplate = boilerplate or {}
     out = []
@@ -670,7 +672,7 @@ def with_human_labels(
             t = t._replace(boilerplate=False, boilerplate_reason=None)
         if human is not None and not t.boilerplate:
             t = t._replace(topics=human.topics, frames=human.frames, primary_frame=human.primary_frame,
-                           evidence=human_evidence(t.evidence, human) if t.evidence else t.evidence,
+                           evidence=human_evidence(t.evidence, human) if explain else t.evidence,
                            labelled_by=f"human:{human.annotator or 'unknown'}")
         out.append(t)
     return out

@@ -96,6 +96,31 @@ def test_a_human_labelled_sentence_shows_evidence_for_the_humans_labels(tmp_path
     assert shown.evidence == t.evidence
 
 
+def test_the_dashboard_shows_who_labelled_a_sentence_the_model_gave_nothing(tmp_path):
+    # stance tag said 'human: ana' for a human label on a sentence without model evidence (a heading the
+    # model leaves unlabelled, or a line an analyst marked as content); the dashboard's path showed {}.
+    from stance.corpus import read_corpus
+    from stance.segment import segment
+    from stance.tagger import with_human_labels
+
+    doc = read_corpus().documents[0]
+    sentences = segment(doc)
+    tagger = Tagger(default_model())
+    plain = tagger.tag_document(doc, sentences)
+    bare = next(t for t in plain if not t.boilerplate and not t.evidence)
+    human = {bare.sentence_id: Annotation(text=bare.text, sentence_id=bare.sentence_id, topics=("ai",), annotator="ana")}
+    direct = next(t for t in tagger.tag_document(doc, sentences, overrides=human) if t.sentence_id == bare.sentence_id)
+    shown = next(t for t in with_human_labels(plain, human) if t.sentence_id == bare.sentence_id)
+    assert direct.evidence == shown.evidence == {"ai": ["human: ana"]}
+    flagged = next(t for t in plain if t.boilerplate)
+    human = {flagged.sentence_id: Annotation(text=flagged.text, sentence_id=flagged.sentence_id, topics=("ai",), annotator="ana")}
+    content = next(t for t in with_human_labels(plain, human, {flagged.sentence_id: False}) if t.sentence_id == flagged.sentence_id)
+    assert content.topics == ("ai",) and content.evidence == {"ai": ["human: ana"]}
+    unexplained = tagger.tag_document(doc, sentences, explain=False)
+    assert next(t for t in with_human_labels(unexplained, human, {flagged.sentence_id: False}, explain=False)
+                if t.sentence_id == flagged.sentence_id).evidence == {}
+
+
 def test_a_topic_its_own_cue_gives_is_not_said_to_come_from_its_paragraph(tagged_seeds):
     # "GPUs" is a cue of semiconductors in this very sentence: the evidence used to add "from its
     # paragraph, heading or previous sentence", as if the neighbours had given it.
