@@ -548,9 +548,13 @@ def _subject_before(before: str) -> tuple[str | None] | None:
         text = text[:cut] if cut >= 0 else ""
     chunk = _BOUNDARY.split(text)[-1].strip()
     if chunk[:1].isupper() and text.endswith(" and " + chunk):
-        # "Industry and Security": an "and" between capitalised words is in the name
-        text = _AND_IN_NAME.sub(r"\1" + _GLUE, text)
-        chunk = _BOUNDARY.split(text)[-1].replace(_GLUE, " and ").strip()
+        # "Industry and Security": an "and" between capitalised words is in the name; where the
+        # whole is too long for one ("Foreign Minister Wang Yi and Secretary of State Antony
+        # Blinken"), the last of them speaks, as before
+        glued = _BOUNDARY.split(_AND_IN_NAME.sub(r"\1" + _GLUE, text))[-1].replace(_GLUE, " and ").strip()
+        found = _speaker_chunk(glued)
+        if found is not None:
+            return found
     return _speaker_chunk(chunk)
 
 

@@ -472,3 +472,12 @@ def test_not_attributions(text):
 )
 def test_adding_things_titles_and_accounts(text, voice, name):
     assert _reading(speaker(text)) == (voice, name)
+
+
+def test_two_speakers_joined_by_and_too_long_for_one_name_still_speak():
+    # gluing "X and Y" into one name made a 9-word chunk, too long for a speaker: the sentence became
+    # the author's, where it had been quoted (the last of them named)
+    text = ("Commerce Secretary Gina Raimondo and Trade Minister Wang Wentao said the talks were "
+            "candid.")
+    assert _reading(speaker(text)) == ("quoted", "Wang Wentao")
+    assert _reading(speaker("Smith and Jones said the controls would bite.")) == ("quoted", "Smith and Jones")
