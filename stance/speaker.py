@@ -444,10 +444,9 @@ def _outside(text: str, spans: list[tuple[int, int]]) -> str:
 
 def _attribution(outside: str, words: set[str]) -> Speaker | None:
     """The reporting cue with a speaker, if any; `words`: cue words seen in `outside`."""
-    if not _VIEW_WORDS.isdisjoint(words):
-        viewed = _in_view(outside)
-        if viewed is not None:
-            return viewed
+    viewed = _in_view(outside) if not _VIEW_WORDS.isdisjoint(words) else None
+    if viewed is not None and viewed.name is not None:
+        return viewed
     found = [m for w in words if w in _CUES for m in _CUES[w].finditer(outside)]
     for m in sorted(found, key=lambda m: m.start()):
         cue = m.group()
@@ -473,7 +472,7 @@ def _attribution(outside: str, words: set[str]) -> Speaker | None:
                 who = _subject_after(outside[m.end() :])
         if who is not None:
             return Speaker(QUOTED, who[0], cue)
-    return None
+    return viewed  # "In his view, ..." names no one: a verb's speaker ("In its assessment, the IMF said") wins
 
 
 def _in_view(outside: str) -> Speaker | None:

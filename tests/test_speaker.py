@@ -481,3 +481,16 @@ def test_two_speakers_joined_by_and_too_long_for_one_name_still_speak():
             "candid.")
     assert _reading(speaker(text)) == ("quoted", "Wang Wentao")
     assert _reading(speaker("Smith and Jones said the controls would bite.")) == ("quoted", "Smith and Jones")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("In its assessment, the IMF said growth would slow.", "IMF"),
+        ("In his words, Xi said growth would slow.", "Xi"),
+        ("In their account, Chinese state media said Xi urged restraint.", "Chinese state media"),
+        ("In his view, the controls work.", None),
+    ],
+)
+def test_a_view_that_names_no_one_leaves_the_name_to_the_verb(text, name):
+    assert _reading(speaker(text)) == ("quoted", name)
