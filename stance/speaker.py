@@ -283,7 +283,8 @@ _TITLES = frozenset(
     Spokeswoman Chairman Chairwoman Chair Director Head Chief Senior Lead Analyst Economist
     Professor Prof Dr Mr Mrs Ms Sir Dame Former Deputy Foreign Executive Officer CEO CTO CFO
     Founder Ambassador Governor Senator Representative Commissioner Chancellor Editor
-    Correspondent Researcher Fellow Expert Managing Principal Party State Council""".split()
+    Correspondent Researcher Fellow Expert Managing Principal Party State Council Adviser Advisor
+    Speaker Leader Envoy Vice-President Vice-Premier Vice-Chairman Secretary-General""".split()
 )
 _CONNECTORS = frozenset("of for & de van von der du la al and".split())
 # The particles of a person's name: "Ursula von der Leyen", "von der Leyen".

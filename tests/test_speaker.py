@@ -494,3 +494,17 @@ def test_two_speakers_joined_by_and_too_long_for_one_name_still_speak():
 )
 def test_a_view_that_names_no_one_leaves_the_name_to_the_verb(text, name):
     assert _reading(speaker(text)) == ("quoted", name)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("National Security Adviser Jake Sullivan said the fence was small.", "Jake Sullivan"),
+        ("House Speaker Mike Johnson said the bill would pass.", "Mike Johnson"),
+        ("European Commission Executive Vice-President Margrethe Vestager said Europe would act.",
+         "Margrethe Vestager"),
+    ],
+)
+def test_a_title_after_an_office_is_not_a_first_name(text, name):
+    # an office word before a title the list lacked made the title part of the name: "Adviser Jake Sullivan"
+    assert _reading(speaker(text)) == ("quoted", name)
