@@ -392,7 +392,7 @@ def _quote_spans(text: str, inside: bool) -> tuple[list[tuple[int, int]], bool, 
                     spans.append((start, i))
                     start = -1
                 # else a quotation that runs over paragraphs opens each one again
-            elif i > 0 and text[i - 1].isdigit() and text[i + 1 : i + 3].strip()[:1].islower():
+            elif i > 0 and text[i - 1].isdigit() and _inch_mark(text, i):
                 pass  # an inch mark, '12" wafers', opens nothing
             elif first and i > 0 and not text[i - 1].isspace() and _ends_word(text, i + 1):
                 spans.append((0, i))
@@ -404,6 +404,19 @@ def _quote_spans(text: str, inside: bool) -> tuple[list[tuple[int, int]], bool, 
     if open_after:
         spans.append((start, len(text)))
     return spans, open_after, starts_inside
+
+
+# Words that follow the end of a quotation, never an inch mark: 'by 2025" the minister said'
+_AFTER_A_QUOTATION = frozenset("the a an he she they it we i".split())
+
+
+def _inch_mark(text: str, i: int) -> bool:
+    """The straight quote at ``i``, after a digit, is an inch mark ('12" wafers'): a lower-case
+    word follows it that does not begin an attribution."""
+    if not text[i + 1 : i + 3].strip()[:1].islower():
+        return False
+    word = text[i + 1 :].split(maxsplit=1)[0].strip(",.;:")
+    return word not in _AFTER_A_QUOTATION and word not in _TRIGGER_KEYS
 
 
 def _is_title(span: str) -> bool:

@@ -508,3 +508,12 @@ def test_a_view_that_names_no_one_leaves_the_name_to_the_verb(text, name):
 def test_a_title_after_an_office_is_not_a_first_name(text, name):
     # an office word before a title the list lacked made the title part of the name: "Adviser Jake Sullivan"
     assert _reading(speaker(text)) == ("quoted", name)
+
+
+def test_a_closing_quote_after_a_number_is_no_inch_mark():
+    # the inch-mark rule took 'by 2025" the minister said' for '12" wafers': a quotation carried into
+    # the next paragraph (a hard-wrapped line) never closed, and its speaker was lost
+    sentences = ['"Exports will grow this year and next,', 'and we expect 5% growth by 2025" the minister said.']
+    assert [_reading(s) for s in speakers(sentences, paragraphs=[0, 1])] == [("quoted", "minister")] * 2
+    assert _reading(speaker('We expect 5% growth by 2025" he said.')) == ("quoted", None)
+    assert [s.voice for s in speakers(['The plant makes 12" wafers and 8" wafers.', "Output rose."])] == ["author"] * 2
