@@ -184,14 +184,15 @@ def cmd_tag(args: argparse.Namespace) -> int:
 
     store = _open_store(args, existing=True) if getattr(args, "db", None) else None
     tagger = _tagger(args)
-    overrides = None
+    overrides = marks = None
     if store is not None:
         _note_stale(store, tagger.codebook)
-        overrides = store.current_labels()
+        overrides, marks = store.current_labels(), store.boilerplate_overrides()
     corpus = Corpus()
     rows = (
         t._asdict()
-        for t in iter_tagged(_paths(args), corpus, tagger, overrides, max_bytes=int(args.max_mb * 1e6), explain=not args.no_evidence)
+        for t in iter_tagged(_paths(args), corpus, tagger, overrides, max_bytes=int(args.max_mb * 1e6), explain=not args.no_evidence,
+                             boilerplate=marks)
     )
     return _write_read(rows, corpus, args, TAG_COLUMNS)
 

@@ -523,8 +523,15 @@ def iter_tagged(
     overrides: Mapping[str, Annotation] | None = None,
     max_bytes: int | None = None,
     explain: bool = True,
+    boilerplate: Mapping[str, bool] | None = None,
 ) -> Iterator[TaggedSentence]:
-    """Stream tagged sentences, documents batched so the model runs on big matrices."""
+    """Stream tagged sentences, documents batched so the model runs on big matrices.
+    With a store's ``boilerplate`` marks (``Store.boilerplate_overrides()``), its human labels
+    and marks are applied as the dashboard applies them (``with_human_labels``)."""
+    if boilerplate is not None:
+        for t in iter_tagged(paths, corpus, tagger, None, max_bytes, explain):
+            yield from with_human_labels((t,), overrides or {}, boilerplate, explain)
+        return
     kwargs = {"max_bytes": max_bytes} if max_bytes else {}
     sentences: list[Sentence] = []
     inputs: list[Example] = []
@@ -606,8 +613,9 @@ def tag_paths(
     """Tag everything under ``paths`` (default: the seeds); the store's human labels win."""
     tagger = load_tagger(codebook_path, model_dir)
     overrides = store.current_labels() if store is not None else None
+    marks = store.boilerplate_overrides() if store is not None else None
     corpus = Corpus()
-    tagged = list(iter_tagged(paths, corpus, tagger, overrides))
+    tagged = list(iter_tagged(paths, corpus, tagger, overrides, boilerplate=marks))
     return tagged, corpus
 
 

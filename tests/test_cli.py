@@ -432,3 +432,21 @@ def test_a_yes_or_no_in_the_boilerplate_mark_cell_is_refused_by_line(tmp_path):
     assert [(p.line, p.message.split(":")[0]) for p in read.problems] == [(2, "'boilerplate_mark' is 'no'"), (3, "'boilerplate_mark' is 'FALSE'")]
     assert "write the reason (e.g. navigation) to mark it, or leave 'boilerplate_mark' empty" == read.problems[0].fix
     assert [(a.text, a.boilerplate_mark) for a in read.annotations] == [("Share this article.", "navigation")]
+
+
+def test_tag_with_a_store_applies_its_boilerplate_marks_as_the_dashboard_does(tmp_path, capsys):
+    from stance.store import open_store
+
+    db = str(tmp_path / "team.db")
+    assert main(["ingest", str(SEEDS_DIR), "--db", db]) == 0
+    with open_store(db) as store:
+        content = [s for s in store.sentences() if not s.boilerplate and not s.heading]
+        flagged = next(s for s in store.sentences() if s.boilerplate)
+        store.mark_boilerplate(content[3].sentence_id, annotator="ana", reason="navigation")
+        store.mark_boilerplate(flagged.sentence_id, False, annotator="ana")
+    capsys.readouterr()
+    assert main(["tag", "--labeller", "rules", "--db", db, "--format", "jsonl"]) == 0
+    rows = {r["sentence_id"]: r for r in map(json.loads, capsys.readouterr().out.splitlines())}
+    marked = rows[content[3].sentence_id]
+    assert (marked["boilerplate"], marked["boilerplate_reason"], marked["topics"], marked["labelled_by"]) == (True, "marked by a human", [], "human:ana")
+    assert rows[flagged.sentence_id]["boilerplate"] is False  # a flagged line the analyst called content
