@@ -584,7 +584,7 @@ class Store:
         retired once every document has been seen.
         """
         report = IngestReport()
-        seen: set[str] = set()  # every text of this ingest: one that moved is not retired where it was
+        seen: set[str] = set()  # the stored documents this ingest found again in their source: one that moved is not retired where it was
         replaced: list[tuple[list[str], Document]] = []  # (what a location held, its new text)
         batch: list[tuple[Document, list[Sentence]]] = []
         size = 0
@@ -655,7 +655,6 @@ class Store:
 
     def _ingest_batch(self, batch: list[tuple[Document, list[Sentence]]], source_info: Mapping[str, Source], report: IngestReport,
                       seen: set[str], replaced: list[tuple[list[str], Document]]) -> None:
-        seen.update(document.doc_id for document, _ in batch)
         with self._write() as conn:
             stored: dict[str, bool] = {}
             held_as: dict[str, tuple[str, str, str]] = {}  # doc_id -> (source, path, location) it is stored under
@@ -686,9 +685,17 @@ class Store:
                     source, path, was_at = held_as[document.doc_id]
                     if source == document.source:  # its own source's text, here or moved: nothing new
                         report.unchanged += 1
+                        seen.add(document.doc_id)
                         if was_at != location:  # moved (a row inserted above it): it lives here now
-                            conn.execute(documents.update().where(documents.c.doc_id == document.doc_id).values(location=location, path=document.path))
+                            conn.execute(documents.update().where(documents.c.doc_id == document.doc_id)
+                                         .values(location=location, path=document.path))
                             held_as[document.doc_id] = (source, document.path, location)
+                        # What else is active here (the row that was on this line; a version an ingest that
+                        # stopped midway left active) is replaced by this text, unless it turns up elsewhere.
+                        previous = [doc_id for doc_id in active_at[location] if doc_id != document.doc_id]
+                        active_at[location] = [document.doc_id]
+                        if previous:
+                            replaced.append((previous, document))
                     else:
                         report.copies.append(f"{document.path} ({document.source}) has the same text as {path} ({source}), which is kept")
                     continue

@@ -196,6 +196,69 @@ def test_a_row_inserted_above_others_in_a_table_moves_them_and_replaces_nothing(
     assert [s.text for s in store.sentences()].count(FIRST) == 1 and store.current_labels()[_sid(store, FIRST)].topics == ("export_controls",)
 
 
+def test_a_row_edited_below_an_inserted_row_or_a_deleted_row_leaves_one_text_per_line(tmp_path, db):
+    """A row that moved onto a line replaces what that line held (the row deleted above, an edited row
+    that moved on): two texts were left active at one line, the old one counted in every comparison
+    and never retired by later ingests."""
+    table = tmp_path / "items.csv"
+    table.write_text(f"text,source\n{FIRST},feed\n{MIDDLE},feed\n", encoding="utf-8")
+    store = open_store(db)
+    store.ingest_paths([table])
+    middle = _sid(store, MIDDLE)
+    _label(store, middle, "alice", ["export_controls"])
+    table.write_text(f"text,source\nA row added on top about AI chips.,feed\n{FIRST},feed\n{MIDDLE} Really.,feed\n", encoding="utf-8")
+    report, _ = store.ingest_paths([table])
+    assert sorted(d.text for d in store.documents()) == sorted(["A row added on top about AI chips.", FIRST, f"{MIDDLE} Really."])
+    assert [[o.sentence_id for o in c.orphaned] for c in report.changed] == [[middle]]  # said, its labels kept
+
+    table.write_text(f"text,source\n{FIRST},feed\n{MIDDLE} Really.,feed\n", encoding="utf-8")  # the top row deleted
+    store.ingest_paths([table])
+    assert sorted(d.text for d in store.documents()) == sorted([FIRST, f"{MIDDLE} Really."])
+
+
+def test_a_text_copied_into_another_source_does_not_keep_the_edited_version_active(tmp_path, db):
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "story.txt").write_text(FIRST, encoding="utf-8")
+    store = open_store(db)
+    store.ingest_paths([tmp_path / "a"])
+    _label(store, _sid(store, FIRST), "alice", ["export_controls"])
+    (tmp_path / "a" / "story.txt").write_text(f"{FIRST} {LAST}", encoding="utf-8")
+    (tmp_path / "b" / "syndicated.txt").write_text(FIRST, encoding="utf-8")  # another outlet runs the old text
+    report, _ = store.ingest_paths([tmp_path / "a", tmp_path / "b"])
+    assert [d.text for d in store.documents()] == [f"{FIRST} {LAST}"]
+    assert [c.carried for c in report.changed] == [1]
+
+
+def test_an_ingest_stopped_midway_is_completed_by_the_next(tmp_path, db, monkeypatch):
+    """Old versions are retired at the end of an ingest, its batches committed one by one: one killed
+    between them left old and new text active at one place, and running it again did not retire the old."""
+    import stance.store as store_module
+
+    table = tmp_path / "items.csv"
+    table.write_text(f"text,source\n{FIRST},feed\n{MIDDLE},feed\n", encoding="utf-8")
+    store = open_store(db)
+    store.ingest_paths([table])
+    _label(store, _sid(store, FIRST), "alice", ["export_controls"])
+    table.write_text(f"text,source\n{FIRST} Really.,feed\n{MIDDLE} Really.,feed\n", encoding="utf-8")
+    monkeypatch.setattr(store_module, "INGEST_BATCH", 1)
+    batches = []
+    real = Store._ingest_batch
+
+    def killed_after_one(self, *args):
+        if batches:
+            raise KeyboardInterrupt
+        batches.append(1)
+        return real(self, *args)
+
+    monkeypatch.setattr(Store, "_ingest_batch", killed_after_one)
+    with pytest.raises(KeyboardInterrupt):
+        store.ingest_paths([table])
+    monkeypatch.setattr(Store, "_ingest_batch", real)
+    report, _ = store.ingest_paths([table])
+    assert sorted(d.text for d in store.documents()) == sorted([f"{FIRST} Really.", f"{MIDDLE} Really."])
+    assert sorted(c.carried for c in report.changed) == [0, 1] and store.current_labels()[_sid(store, FIRST)].topics == ("export_controls",)
+
+
 # --- human decisions --------------------------------------------------------------
 
 
