@@ -688,7 +688,7 @@ class Store:
                         seen.add(document.doc_id)
                         if was_at != location:  # moved (a row inserted above it): it lives here now
                             conn.execute(documents.update().where(documents.c.doc_id == document.doc_id)
-                                         .values(location=location, path=document.path))
+                                         .values(location=location, path=document.path, ingested_at=_now()))
                             held_as[document.doc_id] = (source, document.path, location)
                         # What else is active here (the row that was on this line; a version an ingest that
                         # stopped midway left active) is replaced by this text, unless it turns up elsewhere.
@@ -702,7 +702,7 @@ class Store:
                 previous = [doc_id for doc_id in active_at[location] if doc_id != document.doc_id]
                 if document.doc_id in stored:  # an older text came back: the stored version is active again
                     conn.execute(documents.update().where(documents.c.doc_id == document.doc_id)
-                                 .values(active=True, superseded_by=None, location=location, path=document.path))
+                                 .values(active=True, superseded_by=None, location=location, path=document.path, ingested_at=_now()))
                     conn.execute(sentences.update().where(sentences.c.doc_id == document.doc_id).values(active=True))
                 else:
                     doc_rows.append(_document_row(document, location, len(sents)))
@@ -1061,7 +1061,8 @@ class Store:
 
     def _resolved(self) -> tuple[dict[str, dict[str, Decision]], list[Conflict], dict[str, tuple]]:
         """Each sentence's deciding decision per kind, the conflicts, and the sentences' places.
-        Kept until a label event is added or a document ingested (by this process or another):
+        Kept until a label event is added or a document ingested, moved or reactivated (each of
+        which stamps its ``ingested_at``), by this process or another:
         a dashboard page asks for the labels, the conflicts and the marks on every click."""
         e, d = label_events, documents
         with self._read() as conn:

@@ -259,6 +259,24 @@ def test_an_ingest_stopped_midway_is_completed_by_the_next(tmp_path, db, monkeyp
     assert sorted(c.carried for c in report.changed) == [0, 1] and store.current_labels()[_sid(store, FIRST)].topics == ("export_controls",)
 
 
+def test_rows_that_swap_lines_are_seen_by_the_kept_labels_and_the_dashboard(tmp_path, db):
+    """A moved row's document changes place in the store without a new document or label: the
+    resolved labels (kept until something changes) and the dashboard's revision must see it."""
+    table = tmp_path / "items.csv"
+    table.write_text(f"text,source\n{FIRST},feed\n{MIDDLE},feed\n", encoding="utf-8")
+    store = open_store(db)
+    store.ingest_paths([table])
+    for text in (FIRST, MIDDLE):
+        _label(store, _sid(store, text), "alice", ["export_controls"])
+    assert [a.text for a in store.current_labels().values()] == [FIRST, MIDDLE]
+    revision = store.revision()
+    table.write_text(f"text,source\n{MIDDLE},feed\n{FIRST},feed\n", encoding="utf-8")
+    store.ingest_paths([table])
+    assert [a.text for a in store.current_labels().values()] == [MIDDLE, FIRST]
+    assert [a.text for a in open_store(db).current_labels().values()] == [MIDDLE, FIRST]
+    assert store.revision()["documents"] != revision["documents"]
+
+
 # --- human decisions --------------------------------------------------------------
 
 
