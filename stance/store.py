@@ -1190,6 +1190,8 @@ class Store:
                 known.update(conn.execute(sa.select(sentences.c.sentence_id).where(sentences.c.sentence_id.in_(chunk))).scalars())
             matched: list[tuple[Annotation, list[str]]] = []
             for path, line, a in rows:
+                if not a.annotator:  # the default names who said it (``adjudication:NAME`` too, as the cell would)
+                    a = dataclasses.replace(a, annotator=annotator)
                 if a.sentence_id in known:
                     matched.append((a, [a.sentence_id]))
                     continue
@@ -1219,9 +1221,9 @@ class Store:
             last: dict[tuple[str, str, bool, str], int] = {}  # the file's last row on each person's word, per sentence and kind
             for i, (a, ids) in enumerate(matched):
                 for sid in ids:
-                    last.update({(sid, (a.annotator or annotator).removeprefix(ADJUDICATION_PREFIX), a.adjudication, k): i for k in a.decides})
+                    last.update({(sid, a.annotator.removeprefix(ADJUDICATION_PREFIX), a.adjudication, k): i for k in a.decides})
             for i, (a, ids) in enumerate(matched):
-                who = (a.annotator or annotator).removeprefix(ADJUDICATION_PREFIX)
+                who = a.annotator.removeprefix(ADJUDICATION_PREFIX)
                 adjudication = a.adjudication
                 changed = False
                 for sid in ids:

@@ -721,3 +721,19 @@ def test_human_labels_from_the_store_override_the_tagger(seeded):
     [mine] = [t for t in tagged if t.sentence_id == sid]
     assert (mine.topics, mine.frames, mine.primary_frame, mine.labelled_by) == (("health",), ("innovation",), "innovation", "human:alice")
     assert all(t.labelled_by in ("model", "none") for t in tagged if t.sentence_id != sid)
+
+
+def test_importing_with_an_adjudicator_as_the_default_annotator_records_adjudications(tmp_path, seeded):
+    """`stance annotations import ruling.csv --annotator adjudication:carol`: rows with an empty
+    annotator cell are carol's rulings, as a cell saying so would make them (they became carol's
+    plain annotations, one more disagreeing voice, silently)."""
+    text = "The greater risk is that the US and China are heading towards a full-blown economic war that could escalate into a global geopolitical conflict."
+    sid = _sid(seeded, text)
+    _label(seeded, sid, "alice", ["geopolitics"])
+    _label(seeded, sid, "bob", ["trade_tariffs"])
+    ruling = tmp_path / "ruling.csv"
+    ruling.write_text(f'text,topics,frames\n"{text}",geopolitics,\n', encoding="utf-8")
+    seeded.import_files([ruling], annotator="adjudication:carol", codebook=CODEBOOK)
+    [conflict] = [c for c in seeded.conflicts() if c.kind == "topics"]
+    assert (conflict.adjudicator, conflict.adjudicated) == ("carol", ("geopolitics",))
+    assert seeded.import_files([ruling], annotator="adjudication:carol", codebook=CODEBOOK).recorded == 0
