@@ -16,6 +16,19 @@ from stance.tagger import retrain
 
 QUEUE_SIZE = 50
 
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def agreement_table(url: str, labels_revision: str, codebook_toml: str) -> pd.DataFrame | None:
+    """The agreement per label, once per state of the labels: it reads every decision (seconds on a
+    store of tens of thousands of labelled sentences), and the page reruns on every click."""
+    report = store_agreement(store, codebook=codebook)
+    if len(report.annotators) < 2:
+        return None
+    table = pd.DataFrame(report.rows())
+    scores = [c for c in table.columns if c == "alpha" or c.startswith("kappa ")]
+    table[scores] = table[scores].apply(pd.to_numeric, errors="coerce")  # undefined ("") shows empty, not as a mixed column Arrow refuses
+    return table
+
 store = common.get_store()
 tagger = common.get_tagger(store)
 codebook = tagger.codebook
@@ -242,10 +255,7 @@ with st.expander(f"Disagreements to adjudicate: {len(open_conflicts)} open, {len
                 store.add_event(c.sentence_id, c.kind, labels, annotator=me, adjudication=True,
                                 codebook_version=store.record_codebook(codebook))
                 st.rerun()
-    report = store_agreement(store, codebook=codebook)
-    if len(report.annotators) >= 2:
+    table = agreement_table(store.url, store.revision()["labels"], codebook.to_toml())
+    if table is not None:
         st.markdown("**Agreement per label** (Cohen's kappa per pair, Krippendorff's alpha over all)")
-        table = pd.DataFrame(report.rows())
-        scores = [c for c in table.columns if c == "alpha" or c.startswith("kappa ")]
-        table[scores] = table[scores].apply(pd.to_numeric, errors="coerce")  # undefined ("") shows empty, not as a mixed column Arrow refuses
         st.dataframe(table, hide_index=True, width="stretch")
