@@ -482,7 +482,7 @@ class Store:
     def __init__(self, db: str | os.PathLike | None = None, *, create: bool = True) -> None:
         self.url = resolve_url(db, create=create)
         self._codebooks_seen: set[str] = set()
-        self._resolved_at: tuple[tuple, tuple] | None = None  # (the labels' and documents' state, ``_resolved()`` then)
+        self._resolved_at: tuple[tuple, tuple, list] | None = None  # (the labels' and documents' state, ``_resolved()`` then, ``decisions()`` then)
         try:
             self.engine = _engine(self.url)
             self._migrate()
@@ -1056,8 +1056,8 @@ class Store:
 
     def decisions(self) -> list[Decision]:
         """Each annotator's (and adjudicator's) latest human decision per sentence and kind."""
-        with self._read() as conn:
-            return self._human(conn)[0]
+        self._resolved()
+        return list(self._resolved_at[2])  # read with the resolved labels, and kept as long as they are
 
     def _resolved(self) -> tuple[dict[str, dict[str, Decision]], list[Conflict], dict[str, tuple]]:
         """Each sentence's deciding decision per kind, the conflicts, and the sentences' places.
@@ -1088,7 +1088,7 @@ class Store:
                     ruling.labels if ruling else None, ruling.annotator if ruling else None,
                 ))
         conflicts.sort(key=lambda c: (_order(info, c.sentence_id), DECISION_KINDS.index(c.kind)))
-        self._resolved_at = (state, (winners, conflicts, info))
+        self._resolved_at = (state, (winners, conflicts, info), decided)
         return self._resolved_at[1]
 
     def current_labels(self) -> dict[str, Annotation]:
