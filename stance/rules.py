@@ -493,18 +493,29 @@ def _shown_by_match(cue: str) -> bool:
 def _readable(text: str, found: Iterable[tuple[int, int, str, str | None, str]]) -> dict[str, list[str]]:
     """Evidence from (start, end, prefix, the cue shown or None for its match, label), in text order,
     each label's words shown once per prefix (see ``RuleSet.evidence_of``)."""
+    found = list(found)
+    if len(found) > 1:
+        found.sort(key=_longest_first)
     out: dict[str, list[str]] = {}
     kept: dict[tuple[str, str], list[tuple[int, int]]] = {}
-    for start, end, prefix, shown, label in sorted(found, key=lambda f: (f[0], -f[1])):  # at one start, the longest first
+    for start, end, prefix, shown, label in found:
         # a match across a line break (text from a PDF or a wrapped paragraph) reads as one line
         reason = prefix + (shown if shown is not None else '"' + " ".join(text[start:end].split()) + '"')
-        why = out.setdefault(label, [])
+        why = out.get(label)
+        if why is None:  # the label's first reason: nothing to compare it with (most labels have one)
+            out[label] = [reason]
+            kept[(label, prefix)] = [(start, end)]
+            continue
         spans = kept.setdefault((label, prefix), [])
         if reason in why or any(s <= start and end <= e for s, e in spans):
             continue
         why.append(reason)
         spans.append((start, end))
     return out
+
+
+def _longest_first(found: tuple[int, int, str, str | None, str]) -> tuple[int, int]:
+    return found[0], -found[1]  # in text order; at one start, the longest match first
 
 
 def _strip_word_start(regex: str) -> str:
