@@ -211,7 +211,7 @@ for _verb in ("announced", "announces", "declared", "declares", "wrote", "writes
 # Each is matched against one clause, cut at commas, colons and semicolons.
 _VIEW = re.compile(
     r"(?:(?:But|And|Yet)\s+)?[Ii]n\s+(?:the\s+(?:view|words|opinion)\s+of\s+(?P<of>.+)"
-    r"|(?P<own>\S.*?)(?:[’']s?)?\s+(?:view|words|opinion|account|assessment|telling))"
+    r"|(?P<own>\S.*?)(?P<poss>[’']s?)?\s+(?:view|words|opinion|account|assessment|telling))"
 )
 _PUT_IT = re.compile(r"(?:[Jj]ust\s+)?[Aa]s\s+(?P<who>.+?)\s+(?:put|puts|once put|has put)\s+it\W*")
 _CLAUSES = re.compile(r"[,;:]")
@@ -494,6 +494,8 @@ def _in_view(outside: str) -> Speaker | None:
     for clause in _CLAUSES.split(outside):
         clause = clause.strip()
         m = _VIEW.fullmatch(clause) if clause[:3] in ("In ", "in ", "But", "And", "Yet") else None
+        if m and m.group("own") is not None and not m.group("poss") and m.group("own").strip() not in _POSSESSIVE_PRONOUNS:
+            m = None  # someone's view is theirs ("In Allen's view", "In her view"): "In the official account" names no one
         if m:
             who, cue = m.group("of") or m.group("own"), "in the view of"
             break

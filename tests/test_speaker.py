@@ -468,6 +468,9 @@ def test_not_attributions(text):
         ('The report "Running Out of Road: China Pathfinder 2024" documents the slowdown in detail.',
          AUTHOR, None),
         ("In Lind's account, Washington has underestimated Beijing for two decades.", QUOTED, "Lind"),
+        # an account nobody owns is no one's view
+        ("In the official account, nothing went wrong at the border.", AUTHOR, None),
+        ("In American telling, the trade war was won.", AUTHOR, None),
     ],
 )
 def test_adding_things_titles_and_accounts(text, voice, name):
