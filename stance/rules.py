@@ -172,7 +172,7 @@ class RuleSet:
         self._probe_cache: dict[tuple[int, ...], tuple[_Probe, ...]] = {}
         self._cues_at: dict[tuple[str, int, int], tuple[tuple[re.Pattern[str], int], ...]] = {}
         # How evidence shows each cue: (prefix, the cue or None for one shown by its match, label).
-        self._shown = [("veto: " if c.vote < 0 else "cue: ", None if _shown_by_match(c.cue) else c.cue, c.label) for c in cues]
+        self._shown = [(*_how_shown(c.cue, c.vote), c.label) for c in cues]
         self._word_probes: dict[str, tuple[_Probe, ...]] = {}
         self._scan_probes = tuple(_Probe(self._pattern(ci), ((label_of[ci], self._vote[ci], 0),)) for ci in scan)
         starts = {w[:KEY_LEN] for w in by_word} | set(by_key)
@@ -330,7 +330,7 @@ class RuleSet:
         ['cue: "semiconductors"']
         """
         return _readable(text, (
-            (h.start, h.end, "veto: " if h.vote < 0 else "cue: ", None if _shown_by_match(h.cue) else h.cue, h.label) for h in hits
+            (h.start, h.end, *_how_shown(h.cue, h.vote), h.label) for h in hits
         ))
 
     def _found_at(self, text: str, spots: Sequence[Spot], labels: Collection[int] | None) -> list[tuple[int, int, int]]:
@@ -484,10 +484,10 @@ class _Probe(NamedTuple):
     answers: tuple[tuple[int, int, int], ...]  # (label index, vote, group number)
 
 
-def _shown_by_match(cue: str) -> bool:
-    """Whether evidence shows ``cue`` by the text it matched: a regex, or a word ending in '*',
-    which as written ("semiconduct*") is a pattern, not words of the sentence."""
-    return cue.startswith("re:") or "*" in cue
+def _how_shown(cue: str, vote: int) -> tuple[str, str | None]:
+    """How evidence shows a cue: its prefix, and the cue as written, or None where it is shown by the
+    text it matched (a regex, or a word ending in '*': "semiconduct*" is a pattern, not the sentence's words)."""
+    return "veto: " if vote < 0 else "cue: ", None if cue.startswith("re:") or "*" in cue else cue
 
 
 def _readable(text: str, found: Iterable[tuple[int, int, str, str | None, str]]) -> dict[str, list[str]]:

@@ -145,22 +145,28 @@ class Tagger:
         own = probs
         if self.model.inherit:
             probs = inherit_topics(probs, examples, range(n_topics))
-        inherited = probs > own
         encoded = None
         if self.encoder is not None and examples:
             from stance.encoder import blend
 
             encoded = self.encoder.predict_proba(examples)
             cues = votes_dense if self.model.use_cues else None
-            probs = blend(probs, encoded, cues)
-            decided = decide_labels(probs, {}, self.codebook, self.model.exclusive, cues)
-            alone = decide_labels(blend(own, encoded, cues), {}, self.codebook, self.model.exclusive, cues) if inherited.any() else decided
+
+            def decide(p: np.ndarray) -> np.ndarray:
+                return decide_labels(blend(p, encoded, cues), {}, self.codebook, self.model.exclusive, cues)
+
+            lent, probs = probs, blend(probs, encoded, cues)  # lent: after the neighbours lent topics, before the encoder
         else:
-            decided = self.model.decide(probs, votes_dense)
-            alone = self.model.decide(own, votes_dense) if inherited.any() else decided
-        # A topic came from the sentence's neighbours where it is given only with what they lent:
-        # one its own cue or its own probability gives says nothing of its paragraph.
-        inherited &= decided & ~alone
+            def decide(p: np.ndarray) -> np.ndarray:
+                return self.model.decide(p, votes_dense)
+
+            lent = probs
+        decided = decide(lent)
+        # For evidence only: a topic came from the sentence's neighbours where it is given only with what
+        # they lent; one its own cue or its own probability gives says nothing of its paragraph.
+        inherited = lent > own
+        if explain and inherited.any():
+            inherited &= decided & ~decide(own)
         all_tones = tones(s.text for s in sentences)
         features: dict[str, list[list[str]]] = {}
         if explain and examples:

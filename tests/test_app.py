@@ -240,16 +240,24 @@ def test_an_uploaded_document_with_html_and_script_is_shown_as_text(tmp_path, mo
         assert {"hostile", "notes", "coppens", "merics", "outlet"} <= set(store.sources())
 
 
-def test_a_primary_frame_is_adjudicated_among_the_frames_that_count(tmp_path, monkeypatch, app_env):
+def _disagreeing(db: str, said: dict[str, tuple]) -> str:
+    """A store of the seeds where annotators label its first content sentence, each as ``said``:
+    name -> (topics, frames, primary frame); that sentence's id."""
     from stance.annotations import Annotation
 
-    db = str(tmp_path / "team.db")
-    monkeypatch.setenv("STANCE_DB", db)
     with open_store(db) as store:
         store.ingest_paths(["seeds"])
         sid = next(s.sentence_id for s in store.sentences() if not s.boilerplate and not s.heading)
-        for who, primary in (("alice", "competition"), ("bob", "security_risk")):
-            store.annotate(Annotation("", ("ai",), ("competition", "security_risk"), primary, sid, None, who))
+        for who, (topics, frames, primary) in said.items():
+            store.annotate(Annotation("", topics, frames, primary, sid, None, who))
+    return sid
+
+
+def test_a_primary_frame_is_adjudicated_among_the_frames_that_count(tmp_path, monkeypatch, app_env):
+    db = str(tmp_path / "team.db")
+    monkeypatch.setenv("STANCE_DB", db)
+    both = ("competition", "security_risk")
+    sid = _disagreeing(db, {"alice": (("ai",), both, "competition"), "bob": (("ai",), both, "security_risk")})
     at = run("annotate", annotator="carol")
     ruling = widget(at.pills, f"adjudicate-{sid}-primary_frame")
     assert set(ruling.options) == {"Rivalry & competition", "Security & risk"}  # not every frame: one outside these would not hold
@@ -295,11 +303,7 @@ def test_the_agreement_table_is_worked_out_once_per_state_of_the_labels(tmp_path
 
     db = str(tmp_path / "team.db")
     monkeypatch.setenv("STANCE_DB", db)
-    with open_store(db) as store:
-        store.ingest_paths(["seeds"])
-        sid = next(s.sentence_id for s in store.sentences() if not s.boilerplate and not s.heading)
-        for who, topic in (("alice", "ai"), ("bob", "economy")):
-            store.annotate(Annotation("", (topic,), (), None, sid, None, who))
+    sid = _disagreeing(db, {"alice": (("ai",), (), None), "bob": (("economy",), (), None)})
     worked_out = []
     real = stance.agreement.agreement
     monkeypatch.setattr(stance.agreement, "agreement", lambda *a, **k: worked_out.append(1) or real(*a, **k))

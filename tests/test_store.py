@@ -172,25 +172,31 @@ def test_a_changed_document_keeps_unchanged_sentences_labels_and_lists_orphans(t
     assert len(store.events()) == events_before  # re-ingesting again carries nothing twice
 
 
+def _rows(table: Path, *texts: str) -> Path:
+    """``table`` written as a CSV of one source's rows without an id column: each lives at its line."""
+    table.write_text("text,source\n" + "".join(f"{t},feed\n" for t in texts), encoding="utf-8")
+    return table
+
+
 def test_a_row_inserted_above_others_in_a_table_moves_them_and_replaces_nothing(tmp_path, db):
     """A table's rows without an id column live at their lines: inserting a row shifts every row
     below it. Those texts are the same documents, still active, still labelled; the line that
     held one before is not a change of it."""
     table = tmp_path / "items.csv"
-    table.write_text(f"text,source\n{FIRST},feed\n{MIDDLE},feed\n{LAST},feed\n", encoding="utf-8")
+    _rows(table, FIRST, MIDDLE, LAST)
     store = open_store(db)
     store.ingest_paths([table])
     first = _sid(store, FIRST)
     _label(store, first, "alice", ["export_controls"])
 
-    table.write_text(f"text,source\nA row added on top about AI chips.,feed\n{FIRST},feed\n{MIDDLE},feed\n{LAST},feed\n", encoding="utf-8")
+    _rows(table, "A row added on top about AI chips.", FIRST, MIDDLE, LAST)
     report, _ = store.ingest_paths([table])
     assert (report.added, report.unchanged, report.changed) == (1, 3, [])  # before: FIRST was retired, its row still there
     assert {s.text for s in store.sentences()} == {"A row added on top about AI chips.", FIRST, MIDDLE, LAST}
     assert store.current_labels()[first].topics == ("export_controls",) and store.orphans() == []
 
     # The moved rows live at their new lines: editing one there is a new version of it, labels carried.
-    table.write_text(f"text,source\nA row added on top about AI chips.,feed\n{FIRST} Really.,feed\n{MIDDLE},feed\n{LAST},feed\n", encoding="utf-8")
+    _rows(table, "A row added on top about AI chips.", f"{FIRST} Really.", MIDDLE, LAST)
     report, _ = store.ingest_paths([table])
     assert [(c.carried, len(c.orphaned)) for c in report.changed] == [(1, 0)]
     assert [s.text for s in store.sentences()].count(FIRST) == 1 and store.current_labels()[_sid(store, FIRST)].topics == ("export_controls",)
@@ -201,17 +207,17 @@ def test_a_row_edited_below_an_inserted_row_or_a_deleted_row_leaves_one_text_per
     that moved on): two texts were left active at one line, the old one counted in every comparison
     and never retired by later ingests."""
     table = tmp_path / "items.csv"
-    table.write_text(f"text,source\n{FIRST},feed\n{MIDDLE},feed\n", encoding="utf-8")
+    _rows(table, FIRST, MIDDLE)
     store = open_store(db)
     store.ingest_paths([table])
     middle = _sid(store, MIDDLE)
     _label(store, middle, "alice", ["export_controls"])
-    table.write_text(f"text,source\nA row added on top about AI chips.,feed\n{FIRST},feed\n{MIDDLE} Really.,feed\n", encoding="utf-8")
+    _rows(table, "A row added on top about AI chips.", FIRST, f"{MIDDLE} Really.")
     report, _ = store.ingest_paths([table])
     assert sorted(d.text for d in store.documents()) == sorted(["A row added on top about AI chips.", FIRST, f"{MIDDLE} Really."])
     assert [[o.sentence_id for o in c.orphaned] for c in report.changed] == [[middle]]  # said, its labels kept
 
-    table.write_text(f"text,source\n{FIRST},feed\n{MIDDLE} Really.,feed\n", encoding="utf-8")  # the top row deleted
+    _rows(table, FIRST, f"{MIDDLE} Really.")  # the top row deleted
     store.ingest_paths([table])
     assert sorted(d.text for d in store.documents()) == sorted([FIRST, f"{MIDDLE} Really."])
 
@@ -235,11 +241,11 @@ def test_an_ingest_stopped_midway_is_completed_by_the_next(tmp_path, db, monkeyp
     import stance.store as store_module
 
     table = tmp_path / "items.csv"
-    table.write_text(f"text,source\n{FIRST},feed\n{MIDDLE},feed\n", encoding="utf-8")
+    _rows(table, FIRST, MIDDLE)
     store = open_store(db)
     store.ingest_paths([table])
     _label(store, _sid(store, FIRST), "alice", ["export_controls"])
-    table.write_text(f"text,source\n{FIRST} Really.,feed\n{MIDDLE} Really.,feed\n", encoding="utf-8")
+    _rows(table, f"{FIRST} Really.", f"{MIDDLE} Really.")
     monkeypatch.setattr(store_module, "INGEST_BATCH", 1)
     batches = []
     real = Store._ingest_batch
@@ -263,14 +269,14 @@ def test_rows_that_swap_lines_are_seen_by_the_kept_labels_and_the_dashboard(tmp_
     """A moved row's document changes place in the store without a new document or label: the
     resolved labels (kept until something changes) and the dashboard's revision must see it."""
     table = tmp_path / "items.csv"
-    table.write_text(f"text,source\n{FIRST},feed\n{MIDDLE},feed\n", encoding="utf-8")
+    _rows(table, FIRST, MIDDLE)
     store = open_store(db)
     store.ingest_paths([table])
     for text in (FIRST, MIDDLE):
         _label(store, _sid(store, text), "alice", ["export_controls"])
     assert [a.text for a in store.current_labels().values()] == [FIRST, MIDDLE]
     revision = store.revision()
-    table.write_text(f"text,source\n{MIDDLE},feed\n{FIRST},feed\n", encoding="utf-8")
+    _rows(table, MIDDLE, FIRST)
     store.ingest_paths([table])
     assert [a.text for a in store.current_labels().values()] == [MIDDLE, FIRST]
     assert [a.text for a in open_store(db).current_labels().values()] == [MIDDLE, FIRST]
