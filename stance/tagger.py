@@ -531,13 +531,19 @@ def iter_tagged(
     explain: bool = True,
     boilerplate: Mapping[str, bool] | None = None,
 ) -> Iterator[TaggedSentence]:
-    """Stream tagged sentences, documents batched so the model runs on big matrices.
-    With a store's ``boilerplate`` marks (``Store.boilerplate_overrides()``), its human labels
-    and marks are applied as the dashboard applies them (``with_human_labels``)."""
-    if boilerplate is not None:
-        for t in iter_tagged(paths, corpus, tagger, None, max_bytes, explain):
-            yield from with_human_labels((t,), overrides or {}, boilerplate, explain)
+    """Stream tagged sentences, documents batched so the model runs on big matrices. A store's
+    human labels (``overrides``, ``Store.current_labels()``) and boilerplate marks
+    (``Store.boilerplate_overrides()``) are applied as the dashboard applies them (``with_human_labels``)."""
+    tagged = _model_tagged(paths, corpus, tagger, max_bytes, explain)
+    if overrides is None and boilerplate is None:
+        yield from tagged
         return
+    for t in tagged:
+        yield from with_human_labels((t,), overrides or {}, boilerplate, explain)
+
+
+def _model_tagged(paths: Iterable[str | Path] | None, corpus: Corpus, tagger: Tagger, max_bytes: int | None, explain: bool) -> Iterator[TaggedSentence]:
+    """The model's labels of everything under ``paths``, streamed."""
     kwargs = {"max_bytes": max_bytes} if max_bytes else {}
     sentences: list[Sentence] = []
     inputs: list[Example] = []
@@ -546,17 +552,17 @@ def iter_tagged(
             doc_sentences = list(iter_sentences(document))
             if len(doc_sentences) > BATCH_SENTENCES:
                 if sentences:
-                    yield from tagger.tag(sentences, inputs, overrides=overrides, explain=explain)
+                    yield from tagger.tag(sentences, inputs, explain=explain)
                     sentences, inputs = [], []
-                yield from _tag_long(tagger, doc_sentences, examples_for(doc_sentences, document.title), overrides, explain)
+                yield from _tag_long(tagger, doc_sentences, examples_for(doc_sentences, document.title), explain)
                 continue
             sentences.extend(doc_sentences)
             inputs.extend(examples_for(doc_sentences, document.title))
             if len(sentences) >= BATCH_SENTENCES:
-                yield from tagger.tag(sentences, inputs, overrides=overrides, explain=explain)
+                yield from tagger.tag(sentences, inputs, explain=explain)
                 sentences, inputs = [], []
         if sentences:
-            yield from tagger.tag(sentences, inputs, overrides=overrides, explain=explain)
+            yield from tagger.tag(sentences, inputs, explain=explain)
 
 
 # Content sentences tagged beyond each end of a long document's slice, so that every sentence of
@@ -566,7 +572,7 @@ def iter_tagged(
 SLICE_MARGIN = 8
 
 
-def _tag_long(tagger: Tagger, sentences: list[Sentence], inputs: list[Example], overrides, explain: bool) -> Iterator[TaggedSentence]:
+def _tag_long(tagger: Tagger, sentences: list[Sentence], inputs: list[Example], explain: bool) -> Iterator[TaggedSentence]:
     """A document longer than a batch, tagged slice by slice: memory stays near that of one batch
     (a 200,000-sentence file: 589 MB, against 1.63 GB at once). Speakers are followed over the
     whole document, and each slice is tagged with margins it then drops."""
@@ -580,7 +586,7 @@ def _tag_long(tagger: Tagger, sentences: list[Sentence], inputs: list[Example], 
         first, last = bisect.bisect_left(content, start), bisect.bisect_left(content, end)
         before, after = content[max(0, first - SLICE_MARGIN) : first], content[last : last + SLICE_MARGIN]
         rows = [*before, *range(start, end), *after]
-        tagged = tagger.tag([sentences[i] for i in rows], [inputs[i] for i in rows], overrides=overrides, explain=explain, voices=[voices[i] for i in rows])
+        tagged = tagger.tag([sentences[i] for i in rows], [inputs[i] for i in rows], explain=explain, voices=[voices[i] for i in rows])
         yield from tagged[len(before) : len(before) + end - start]
 
 
