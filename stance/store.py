@@ -37,7 +37,9 @@ An illustration (not run)::
 - ``boilerplate_overrides() -> dict[sentence_id, bool]``: sentences a human
   marked as boilerplate (True) or as content despite the cleaner (False).
 - ``human_annotations() -> list[Annotation]``: the same decisions as a list in
-  document order, for training (boilerplate-marked sentences left out). For
+  document order, for training (boilerplate-marked sentences left out; a
+  superseded sentence whose labels were carried to its new version counts
+  there only, here, in ``conflicts()`` and in exports). For
   each sentence's context, ``documents()`` and ``sentences(doc_ids=...)``
   give the stored documents and their sentences in order.
 - ``annotate(annotation, annotator=, codebook=, adjudication=)`` records one
@@ -857,27 +859,29 @@ class Store:
                 .join(s, s.c.sentence_id == e.c.sentence_id).join(d, d.c.doc_id == s.c.doc_id)
                 .where(s.c.active.is_(False), e.c.origin == HUMAN).order_by(e.c.event_id)
             ).all()
-            carried_roots = set(
-                conn.execute(
-                    sa.select(e.c.carried_from).join(s, s.c.sentence_id == e.c.sentence_id)
-                    .where(s.c.active.is_(True), e.c.carried_from.is_not(None))
-                ).scalars()
-            )
-            active_roots = set(
-                conn.execute(
-                    sa.select(e.c.event_id).join(s, s.c.sentence_id == e.c.sentence_id)
-                    .where(s.c.active.is_(True), e.c.origin == HUMAN)
-                ).scalars()
-            )
+            held = self._held_roots(conn)
         found: dict[str, tuple] = {}
         for r in rows:
-            root = r.carried_from or r.event_id
-            if root in carried_roots or root in active_roots:
+            if (r.carried_from or r.event_id) in held:
                 continue
             entry = found.setdefault(r.sentence_id, (r, []))
             if r.annotator not in entry[1]:
                 entry[1].append(r.annotator)
         return [Orphan(sid, r.doc_id, r.path, r.source, r.text, tuple(who)) for sid, (r, who) in found.items()]
+
+    @staticmethod
+    def _held_roots(conn: Connection, roots: Sequence[int] | None = None) -> set[int]:
+        """Human label events (by their original event) that an active sentence holds, as
+        made there or carried to it; of ``roots`` only, when given."""
+        e, s = label_events, sentences
+        root = sa.func.coalesce(e.c.carried_from, e.c.event_id)
+        query = sa.select(root).join(s, s.c.sentence_id == e.c.sentence_id).where(s.c.active.is_(True), e.c.origin == HUMAN)
+        if roots is None:
+            return set(conn.execute(query).scalars())
+        held: set[int] = set()
+        for chunk in _chunks(list(roots)):
+            held.update(conn.execute(query.where(sa.or_(e.c.event_id.in_(chunk), e.c.carried_from.in_(chunk)))).scalars())
+        return held
 
     # --- label events ---
 
@@ -1025,20 +1029,27 @@ class Store:
     # --- decisions ---
 
     def _human(self, conn: Connection, ids: Sequence[str] | None = None) -> tuple[list[Decision], dict[str, tuple]]:
-        """Each annotator's latest decision per sentence and kind; and the sentences' (text, source, doc, idx)."""
+        """Each annotator's latest decision per sentence and kind; and the sentences' (text, source, doc, idx).
+
+        A superseded sentence whose labels were carried to an active version is read at that
+        version only: counted twice, it would be trained on twice and its conflicts listed twice.
+        """
         e, s, d = label_events, sentences, documents
         query = (
             sa.select(e.c.event_id, e.c.sentence_id, e.c.kind, e.c.labels, e.c.annotator, e.c.adjudication,
-                      e.c.note, e.c.codebook_version, e.c.created_at, s.c.source)
+                      e.c.note, e.c.codebook_version, e.c.created_at, s.c.source, s.c.active, e.c.carried_from)
             .join(s, s.c.sentence_id == e.c.sentence_id)
             .where(e.c.origin == HUMAN)
         )
         rows: list = []
         if ids is None:
             rows = conn.execute(query).all()
+            held = {r.carried_from or r.event_id for r in rows if r.active}
         else:
             for chunk in _chunks(list(ids)):
                 rows.extend(conn.execute(query.where(e.c.sentence_id.in_(chunk))).all())
+            held = self._held_roots(conn, sorted({r.carried_from or r.event_id for r in rows if not r.active}))
+        rows = [r for r in rows if r.active or (r.carried_from or r.event_id) not in held]
         rows.sort(key=lambda r: (r.created_at, r.event_id))
         latest: dict[tuple, Decision] = {}
         for r in rows:
@@ -1184,16 +1195,21 @@ class Store:
         report.rows = len(rows)
         version = self.record_codebook(codebook) if codebook is not None else ""
         with self._write() as conn:
-            known: set[str] = set()
+            known: dict[str, tuple[bool, str]] = {}  # id -> (active, source)
             given = sorted({a.sentence_id for _, _, a in rows if a.sentence_id})
+            s = sentences
             for chunk in _chunks(given):
-                known.update(conn.execute(sa.select(sentences.c.sentence_id).where(sentences.c.sentence_id.in_(chunk))).scalars())
+                known.update((sid, (bool(active), source)) for sid, active, source in conn.execute(
+                    sa.select(s.c.sentence_id, s.c.active, s.c.source).where(s.c.sentence_id.in_(chunk))))
             matched: list[tuple[Annotation, list[str]]] = []
             for path, line, a in rows:
                 if not a.annotator:  # the default names who said it (``adjudication:NAME`` too, as the cell would)
                     a = dataclasses.replace(a, annotator=annotator)
                 if a.sentence_id in known:
-                    matched.append((a, [a.sentence_id]))
+                    active, stored_in = known[a.sentence_id]
+                    # The id of a superseded version: the label goes to the text as it stands now, where there is one.
+                    now = [] if active else [sid for sid, source in self._text_matches(conn, a.text) if source == stored_in]
+                    matched.append((a, now or [a.sentence_id]))
                     continue
                 found = self._text_matches(conn, a.text)
                 ids = [sid for sid, stored_in in found if not a.source or stored_in == a.source]

@@ -130,13 +130,19 @@ def test_a_syndicated_story_in_two_sources_is_kept_once_and_the_copy_is_said(tmp
     assert "0 new documents (0 sentences), 1 unchanged, 0 changed\n" in capsys.readouterr().out
 
 
-def test_a_changed_document_keeps_unchanged_sentences_labels_and_lists_orphans(tmp_path, db):
+def _note(tmp_path: Path, db: Path) -> tuple[Store, Path, Path]:
+    """A store holding one document of three sentences (FIRST, MIDDLE, LAST): the store, the file, its folder."""
     folder = tmp_path / "docs"
     folder.mkdir()
     doc = folder / "note.txt"
     doc.write_text(f"{FIRST} {MIDDLE} {LAST}\n", encoding="utf-8")
     store = open_store(db)
     store.ingest_paths([folder])
+    return store, doc, folder
+
+
+def test_a_changed_document_keeps_unchanged_sentences_labels_and_lists_orphans(tmp_path, db):
+    store, doc, folder = _note(tmp_path, db)
     first, middle = _sid(store, FIRST), _sid(store, MIDDLE)
     _label(store, first, "alice", ["export_controls", "semiconductors"], ["security_risk"], "security_risk")
     _label(store, middle, "alice", ["geopolitics"], ["sovereignty"])
@@ -170,6 +176,29 @@ def test_a_changed_document_keeps_unchanged_sentences_labels_and_lists_orphans(t
     events_before = len(store.events())
     store.ingest_paths([folder])
     assert len(store.events()) == events_before  # re-ingesting again carries nothing twice
+
+
+def test_labels_carried_to_a_new_version_count_once(tmp_path, db):
+    """Training, conflicts, agreement and export read a carried sentence once: at its active version."""
+    store, doc, folder = _note(tmp_path, db)
+    first, middle = _sid(store, FIRST), _sid(store, MIDDLE)
+    _label(store, first, "alice", ["export_controls"], ["security_risk"], "security_risk")
+    _label(store, first, "bob", ["export_controls", "semiconductors"], ["security_risk"], "security_risk")
+    _label(store, middle, "alice", ["geopolitics"], ["sovereignty"])
+    doc.write_text(f"{FIRST} Beijing answered quickly. {LAST}\n", encoding="utf-8")
+    store.ingest_paths([folder])
+    new_first = _sid(store, FIRST)
+
+    trained = [a.sentence_id for a in store.human_annotations()]
+    assert sorted(trained) == sorted([new_first, middle])  # the carried sentence once, the orphan kept
+    assert [c.sentence_id for c in store.conflicts()] == [new_first]
+    assert {d.sentence_id for d in store.decisions()} == {new_first, middle}
+    assert first not in {a.sentence_id for a in store.annotator_annotations()}
+    # A file naming the old version's id labels the sentence as it stands now.
+    report = store.import_annotations([("old.csv", 2, Annotation(FIRST, ("export_controls",), (), None, first, annotator="adjudication:carol", decides=("topics",)))], annotator="carol")
+    assert report.recorded == 1 and store.current_labels()[new_first].topics == ("export_controls",)
+    assert [c.sentence_id for c in store.conflicts()] == [new_first] and store.conflicts()[0].adjudicated == ("export_controls",)
+    assert sorted(a.sentence_id for a in store.human_annotations()) == sorted(trained)
 
 
 def _rows(table: Path, *texts: str) -> Path:
