@@ -31,7 +31,10 @@ import numpy as np
 import scipy.sparse as sp
 
 NORMS = ("l2", None)
-_SAME_TOKENS = {r"(?u)\b\w\w+\b": r"\w\w+"}  # token pattern -> a faster one that finds the same tokens
+# token pattern -> a faster one that finds the same tokens (a greedy run of word characters
+# starts and ends where a word does; where a run of digits alone is refused at its start,
+# every later start inside it is a run of digits too)
+_SAME_TOKENS = {r"(?u)\b\w\w+\b": r"\w\w+", r"(?u)\b(?!\d+\b)\w\w+\b": r"(?!\d+\b)\w\w+"}
 
 
 @dataclass(frozen=True, eq=False)
