@@ -298,6 +298,16 @@ def test_every_label_given_says_why(tagged_seeds):
     assert inherited  # topics that flowed from a neighbour say so
 
 
+def test_a_year_or_a_count_is_no_word_of_the_model():
+    """A number alone names its document, not its topic: "2024" had become evidence of
+    innovation. Words that hold a number with letters ("5g", "h20") stay."""
+    import re
+
+    readable = [str(name) for name in default_model().linear.readable]
+    assert not [name for name in readable if re.fullmatch(r"(word|context): [\d ]+", name) or re.search(r": (.* )?\d+( |$)", name)]
+    assert "word: 5g" in readable and "word: h20" in readable
+
+
 def test_fewer_collections_while_tagging_then_as_before():
     before, frozen = gc.get_threshold(), gc.get_freeze_count()
     with pytest.raises(RuntimeError):
