@@ -358,6 +358,7 @@ class IngestReport:
     # Documents whose text is stored already under another source or path: a text is its id, so a
     # syndicated story is kept once, under the first. Said, since the second source then lacks it.
     copies: list[str] = field(default_factory=list)
+    redescribed: int = 0  # of the unchanged, documents with a new title or date (a row moved to another line, a date put right)
 
     @property
     def carried(self) -> int:
@@ -370,7 +371,7 @@ class IngestReport:
     def lines(self) -> list[str]:
         out = [
             f"{self.added} new document{'s' if self.added != 1 else ''} ({self.sentences} sentence{'s' if self.sentences != 1 else ''}), "
-            f"{self.unchanged} unchanged, {len(self.changed)} changed"
+            f"{self.unchanged} unchanged" + (f" ({self.redescribed} with a new title or date)" if self.redescribed else "") + f", {len(self.changed)} changed"
             + (f", {len(self.copies)} cop{'ies' if len(self.copies) != 1 else 'y'} of a stored document" if self.copies else "")
         ]
         out.extend(f"copy, not stored again: {copy}" for copy in self.copies)
@@ -463,10 +464,14 @@ def _labels_json(labels: Iterable[str]) -> str:
 def _document_row(document: Document, location: str, n_sentences: int) -> dict:
     return {
         "doc_id": document.doc_id, "source": document.source, "path": document.path, "location": location,
-        "title": document.title, "date": document.date, "text": document.text,
-        "meta": json.dumps(dict(document.meta), ensure_ascii=False), "active": True,
+        "text": document.text, **_described(document), "active": True,
         "superseded_by": None, "ingested_at": _now(), "n_sentences": n_sentences,
     }
+
+
+def _described(document: Document) -> dict:
+    """What is told of a document besides its text (its id is its text's: a new title or date is the same document)."""
+    return {"title": document.title, "date": document.date, "meta": json.dumps(dict(document.meta), ensure_ascii=False)}
 
 
 def _sentence_row(s: Sentence) -> dict:
@@ -660,11 +665,14 @@ class Store:
         with self._write() as conn:
             stored: dict[str, bool] = {}
             held_as: dict[str, tuple[str, str, str]] = {}  # doc_id -> (source, path, location) it is stored under
+            described: dict[str, dict] = {}  # doc_id -> its stored title, date and meta
             for chunk in _chunks([d.doc_id for d, _ in batch]):
-                query = sa.select(documents.c.doc_id, documents.c.active, documents.c.source, documents.c.path, documents.c.location)
-                for doc_id, active, source, path, location in conn.execute(query.where(documents.c.doc_id.in_(chunk))):
+                query = sa.select(documents.c.doc_id, documents.c.active, documents.c.source, documents.c.path, documents.c.location,
+                                  documents.c.title, documents.c.date, documents.c.meta)
+                for doc_id, active, source, path, location, title, date, meta in conn.execute(query.where(documents.c.doc_id.in_(chunk))):
                     stored[doc_id] = bool(active)
                     held_as[doc_id] = (source, path, location)
+                    described[doc_id] = {"title": title, "date": date, "meta": meta}
             located = [(document, sents, location_of(document)) for document, sents in batch]
             active_at: dict[str, list[str]] = defaultdict(list)
             for chunk in _chunks(sorted({loc for _, _, loc in located})):
@@ -688,6 +696,11 @@ class Store:
                     if source == document.source:  # its own source's text, here or moved: nothing new
                         report.unchanged += 1
                         seen.add(document.doc_id)
+                        now = _described(document)
+                        if now != described[document.doc_id]:  # the same text with a new title, date or row id: updated
+                            conn.execute(documents.update().where(documents.c.doc_id == document.doc_id).values(**now, ingested_at=_now()))
+                            report.redescribed += (now["title"], now["date"]) != (described[document.doc_id]["title"], described[document.doc_id]["date"])
+                            described[document.doc_id] = now
                         if was_at != location:  # moved (a row inserted above it): it lives here now
                             conn.execute(documents.update().where(documents.c.doc_id == document.doc_id)
                                          .values(location=location, path=document.path, ingested_at=_now()))
@@ -704,7 +717,8 @@ class Store:
                 previous = [doc_id for doc_id in active_at[location] if doc_id != document.doc_id]
                 if document.doc_id in stored:  # an older text came back: the stored version is active again
                     conn.execute(documents.update().where(documents.c.doc_id == document.doc_id)
-                                 .values(active=True, superseded_by=None, location=location, path=document.path, ingested_at=_now()))
+                                 .values(active=True, superseded_by=None, location=location, path=document.path, ingested_at=_now(),
+                                         **_described(document)))
                     conn.execute(sentences.update().where(sentences.c.doc_id == document.doc_id).values(active=True))
                 else:
                     doc_rows.append(_document_row(document, location, len(sents)))

@@ -231,6 +231,30 @@ def test_a_row_inserted_above_others_in_a_table_moves_them_and_replaces_nothing(
     assert [s.text for s in store.sentences()].count(FIRST) == 1 and store.current_labels()[_sid(store, FIRST)].topics == ("export_controls",)
 
 
+def test_a_new_title_or_date_of_the_same_text_is_taken_in(tmp_path, db):
+    """A document is known by its text, so a date put right (or a row moved to another line, whose title
+    is its line) used to be "unchanged" and kept what was stored before."""
+    table = tmp_path / "items.csv"
+    table.write_text(f"text,source,date,title\n{FIRST},feed,2023-01-05,Chips\n", encoding="utf-8")
+    store = open_store(db)
+    store.ingest_paths([table])
+    _label(store, _sid(store, FIRST), "alice", ["export_controls"])
+    table.write_text(f"text,source,date,title\n{FIRST},feed,2024-01-05,Chip controls\n", encoding="utf-8")
+    report, _ = store.ingest_paths([table])
+    assert (report.unchanged, report.redescribed, report.changed) == (1, 1, [])
+    assert "0 new documents (0 sentences), 1 unchanged (1 with a new title or date), 0 changed" in report.lines()[0]
+    assert [(d.title, d.date) for d in store.documents()] == [("Chip controls", "2024-01-05")]
+    assert store.current_labels()[_sid(store, FIRST)].topics == ("export_controls",)
+    report, _ = store.ingest_paths([table])
+    assert (report.unchanged, report.redescribed) == (1, 0)  # told once
+
+    _rows(table, FIRST, MIDDLE)
+    store.ingest_paths([table])
+    _rows(table, LAST, FIRST, MIDDLE)
+    store.ingest_paths([table])
+    assert sorted(d.title for d in store.documents()) == ["row 2", "row 3", "row 4"]  # each moved row is at its new line
+
+
 def test_a_row_edited_below_an_inserted_row_or_a_deleted_row_leaves_one_text_per_line(tmp_path, db):
     """A row that moved onto a line replaces what that line held (the row deleted above, an edited row
     that moved on): two texts were left active at one line, the old one counted in every comparison
