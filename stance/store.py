@@ -591,7 +591,9 @@ class Store:
         retired once every document has been seen.
         """
         report = IngestReport()
-        seen: set[str] = set()  # the stored documents this ingest found again in their source: one that moved is not retired where it was
+        # The documents this ingest found in their source, stored before or by it: one that moved is not retired
+        # where it was, and only the first copy of a text says what it is titled and dated.
+        seen: set[str] = set()
         replaced: list[tuple[list[str], Document]] = []  # (what a location held, its new text)
         batch: list[tuple[Document, list[Sentence]]] = []
         size = 0
@@ -695,16 +697,16 @@ class Store:
                     source, path, was_at = held_as[document.doc_id]
                     if source == document.source:  # its own source's text, here or moved: nothing new
                         report.unchanged += 1
-                        seen.add(document.doc_id)
-                        now = _described(document)
-                        if now != described[document.doc_id]:  # the same text with a new title, date or row id: updated
-                            conn.execute(documents.update().where(documents.c.doc_id == document.doc_id).values(**now, ingested_at=_now()))
-                            report.redescribed += (now["title"], now["date"]) != (described[document.doc_id]["title"], described[document.doc_id]["date"])
-                            described[document.doc_id] = now
-                        if was_at != location:  # moved (a row inserted above it): it lives here now
-                            conn.execute(documents.update().where(documents.c.doc_id == document.doc_id)
-                                         .values(location=location, path=document.path, ingested_at=_now()))
-                            held_as[document.doc_id] = (source, document.path, location)
+                        if document.doc_id not in seen:  # a second copy of the text in this ingest neither moves nor retitles it
+                            seen.add(document.doc_id)
+                            now, before = _described(document), described[document.doc_id]
+                            values = now if now != before else {}  # the same text with a new title, date or row id
+                            if was_at != location:  # moved (a row inserted above it): it lives here now
+                                values = dict(values, location=location, path=document.path)
+                                held_as[document.doc_id] = (source, document.path, location)
+                            if values:
+                                conn.execute(documents.update().where(documents.c.doc_id == document.doc_id).values(**values, ingested_at=_now()))
+                                report.redescribed += (now["title"], now["date"]) != (before["title"], before["date"])
                         # What else is active here (the row that was on this line; a version an ingest that
                         # stopped midway left active) is replaced by this text, unless it turns up elsewhere.
                         previous = [doc_id for doc_id in active_at[location] if doc_id != document.doc_id]
@@ -727,6 +729,7 @@ class Store:
                     report.sentences += len(sents)
                 stored[document.doc_id] = True
                 held_as[document.doc_id] = (document.source, document.path, location)
+                seen.add(document.doc_id)
                 active_at[location] = [document.doc_id]
                 if previous:
                     replaced.append((previous, document))  # retired at the end, unless its text turns up elsewhere

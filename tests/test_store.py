@@ -254,6 +254,14 @@ def test_a_new_title_or_date_of_the_same_text_is_taken_in(tmp_path, db):
     store.ingest_paths([table])
     assert sorted(d.title for d in store.documents()) == ["row 2", "row 3", "row 4"]  # each moved row is at its new line
 
+    # One text on two rows: the first says what it is; re-ingesting moves and retitles nothing, time after time.
+    twice = tmp_path / "twice.csv"
+    twice.write_text(f"text,source,title\nTariffs rose on steel.,feed,One\nTariffs rose on steel.,feed,Two\n", encoding="utf-8")
+    for _ in range(3):
+        report, _ = store.ingest_paths([twice])
+        assert report.redescribed == 0
+        assert [(d.title, d.path) for d in store.documents() if "steel" in d.text] == [("One", f"{twice}:2")]
+
 
 def test_a_row_edited_below_an_inserted_row_or_a_deleted_row_leaves_one_text_per_line(tmp_path, db):
     """A row that moved onto a line replaces what that line held (the row deleted above, an edited row
