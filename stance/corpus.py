@@ -591,6 +591,7 @@ def table_rows(path: Path, text: str, columns: Sequence[str], required: Sequence
     reader = csv.reader(lines, delimiter=delimiter, skipinitialspace=True)
     try:
         names = _names(next(reader), columns)
+        _refuse_twice(path, names, columns)
         end = reader.line_num
         for cells in reader:
             start, end = end + 1, reader.line_num
@@ -600,7 +601,11 @@ def table_rows(path: Path, text: str, columns: Sequence[str], required: Sequence
                 yield Problem(str(path), "a quote opened on this line is never closed, so the rest of the file reads as one cell",
                               'close the quote, and double any quote inside a cell ("")', start)
                 return
-            if cells:
+            if any(cell.strip() for cell in cells[len(names):]):
+                # A separator inside a cell left unquoted: the cells after it would land in the wrong columns.
+                yield Problem(str(path), f"the row has {len(cells)} cells and the header names {len(names)} columns, so its cells would land in the wrong columns",
+                              f"put quotes around a cell that holds the separator ({delimiter!r}), or name the extra column in the header", start)
+            elif cells:
                 yield start, dict(zip(names, cells))
     except csv.Error as exc:
         yield Problem(str(path), f"the table cannot be read from here on ({exc})", "save it again as CSV", reader.line_num or 1)
@@ -609,6 +614,14 @@ def table_rows(path: Path, text: str, columns: Sequence[str], required: Sequence
 def _names(header: Sequence[str], columns: Sequence[str]) -> list[str]:
     """Column names as stance reads them: "Text", " text " and "TEXT" are all ``text``."""
     return [name.strip().lower() if name.strip().lower() in columns else name for name in header]
+
+
+def _refuse_twice(path: Path, names: Sequence[str], columns: Sequence[str]) -> None:
+    """A column stance reads named twice ("Text" and "text"): one of the two would be dropped unseen."""
+    twice = sorted({name for name in names if name in columns and names.count(name) > 1})
+    if twice:
+        raise StanceError(f"the table has more than one {' and more than one '.join(repr(c) for c in twice)} column (column names are read whatever their case)",
+                          path=str(path), line=1, fix="rename or delete the copies, so that each column is named once")
 
 
 def _jsonl_rows(path: Path, text: str, columns: Sequence[str], required: Sequence[str]) -> Iterator[tuple[int, dict] | Problem]:

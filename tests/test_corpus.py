@@ -187,6 +187,18 @@ def test_a_quote_never_closed_is_named_by_its_line_and_the_rows_before_it_go_thr
     assert problem.line == 3 and "never closed" in str(problem) and 'double any quote' in str(problem)
 
 
+def test_a_row_with_more_cells_than_columns_or_a_column_named_twice_is_named_not_misread(tmp_path):
+    # An unquoted comma in a text used to cut it there and make the rest its source; "Text" and "text"
+    # used to keep one of the two columns without a word.
+    (tmp_path / "t.csv").write_text("text,source\nChina, the US and chips.,merics\nTariffs rose.,csis,\n")
+    (tmp_path / "twice.csv").write_text("Text,text,source\nOne.,Two.,x\n")
+    corpus = read(tmp_path)
+    assert [(d.text, d.source) for d in corpus.documents] == [("Tariffs rose.", "csis")]  # an empty extra cell is no harm
+    problems = {Path(p.path).name: p for p in corpus.problems}
+    assert problems["t.csv"].line == 2 and "3 cells" in str(problems["t.csv"]) and "put quotes around" in str(problems["t.csv"])
+    assert problems["twice.csv"].line == 1 and "more than one 'text' column" in str(problems["twice.csv"])
+
+
 def test_json_lines_hold_any_character_and_mistakes_are_named(tmp_path):
     rows = [{"text": "The tariffs rose\u2028sharply."}, {"text": "Half an emoji \ud83d here."}, {"text": "Third\x1crow."}, {"text": 42}]
     (tmp_path / "t.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
