@@ -638,6 +638,9 @@ def _guard_output(args: argparse.Namespace) -> None:
     folder_out = args.command == "train"  # train -o names a folder; every other -o a file
     if out is not None and not out.strip():
         raise StanceError("-o is empty (an unset shell variable?)", fix="give -o a " + ("folder" if folder_out else "file") + " name")
+    db = getattr(args, "db", None)
+    if db is not None and not db.strip():  # else the default store would take, or lack, the labels meant for another
+        raise StanceError("--db is empty (an unset shell variable?)", fix="give --db a store's file or URL, or leave --db out for $STANCE_DB or the default store")
     if not out or out == "-":
         return
     if not folder_out and (out.endswith(("/", os.sep)) or Path(out).is_dir()):

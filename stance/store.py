@@ -419,6 +419,8 @@ def resolve_url(db: str | os.PathLike | None = None, *, create: bool = True) -> 
                 return "postgresql+psycopg://" + raw[len(prefix):]
         return raw
     path = Path(raw).expanduser()
+    if path.is_dir():  # sqlite would only say "unable to open database file"
+        raise StanceError("the store is a file, and this is a folder", path=str(path), fix=f"give a file in it, e.g. --db {path / 'stance.db'}")
     if not create and not path.is_file():
         raise StanceError("no annotation store here", path=str(path), fix="check --db / STANCE_DB (`stance ingest` and `stance annotations import` make a store)")
     try:
@@ -1602,7 +1604,8 @@ def _engine(url: str) -> Engine:
     try:
         return sa.create_engine(url, pool_pre_ping=True)
     except ModuleNotFoundError as exc:
-        raise StanceError(f"no database driver for {url.split(':', 1)[0]} ({exc.name} is not installed)",
-                          fix="pip install 'stance[postgres]'") from None
+        scheme = url.split(":", 1)[0]
+        fix = "pip install 'stance[postgres]'" if scheme.startswith("postgresql") else "give a SQLite file or a postgresql:// URL: stance stores in those only"
+        raise StanceError(f"no database driver for {scheme} ({exc.name} is not installed)", fix=fix) from None
     except sa.exc.ArgumentError as exc:
         raise StanceError(f"not a database URL ({exc})", fix="e.g. --db postgresql://user@host/stance or --db labels.db") from None

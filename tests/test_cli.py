@@ -450,3 +450,12 @@ def test_tag_with_a_store_applies_its_boilerplate_marks_as_the_dashboard_does(tm
     marked = rows[content[3].sentence_id]
     assert (marked["boilerplate"], marked["boilerplate_reason"], marked["topics"], marked["labelled_by"]) == (True, "marked by a human", [], "human:ana")
     assert rows[flagged.sentence_id]["boilerplate"] is False  # a flagged line the analyst called content
+
+
+def test_an_empty_db_is_refused_not_read_as_the_default_store(tmp_path, monkeypatch, capsys):
+    # `--db "$TEAM_DB"` with the variable unset used to ingest into, or tag with the labels of, the default store.
+    monkeypatch.setenv("STANCE_DB", str(tmp_path / "default.db"))
+    for argv in (["ingest", str(SEEDS_DIR)], ["tag", "-o", str(tmp_path / "t.jsonl")], ["annotations", "export", "-o", str(tmp_path / "a.csv")]):
+        assert main([*argv, "--db", " "]) == 1
+        assert "--db is empty" in capsys.readouterr().err
+    assert not (tmp_path / "default.db").exists() and not (tmp_path / "t.jsonl").exists()

@@ -88,6 +88,15 @@ def test_a_newer_schema_or_a_foreign_file_is_refused_not_damaged(tmp_path, db):
     assert str(junk) in str(info.value)
 
 
+
+def test_a_folder_or_a_database_stance_cannot_store_in_is_said_with_what_to_give(tmp_path):
+    # A folder used to give sqlite's "unable to open database file"; a mysql:// URL the fix "pip install 'stance[postgres]'".
+    with pytest.raises(StanceError, match="this is a folder") as info:
+        open_store(tmp_path)
+    assert f"--db {tmp_path / 'stance.db'}" in str(info.value)
+    with pytest.raises(StanceError, match="SQLite file or a postgresql:// URL"):
+        open_store("mysql://me@host/stance")
+
 # --- ingesting ---------------------------------------------------------------------
 
 
