@@ -522,6 +522,9 @@ class LabelModel:
                 )
             try:
                 linear = Linear.load(directory)
+            except FileNotFoundError as exc:  # a folder copied in part: not damage, and not the other file
+                raise ModelError(f"the model is incomplete: {Path(exc.filename).name} is missing", path=str(directory),
+                                 fix="copy the whole model folder, or train the model again") from None
             except (OSError, ValueError, KeyError, TypeError, AttributeError, EOFError, zipfile.BadZipFile) as exc:
                 raise ModelError(
                     f"the model's arrays are damaged or were tampered with ({type(exc).__name__}: {exc})",

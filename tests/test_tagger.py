@@ -224,6 +224,9 @@ def test_tampered_model_is_refused_cleanly(tmp_path):
     with pytest.raises(ModelError, match="damaged") as caught:
         LabelModel.load(directory)
     assert caught.value.path.endswith("linear.json")
+    (directory / "linear.json").unlink()  # a folder copied in part used to be "damaged" and named by the other file
+    with pytest.raises(ModelError, match="incomplete: linear.json is missing"):
+        LabelModel.load(directory)
 
 
 def test_a_model_saved_by_an_older_stance_says_to_retrain(tmp_path):
