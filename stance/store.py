@@ -1214,18 +1214,26 @@ class Store:
         report.rows = len(rows)
         version = self.record_codebook(codebook) if codebook is not None else ""
         with self._write() as conn:
-            known: dict[str, tuple[bool, str]] = {}  # id -> (active, source)
+            known: dict[str, tuple[bool, str, str]] = {}  # id -> (active, source, text)
             given = sorted({a.sentence_id for _, _, a in rows if a.sentence_id})
             s = sentences
             for chunk in _chunks(given):
-                known.update((sid, (bool(active), source)) for sid, active, source in conn.execute(
-                    sa.select(s.c.sentence_id, s.c.active, s.c.source).where(s.c.sentence_id.in_(chunk))))
+                known.update((sid, (bool(active), source, text)) for sid, active, source, text in conn.execute(
+                    sa.select(s.c.sentence_id, s.c.active, s.c.source, s.c.text).where(s.c.sentence_id.in_(chunk))))
             matched: list[tuple[Annotation, list[str]]] = []
             for path, line, a in rows:
                 if not a.annotator:  # the default names who said it (``adjudication:NAME`` too, as the cell would)
                     a = dataclasses.replace(a, annotator=annotator)
                 if a.sentence_id in known:
-                    active, stored_in = known[a.sentence_id]
+                    active, stored_in, stored = known[a.sentence_id]
+                    if active and normalise_text(stored) != normalise_text(a.text):
+                        # An id is its text: another text beside it is a row whose cells were shifted (a column
+                        # sorted on its own, a text pasted over), and its labels would land on another sentence.
+                        report.unmatched.append(StanceError(
+                            f"sentence_id {a.sentence_id} is the stored sentence {stored[:60]!r}, not the row's text {a.text[:60]!r}",
+                            path=path, line=line, fix="correct the sentence_id or the text (an empty sentence_id matches by text)",
+                        ))
+                        continue
                     # The id of a superseded version: the label goes to the text as it stands now, where there is one.
                     now = [] if active else [sid for sid, source in self._text_matches(conn, a.text) if source == stored_in]
                     matched.append((a, now or [a.sentence_id]))

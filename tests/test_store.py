@@ -658,6 +658,19 @@ def test_import_matches_by_text_and_reports_unmatched_rows_by_line(tmp_path, see
     assert seeded.current_labels()[sid].annotator == "dora"
 
 
+def test_a_row_whose_id_is_another_stored_sentence_is_named_not_labelled_there(tmp_path, seeded):
+    # A spreadsheet with one column sorted on its own: the id of one sentence beside the text of another
+    # used to label the id's sentence, which the annotator never read.
+    read = "Ironically, US export controls may be forcing China's traditionally wasteful innovation system to pursue efficiency amid scarcity."
+    other = _sid(seeded, "#### DeepSeek model revs up US-China AI race")
+    path = tmp_path / "shifted.csv"
+    path.write_text(f'text,topics,frames,sentence_id\n"{read}",export_controls,innovation,{other}\n', encoding="utf-8")
+    report = seeded.import_files([path], annotator="dora", codebook=CODEBOOK)
+    assert report.recorded == 0 and other not in seeded.current_labels()
+    (problem,) = report.unmatched
+    assert (problem.path, problem.line) == (str(path), 2) and f"sentence_id {other} is the stored sentence '#### DeepSeek" in str(problem)
+
+
 def test_import_rejects_unknown_label_ids_by_file_and_line_and_writes_nothing(tmp_path, seeded):
     path = tmp_path / "typos.jsonl"
     good = {"text": "x", "topics": ["ai"], "frames": [], "sentence_id": _sid(seeded, "#### DeepSeek model revs up US-China AI race")}
