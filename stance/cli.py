@@ -346,7 +346,10 @@ def _annotator(args: argparse.Namespace) -> str:
     import getpass
     import os
 
-    return (args.annotator or os.environ.get("STANCE_ANNOTATOR") or getpass.getuser()).strip()
+    name = (args.annotator or os.environ.get("STANCE_ANNOTATOR") or getpass.getuser()).strip()
+    if not name:  # said before the analyst types a word, not when the first answer is stored
+        raise StanceError("the annotator's name is blank", fix="give --annotator NAME (or set STANCE_ANNOTATOR)")
+    return name
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -484,9 +487,9 @@ def _ask(prompt: str, suggested: Sequence[str], allowed: Sequence[str], single: 
 def cmd_annotate(args: argparse.Namespace) -> int:
     from stance.annotations import Annotation
 
+    annotator = _annotator(args)
     store = _open_store(args, existing=True)
     items, codebook = _queue(args, store)
-    annotator = _annotator(args)
     print(f"Annotating as {annotator}. At each prompt: ids separated by ',', Enter keeps [the model's], '-' none, s skip, q quit.")
     recorded = 0
     for k, item in enumerate(items, 1):

@@ -171,6 +171,17 @@ def test_annotate_command_stores_each_answer(tmp_path, capsys, monkeypatch):
         ("trade_tariffs",), ("competition", "economic_cost"), "economic_cost", "tariffs are the point")
 
 
+def test_annotate_with_a_blank_name_says_so_before_asking_anything(tmp_path, capsys, monkeypatch):
+    # `--annotator "$ME"` with a blank value used to let the analyst answer a whole sentence, then fail storing it.
+    from stance.cli import main
+
+    db = str(tmp_path / "seeds.db")
+    assert main(["ingest", "seeds", "--db", db]) == 0
+    monkeypatch.setattr("builtins.input", lambda prompt="": pytest.fail(f"asked {prompt!r}"))
+    assert main(["annotate", "-n", "1", "--annotator", " ", "--db", db]) == 1
+    assert "the annotator's name is blank — give --annotator NAME" in capsys.readouterr().err
+
+
 def test_a_new_model_rescores_and_old_scores_are_dropped(scored):
     assert score_store(scored, lambda sentences: np.full((len(sentences), len(LABELS)), 0.5), "m2", LABELS) == 12
     assert scored.score_run("m1") is None and scored.score_run()[0] == "m2"
