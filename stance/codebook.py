@@ -530,7 +530,7 @@ def _build(text: str, path: str, sha256: str) -> Codebook:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise _toml_error(exc, text, path) from None
-    where = _Locator(text, path)
+    where = TomlLocator(text, path)
     for key in data:
         if key not in _TOP_KEYS:
             raise where.unknown_key(key, _TOP_KEYS, where.key_line(key), "the top level")
@@ -590,7 +590,7 @@ def _toml_error(exc: tomllib.TOMLDecodeError, text: str, path: str) -> CodebookE
     return CodebookError(f"not valid TOML: {what}", path=path, line=line, fix=fix)
 
 
-def _scalar(data: dict, key: str, default: str, where: _Locator) -> str:
+def _scalar(data: dict, key: str, default: str, where: TomlLocator) -> str:
     value = data.get(key, default)
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise CodebookError(
@@ -602,7 +602,7 @@ def _scalar(data: dict, key: str, default: str, where: _Locator) -> str:
     return str(value)
 
 
-def _entries(data: dict, table: str, where: _Locator) -> list[dict]:
+def _entries(data: dict, table: str, where: TomlLocator) -> list[dict]:
     value = data.get(table, [])
     if not isinstance(value, list) or not all(isinstance(e, dict) for e in value):
         raise CodebookError(
@@ -614,7 +614,7 @@ def _entries(data: dict, table: str, where: _Locator) -> list[dict]:
     return value
 
 
-def _label(entry: dict, kind: str, table: str, index: int, where: _Locator) -> Label:
+def _label(entry: dict, kind: str, table: str, index: int, where: TomlLocator) -> Label:
     span = where.span(table, index)
     for key in entry:
         if key not in _LABEL_KEYS:
@@ -635,7 +635,7 @@ def _label(entry: dict, kind: str, table: str, index: int, where: _Locator) -> L
     return Label(label_id, name, description, kind, cues, negative)
 
 
-def _axis(entry: dict, index: int, frame_ids: list[str], seen: dict[str, str], where: _Locator) -> Axis:
+def _axis(entry: dict, index: int, frame_ids: list[str], seen: dict[str, str], where: TomlLocator) -> Axis:
     span = where.span("axes", index)
     for key in entry:
         if key not in _AXIS_KEYS:
@@ -673,7 +673,7 @@ def _axis(entry: dict, index: int, frame_ids: list[str], seen: dict[str, str], w
     return Axis(axis_id, name, ends[0], ends[1])
 
 
-def _id(entry: dict, table: str, index: int, where: _Locator) -> str:
+def _id(entry: dict, table: str, index: int, where: TomlLocator) -> str:
     value = entry.get("id")
     header = where.header_line(table, index)
     ordinal = f"{table} entry {index + 1}"
@@ -695,7 +695,7 @@ def _id(entry: dict, table: str, index: int, where: _Locator) -> str:
     return value
 
 
-def _text(entry: dict, key: str, default: str, where: _Locator, span: tuple[int, int]) -> str:
+def _text(entry: dict, key: str, default: str, where: TomlLocator, span: tuple[int, int]) -> str:
     value = entry.get(key, default)
     if not isinstance(value, str):
         raise CodebookError(
@@ -714,7 +714,7 @@ def _text(entry: dict, key: str, default: str, where: _Locator, span: tuple[int,
     return value
 
 
-def _cues(entry: dict, key: str, label_id: str, where: _Locator, span: tuple[int, int]) -> tuple[str, ...]:
+def _cues(entry: dict, key: str, label_id: str, where: TomlLocator, span: tuple[int, int]) -> tuple[str, ...]:
     value = entry.get(key, [])
     if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
         bad = value if not isinstance(value, list) else next(c for c in value if not isinstance(c, str))
@@ -760,7 +760,7 @@ def _type_name(value: object) -> str:
     return names.get(type(value), type(value).__name__)
 
 
-class _Locator:
+class TomlLocator:
     """Finds the line of a key or value in the TOML text: tomllib gives no positions."""
 
     _HEADER = re.compile(r"^\s*\[\[\s*([A-Za-z0-9_-]+)\s*\]\]")

@@ -164,7 +164,8 @@ def load_manifest(folder: Path) -> tuple[dict[str, Source], dict[str, str]]:
     if not path.is_file():
         return {}, {}
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except UnicodeDecodeError:
         raise StanceError("the sources manifest is not UTF-8 text", path=str(path), fix="save it as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
@@ -176,13 +177,22 @@ def load_manifest(folder: Path) -> tuple[dict[str, Source], dict[str, str]]:
         ) from None
     sources: dict[str, Source] = {}
     by_file: dict[str, str] = {}
-    for n, entry in enumerate(data.get("sources", []), start=1):
+    entries = data.get("sources", [])
+    if not isinstance(entries, list):
+        raise StanceError("'sources' must be a list of tables, not a table", path=str(path), fix="write each entry under its own [[sources]] header")
+    for n, entry in enumerate(entries, start=1):
         if not isinstance(entry, dict) or not entry.get("id"):
             raise StanceError(
                 f"[[sources]] entry {n} has no id",
                 path=str(path),
                 fix='give every [[sources]] entry an id = "..."',
             )
+        unknown = [key for key in entry if key not in MANIFEST_KEYS]
+        if unknown:  # a misspelt key ("fiel") would leave its files, or its metadata, out without a word
+            from stance.codebook import TomlLocator
+
+            where = TomlLocator(text, str(path))
+            raise where.unknown_key(unknown[0], MANIFEST_KEYS, where.key_line(unknown[0], where.span("sources", n - 1)), "[[sources]] entries")
         source = Source(
             id=str(entry["id"]),
             name=str(entry.get("name", entry["id"])),
@@ -198,11 +208,16 @@ def load_manifest(folder: Path) -> tuple[dict[str, Source], dict[str, str]]:
         files = entry.get("files", [])
         if not isinstance(files, list):
             raise StanceError(f"[[sources]] {source.id!r}: files must be a list", path=str(path), fix=f'write files = ["{files}"]')
-        for name in files:
-            if str(name) in by_file:
+        for name in map(str, files):
+            listed = Path(folder, name)  # "./a.txt", or a whole path into this folder, is "a.txt"
+            name = listed.name if listed.parent.resolve() == folder.resolve() else name
+            if name in by_file:
                 raise StanceError(f"{name!r} is listed under two sources", path=str(path), fix="list each file under one source")
-            by_file[str(name)] = source.id
+            by_file[name] = source.id
     return sources, by_file
+
+
+MANIFEST_KEYS = ("id", "name", "outlet", "kind", "country", "language", "date", "files")
 
 
 def source_for_file(path: Path) -> Source:
@@ -858,8 +873,11 @@ def iter_corpus(
                     manifests[folder] = load_manifest(folder)
                     corpus.problems.extend(
                         Problem(shown_path(folder / MANIFEST), f"it lists {name!r}, which is not in the folder", "correct the name in files = [...] (names are case-sensitive)")
+                        if Path(name).name == name else
+                        Problem(shown_path(folder / MANIFEST), f"it lists {name!r}, which is in another folder",
+                                "a sources.toml names the files beside it: list the file in a sources.toml in its own folder")
                         for name in manifests[folder][1]
-                        if not (folder / name).is_file()
+                        if Path(name).name != name or not (folder / name).is_file()
                     )
                 except StanceError as exc:
                     corpus.problems.append(Problem(exc.path or str(folder), exc.message, exc.fix or "", exc.line))

@@ -235,10 +235,21 @@ def test_manifest_mistakes_are_named_and_the_files_still_read(tmp_path):
         ('[[sources]]\nid = "m"\nfiles = "a.txt"\n', "[[sources]] 'm': files must be a list"),
         ('[[sources]]\nid = "m"\nfiles = ["a.txt"]\n[[sources]]\nid = "m"\n', "two [[sources]] entries have the id 'm'"),
         ('[[sources]]\nid = "m"\nfiles = ["A.TXT"]\n', "it lists 'A.TXT', which is not in the folder"),
+        # These three used to leave the entry's files, or all its metadata, out without a word.
+        ('[[sources]]\nid = "m"\nfiel = ["a.txt"]\n', "unknown key 'fiel' in [[sources]] entries"),
+        ('[[sources]]\nid = "m"\nfiles = ["../elsewhere/a.txt"]\n', "it lists '../elsewhere/a.txt', which is in another folder"),
+        ('[sources]\nid = "m"\nfiles = ["a.txt"]\n', "'sources' must be a list of tables, not a table"),
     ):
         manifest.write_text(toml)
         corpus = read(tmp_path)
         assert [d.source for d in corpus.documents] == ["a"] and [p.message for p in corpus.problems] == [message]
+    manifest.write_text('[[sources]]\nid = "m"\n\n[[sources]]\nid = "n"\nfiel = ["a.txt"]\n')
+    (problem,) = read(tmp_path).problems
+    assert problem.line == 6 and "did you mean 'files'?" in str(problem)
+    for listed in ("./a.txt", str(tmp_path / "a.txt")):  # a path into the manifest's own folder names the file
+        manifest.write_text(f'[[sources]]\nid = "m"\nfiles = [{listed!r}]\n')
+        corpus = read(tmp_path)
+        assert [d.source for d in corpus.documents] == ["m"] and not corpus.problems
     manifest.write_bytes('[[sources]]\nid = "m"\nname = "Café"\n'.encode("cp1252"))
     assert [p.message for p in read(tmp_path).problems] == ["the sources manifest is not UTF-8 text"]
 
