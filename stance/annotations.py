@@ -365,7 +365,7 @@ def read_annotations(paths: Iterable[str | Path], codebook=None) -> AnnotationSe
             continue
         seen.add(path.resolve())
         try:
-            text = decode(path.read_bytes(), shown)
+            text = decode(path.read_bytes(), shown, binary_fix="save it as CSV (in Excel: Save As, CSV UTF-8) or as JSON Lines")
             if "\x00" in text:  # refused as before by line: documents drop stray NULs with a note, annotations have no notes
                 raise StanceError("the file holds a NUL character (\\x00)", path=shown, line=line_of(text, text.index("\x00")),
                                   fix="save the file again without it")

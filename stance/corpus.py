@@ -228,7 +228,7 @@ def source_for_file(path: Path) -> Source:
 # --- decoding ---------------------------------------------------------------
 
 
-def decode(data: bytes, path: str) -> str:
+def decode(data: bytes, path: str, *, binary_fix: str | None = None) -> str:
     """Bytes to text, detecting the encoding; raises StanceError if it cannot.
 
     UTF-8 (a BOM dropped) and UTF-16 with a BOM are taken as they are, and
@@ -243,14 +243,14 @@ def decode(data: bytes, path: str) -> str:
 
     Bytes that start like a PDF, an archive, an image or a program, or whose
     first 8 KB hold NULs and more than one control byte in 20 (and are not UTF-16),
-    are binary. A few stray NUL characters stay in the text: the readers
+    are binary: StanceError, with ``binary_fix`` (what a file of this use should be) if given. A few stray NUL characters stay in the text: the readers
     drop them and say so (``without_nuls``).
     """
     for signature, (kind, suffix) in BINARY_SIGNATURES.items():
         if data.startswith(signature):
             if signature == b"PK\x03\x04" and b"word/" in data[:HEAD_BYTES]:  # a Word file's parts are named word/...
                 kind, suffix = "a Word file", ".docx"
-            raise _binary(path, kind, suffix)
+            raise _binary(path, kind, suffix, binary_fix)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -262,7 +262,7 @@ def decode(data: bytes, path: str) -> str:
         wide = _guess(data)
         if wide is not None and wide[0].startswith(("utf_16", "utf_32")):  # UTF-16 without its BOM
             return wide[1]
-        raise _binary(path)
+        raise _binary(path, fix=binary_fix)
     text = _utf8(data)
     if text is not None:
         return text
@@ -348,11 +348,11 @@ def _utf8(data: bytes) -> str | None:
         return None
 
 
-def _binary(path: str, kind: str | None = None, suffix: str | None = None) -> StanceError:
+def _binary(path: str, kind: str | None = None, suffix: str | None = None, fix: str | None = None) -> StanceError:
     return StanceError(
         f"binary data ({kind}), not text" if kind else "binary data, not text",
         path=path,
-        fix=f"give it the {suffix} suffix" if suffix else "convert it to .txt, .md, .html, .pdf, .docx or .eml first",
+        fix=fix or (f"give it the {suffix} suffix" if suffix else "convert it to .txt, .md, .html, .pdf, .docx or .eml first"),
     )
 
 

@@ -336,6 +336,17 @@ def test_an_annotation_file_with_a_nul_is_refused_by_its_line(tmp_path, capsys):
     assert f"{labels}:3: the file holds a NUL character (\\x00) — save the file again without it" in capsys.readouterr().err
 
 
+def test_a_workbook_given_as_annotations_is_told_to_be_saved_as_csv(tmp_path, capsys):
+    # It used to be told to become a .txt, .md, .html, .pdf, .docx or .eml: none of them an annotation file.
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["text", "topics", "frames"])
+    book.save(tmp_path / "labels.xlsx")
+    assert main(["train", "--annotations", str(tmp_path / "labels.xlsx"), "-o", str(tmp_path / "m")]) == 1
+    assert "binary data (a zip archive, as .docx and .xlsx files are), not text — save it as CSV (in Excel: Save As, CSV UTF-8)" in capsys.readouterr().err
+
+
 def test_flags_that_would_be_ignored_and_odd_annotation_paths_are_said(tmp_path, capsys):
     labels = tmp_path / "labels.csv"
     labels.write_text("text,topics,frames\n" + "".join(f"Tariffs on steel rose by {i} percent.,trade_tariffs,\n" for i in range(12)))
