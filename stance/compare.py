@@ -1516,6 +1516,10 @@ def load_inputs(
                 f"cannot mix `stance export` tables with documents ({others[0]})",
                 fix="give either exported tables (.parquet/.jsonl/.csv from `stance export`) or documents",
             )
+        ignored = [flag for flag, given in (("--model", model_dir), ("--db", store)) if given is not None]
+        if ignored:  # an export is read with the labels it was written with: nothing is tagged again
+            raise StanceError(f"{' and '.join(ignored)} would not be used: `stance export` tables are read as they were tagged",
+                              path=exports[0], fix=f"leave out {' and '.join(ignored)}, or give the documents to tag them again")
         table = read_export(exports, codebook, columns=None if text else NEEDED_COLUMNS)
         sources = _sources_of(table)
         versions = table.data["model_version"].dropna().astype(str).unique().tolist() if "model_version" in table.data else []
@@ -1536,6 +1540,7 @@ def load_inputs(
         found = read_annotations(gold_files, codebook)
         gold = gold_labels(resolve(found.annotations).annotations)  # a sentence's rows resolved as for training
         notes += [f"skipped an annotation: {p}" for p in found.problems]
+        problems += tuple(found.problems)  # said on stderr too: a gold file mistyped would otherwise pass unseen
     elif not paths:
         gold = gold_labels(read_annotations(seed_annotation_files(), codebook).annotations)
         if model_dir is None:

@@ -16,6 +16,7 @@ from scipy import stats
 
 from seed_tagged import seed_tagged
 from stance.codebook import load_codebook
+from stance.corpus import SEEDS_DIR
 from stance.compare import (
     THIN,
     SentenceTable,
@@ -348,6 +349,23 @@ def test_cli_compare_table_prints_the_readings(exported, capsys):
     assert "Germany" in out and "n is small" in out
     assert main(["compare", str(exported / "seeds.jsonl"), "--topic", "nonsense"]) == 1
     assert "unknown topic" in capsys.readouterr().err
+
+
+def test_cli_compare_says_a_gold_file_it_cannot_read_and_flags_an_export_does_not_use(exported, tmp_path, capsys):
+    # A mistyped --gold file used to leave the quality figures out without a word; --model and --db
+    # beside an export were dropped, the labels read as exported.
+    from stance.cli import main
+
+    export = str(exported / "seeds.jsonl")
+    assert main(["compare", export, "--topic", "export_controls", "--gold", str(tmp_path / "gold.csv")]) == 0
+    assert f"stance: skipped {tmp_path / 'gold.csv'}: cannot read the annotation file" in capsys.readouterr().err
+    (tmp_path / "a.txt").write_text("Tariffs rose.\n")
+    assert main(["ingest", str(tmp_path / "a.txt"), "--db", str(tmp_path / "s.db")]) == 0
+    assert main(["train", "--annotations", str(SEEDS_DIR / "annotations-merics.csv"), "-o", str(tmp_path / "m")]) == 0
+    capsys.readouterr()
+    for flag, given in (("--model", tmp_path / "m"), ("--db", tmp_path / "s.db")):
+        assert main(["compare", export, flag, str(given)]) == 1
+        assert f"{flag} would not be used: `stance export` tables are read as they were tagged — leave out {flag}" in capsys.readouterr().err
 
 
 def test_cli_compare_tags_the_seeds_with_the_model(capsys):
