@@ -459,6 +459,22 @@ def location_of(document: Document) -> str:
     return path
 
 
+def _one_per_location(documents_: Iterable[Document], corpus: Corpus) -> Iterator[Document]:
+    """``documents_`` but a row of a table whose id an earlier row has: both would live at one
+    location, each ingest retiring the other (a problem in ``corpus``, named by its line)."""
+    first: dict[str, str] = {}
+    for document in documents_:
+        location = location_of(document)
+        if location in first:
+            path, _, line = document.path.rpartition(":")
+            corpus.problems.append(Problem(
+                path, f"the row's id {dict(document.meta)['row_id']!r} is also the id of {first[location]}: the store knows a table's rows by their ids",
+                "give each row its own id", int(line)))
+            continue
+        first[location] = document.path
+        yield document
+
+
 def _labels_json(labels: Iterable[str]) -> str:
     return json.dumps(list(labels), ensure_ascii=False)
 
@@ -621,7 +637,7 @@ class Store:
     def ingest_paths(self, paths: Iterable[str | Path], *, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[IngestReport, Corpus]:
         """Read everything under ``paths`` and ingest it; problems land in the returned corpus."""
         corpus = Corpus()
-        report = self.ingest(iter_corpus(list(paths), corpus, max_bytes=max_bytes), corpus.sources)
+        report = self.ingest(_one_per_location(iter_corpus(list(paths), corpus, max_bytes=max_bytes), corpus), corpus.sources)
         if corpus.sources:
             self._save_sources(corpus.sources.values())
         return report, corpus
@@ -645,7 +661,7 @@ class Store:
                 continue
             corpus.sources.setdefault(item.source, chosen if item.source == chosen.id else Source(id=item.source, name=item.source))
             corpus.documents.append(item)
-        report = self.ingest(corpus.documents, corpus.sources)
+        report = self.ingest(_one_per_location(corpus.documents, corpus), corpus.sources)
         known = self.sources()
         self._save_sources(s for sid, s in corpus.sources.items() if sid not in known or (source is not None and sid == source.id))
         return report, corpus

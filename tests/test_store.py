@@ -272,6 +272,19 @@ def test_a_new_title_or_date_of_the_same_text_is_taken_in(tmp_path, db):
         assert [(d.title, d.path) for d in store.documents() if "steel" in d.text] == [("One", f"{twice}:2")]
 
 
+def test_two_rows_of_a_table_with_one_id_are_named_not_left_to_retire_each_other(tmp_path, db):
+    # Both used to be stored at the table's id, the first retired by the second, and every later
+    # ingest reported one of them "changed", its labelled sentences inactive.
+    table = tmp_path / "items.csv"
+    table.write_text(f"id,text\n1,{FIRST}\n1,{MIDDLE}\n2,{LAST}\n", encoding="utf-8")
+    store = open_store(db)
+    for _ in range(2):
+        report, corpus = store.ingest_paths([table])
+        assert report.changed == [] and {s.text for s in store.sentences()} == {FIRST, LAST}
+        (problem,) = corpus.problems
+        assert (problem.path, problem.line) == (str(table), 3) and f"the row's id '1' is also the id of {table}:2" in str(problem)
+
+
 def test_a_row_edited_below_an_inserted_row_or_a_deleted_row_leaves_one_text_per_line(tmp_path, db):
     """A row that moved onto a line replaces what that line held (the row deleted above, an edited row
     that moved on): two texts were left active at one line, the old one counted in every comparison
