@@ -157,6 +157,10 @@ def replacing(path: str | Path) -> Iterator[Path]:
         if path.exists():
             shutil.copymode(path, part)
         os.replace(part, path)
+    except OSError as exc:
+        if exc.filename == str(part):  # say the file the analyst named, not the hidden one beside it
+            exc.filename = str(path)
+        raise
     finally:
         part.unlink(missing_ok=True)
 

@@ -102,6 +102,9 @@ def test_an_output_in_a_new_folder_is_written_and_one_under_a_file_is_a_clear_li
     assert main(["segment", str(doc), "-o", str(doc / "sentences.csv")]) == 1
     err = capsys.readouterr().err
     assert f"stance: {doc}: " in err and "check the path" in err and "Traceback" not in err
+    if Path("/proc/self").is_dir():  # a folder no file can be made in: the hidden part file used to be named
+        assert main(["segment", str(doc), "-o", "/proc/sentences.csv"]) == 1
+        assert capsys.readouterr().err.startswith("stance: /proc/sentences.csv: No such file or directory — check the path")
 
 
 @pytest.mark.parametrize("size", ["-1", "0", "1e-9", "inf", "nan", "big"])
