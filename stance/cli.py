@@ -199,9 +199,15 @@ def cmd_tag(args: argparse.Namespace) -> int:
 
 def _open_store(args: argparse.Namespace, *, existing: bool = False):
     """The store ``--db`` names; with ``existing`` (a command that only reads labels), one that is there."""
-    from stance.store import open_store
+    from stance.store import open_store, resolve_url
 
+    if args.db and ("://" in args.db or args.db == ":memory:") and resolve_url(args.db) in IN_MEMORY:
+        raise StanceError(f"--db {args.db} is a store in memory: what a command puts there is gone when it ends",
+                          fix="give a file (--db labels.db) or a postgresql:// URL")
     return open_store(args.db, create=not existing)
+
+
+IN_MEMORY = ("sqlite://", "sqlite:///", "sqlite:///:memory:", "sqlite://:memory:")
 
 
 def _training_data(args: argparse.Namespace):

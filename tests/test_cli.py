@@ -473,3 +473,10 @@ def test_an_empty_db_is_refused_not_read_as_the_default_store(tmp_path, monkeypa
         assert main([*argv, "--db", " "]) == 1
         assert "--db is empty" in capsys.readouterr().err
     assert not (tmp_path / "default.db").exists() and not (tmp_path / "t.jsonl").exists()
+
+
+@pytest.mark.parametrize("url", [":memory:", "sqlite://", "sqlite:///"])
+def test_a_store_in_memory_is_refused_since_nothing_would_be_kept(url, capsys):
+    # `--db sqlite:///` opened a store in memory: an ingest or an import into it was gone when the command ended.
+    assert main(["ingest", str(SEEDS_DIR), "--db", url]) == 1
+    assert "is a store in memory" in capsys.readouterr().err
