@@ -43,6 +43,7 @@ Statistics, and why these:
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 import re
@@ -366,8 +367,25 @@ def is_export(path: str | Path) -> bool:
         except (json.JSONDecodeError, TypeError):
             return False
     else:
-        keys = {k.strip() for k in first.strip().split(",")}
-    return {"sentence_id", "source", "topics", "frames"} <= keys
+        keys = set(_export_header(first)[1])
+    if EXPORT_KEYS <= keys:
+        return True
+    if "sentence_id" in keys and keys & {"topics", "frames"}:  # an export with a column deleted: read as texts, it would be tagged anew
+        missing = sorted(EXPORT_KEYS - keys)
+        raise StanceError(f"a `stance export` table without its {', '.join(missing)} column{'s' if len(missing) > 1 else ''}",
+                          path=str(path), fix="export again (`stance export ... -o FILE`), or put the column back")
+    return False
+
+
+EXPORT_KEYS = frozenset({"sentence_id", "source", "topics", "frames"})
+
+
+def _export_header(first: str) -> tuple[str, list[str]]:
+    """The separator of an export CSV's header line (Excel saves ";" where "," is the decimal mark) and its names."""
+    from stance.corpus import CSV_DELIMITERS
+
+    splits = [(d, [k.strip() for k in next(csv.reader([first], delimiter=d), [])]) for d in CSV_DELIMITERS]
+    return next(((d, keys) for d, keys in splits if EXPORT_KEYS <= set(keys)), splits[0])
 
 
 def read_export(
@@ -408,7 +426,9 @@ def read_export(
                                                          "source", "speaker_name", "date", "labelled_by", "text")},
                     strings_can_be_null=False,
                 )
-                table = pacsv.read_csv(path, convert_options=convert)
+                with open(path, encoding="utf-8-sig") as f:
+                    delimiter = _export_header(f.readline())[0]
+                table = pacsv.read_csv(path, convert_options=convert, parse_options=pacsv.ParseOptions(delimiter=delimiter))
             else:
                 raise StanceError("not an export table", path=str(path), fix="give a .parquet, .jsonl or .csv file written by `stance export`")
         except (OSError, pa.ArrowInvalid) as exc:

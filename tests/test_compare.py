@@ -318,6 +318,27 @@ def test_an_export_reads_back_to_the_same_comparison(exported, export_controls, 
     assert [r["group"] for r in by_kind] == ["author newsletter", "state-aligned outlet", "think tank"]
 
 
+def test_an_export_saved_again_by_excel_or_missing_a_column_is_not_tagged_anew(exported, export_controls, codebook, tmp_path):
+    """An export saved with ";" (Excel where "," is the decimal mark) was not known for one and was tagged
+    again row by row, without context or hand-edited labels; one with a column deleted, the same, unseen."""
+    import csv
+
+    from stance.compare import is_export
+
+    rows = list(csv.reader(open(exported / "seeds.csv", encoding="utf-8", newline="")))
+    semi = tmp_path / "semi.csv"
+    with open(semi, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f, delimiter=";").writerows(rows)
+    assert is_export(semi)
+    assert compare(read_export(semi, codebook), codebook, topic="export_controls").rows() == export_controls.rows()
+    cut = rows[0].index("frames")
+    bare = tmp_path / "bare.csv"
+    with open(bare, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(r[:cut] + r[cut + 1:] for r in rows)
+    with pytest.raises(StanceError, match="without its frames column"):
+        is_export(bare)
+
+
 def test_cli_compare_json_follows_the_row_schema(exported, capsys):
     from stance.cli import main
 
