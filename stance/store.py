@@ -39,7 +39,8 @@ An illustration (not run)::
 - ``human_annotations() -> list[Annotation]``: the same decisions as a list in
   document order, for training (boilerplate-marked sentences left out; a
   superseded sentence whose labels were carried to its new version counts
-  there only, here, in ``conflicts()`` and in exports). For
+  there only, here, in ``conflicts()`` and in exports; a decision carried
+  and then orphaned counts once, at the version active last). For
   each sentence's context, ``documents()`` and ``sentences(doc_ids=...)``
   give the stored documents and their sentences in order.
 - ``annotate(annotation, annotator=, codebook=, adjudication=)`` records one
@@ -890,19 +891,32 @@ class Store:
         e, s, d = label_events, sentences, documents
         with self._read() as conn:
             rows = conn.execute(
-                sa.select(e.c.event_id, e.c.carried_from, e.c.annotator, s.c.sentence_id, s.c.doc_id, d.c.path, s.c.source, s.c.text)
+                sa.select(e.c.event_id, e.c.carried_from, e.c.annotator, s.c.sentence_id, s.c.doc_id, d.c.path, s.c.source, s.c.text,
+                          s.c.active, d.c.ingested_at)
                 .join(s, s.c.sentence_id == e.c.sentence_id).join(d, d.c.doc_id == s.c.doc_id)
                 .where(s.c.active.is_(False), e.c.origin == HUMAN).order_by(e.c.event_id)
             ).all()
-            held = self._held_roots(conn)
+            rows = self._counting(conn, rows, everything=False)
         found: dict[str, tuple] = {}
         for r in rows:
-            if (r.carried_from or r.event_id) in held:
-                continue
             entry = found.setdefault(r.sentence_id, (r, []))
             if r.annotator not in entry[1]:
                 entry[1].append(r.annotator)
         return [Orphan(sid, r.doc_id, r.path, r.source, r.text, tuple(who)) for sid, (r, who) in found.items()]
+
+    def _counting(self, conn: Connection, rows: Sequence, *, everything: bool) -> list:
+        """Of human label event rows (with ``event_id``, ``carried_from``, ``sentence_id``, ``active`` and
+        their document's ``ingested_at``), those that count: every one on an active sentence; of a decision
+        no active sentence holds (an orphan's), the copy on the version that was active last, once. Carried
+        from version to version and then orphaned, it was counted, listed and exported once per version.
+        ``everything``: the rows are every human event (else the holders are looked up)."""
+        roots = [r.carried_from or r.event_id for r in rows]
+        held = {root for root, r in zip(roots, rows) if r.active} if everything else self._held_roots(conn, sorted(set(roots)))
+        last: dict[int, tuple] = {}  # root -> (ingested_at, event_id) of its copy on the version active last
+        for root, r in zip(roots, rows):
+            if not r.active and root not in held:
+                last[root] = max(last.get(root, ("", 0)), (r.ingested_at, r.event_id))
+        return [r for root, r in zip(roots, rows) if r.active or (root in last and last[root][1] == r.event_id)]
 
     @staticmethod
     def _held_roots(conn: Connection, roots: Sequence[int] | None = None) -> set[int]:
@@ -1066,25 +1080,29 @@ class Store:
     def _human(self, conn: Connection, ids: Sequence[str] | None = None) -> tuple[list[Decision], dict[str, tuple]]:
         """Each annotator's latest decision per sentence and kind; and the sentences' (text, source, doc, idx).
 
-        A superseded sentence whose labels were carried to an active version is read at that
-        version only: counted twice, it would be trained on twice and its conflicts listed twice.
+        A decision counts at one sentence (``_counting``): a superseded sentence whose labels were
+        carried to an active version is read at that version only; counted twice, it would be
+        trained on twice and its conflicts listed twice.
         """
         e, s, d = label_events, sentences, documents
         query = (
             sa.select(e.c.event_id, e.c.sentence_id, e.c.kind, e.c.labels, e.c.annotator, e.c.adjudication,
-                      e.c.note, e.c.codebook_version, e.c.created_at, s.c.source, s.c.active, e.c.carried_from)
-            .join(s, s.c.sentence_id == e.c.sentence_id)
+                      e.c.note, e.c.codebook_version, e.c.created_at, s.c.source, s.c.active, e.c.carried_from, d.c.ingested_at)
+            .join(s, s.c.sentence_id == e.c.sentence_id).join(d, d.c.doc_id == s.c.doc_id)
             .where(e.c.origin == HUMAN)
         )
         rows: list = []
         if ids is None:
-            rows = conn.execute(query).all()
-            held = {r.carried_from or r.event_id for r in rows if r.active}
+            rows = self._counting(conn, conn.execute(query).all(), everything=True)
         else:
             for chunk in _chunks(list(ids)):
                 rows.extend(conn.execute(query.where(e.c.sentence_id.in_(chunk))).all())
-            held = self._held_roots(conn, sorted({r.carried_from or r.event_id for r in rows if not r.active}))
-        rows = [r for r in rows if r.active or (r.carried_from or r.event_id) not in held]
+            roots = sorted({r.carried_from or r.event_id for r in rows if not r.active})
+            kept = set()
+            for chunk in _chunks(roots):  # where else those decisions are, to know where they count
+                found = conn.execute(query.where(s.c.active.is_(False), sa.or_(e.c.event_id.in_(chunk), e.c.carried_from.in_(chunk)))).all()
+                kept.update(r.event_id for r in self._counting(conn, found, everything=False))
+            rows = [r for r in rows if r.active or r.event_id in kept]
         rows.sort(key=lambda r: (r.created_at, r.event_id))
         latest: dict[tuple, Decision] = {}
         for r in rows:

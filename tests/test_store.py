@@ -210,6 +210,22 @@ def test_labels_carried_to_a_new_version_count_once(tmp_path, db):
     assert sorted(a.sentence_id for a in store.human_annotations()) == sorted(trained)
 
 
+def test_labels_carried_to_a_version_that_then_loses_the_sentence_count_once(tmp_path, db):
+    """Carried from version to version and then orphaned, a decision is on every superseded version
+    that held it: it was listed as two orphans, trained on twice and exported twice. It counts at the
+    version that was active last, the one it was orphaned from."""
+    store, doc, folder = _note(tmp_path, db)
+    _label(store, _sid(store, MIDDLE), "alice", ["geopolitics"], ["sovereignty"])
+    doc.write_text(f"{FIRST} {MIDDLE}\n", encoding="utf-8")
+    store.ingest_paths([folder])
+    carried = _sid(store, MIDDLE)
+    doc.write_text(f"{FIRST} Beijing answered quickly.\n", encoding="utf-8")
+    store.ingest_paths([folder])
+    assert [o.sentence_id for o in store.orphans()] == [carried]
+    assert [a.sentence_id for a in store.human_annotations()] == [carried]
+    assert [a.sentence_id for a in store.annotator_annotations()] == [carried]
+
+
 def _rows(table: Path, *texts: str) -> Path:
     """``table`` written as a CSV of one source's rows without an id column: each lives at its line."""
     table.write_text("text,source\n" + "".join(f"{t},feed\n" for t in texts), encoding="utf-8")
