@@ -1232,9 +1232,10 @@ class Store:
     def import_annotations(self, rows: Iterable[tuple[str, int | None, Annotation]], *, annotator: str, codebook=None) -> ImportReport:
         """Record annotation rows ``(file, line, Annotation)`` in one transaction.
 
-        A row matches its stored sentence by ``sentence_id``, else by
-        normalised text (within its source, if the row names one; every
-        active sentence with that text). Rows that match nothing are reported
+        A row matches its stored sentence by ``sentence_id`` (a superseded
+        version's: the sentence as it stands now in its document; an orphan's
+        stays with the orphan), else by normalised text (within its source, if
+        the row names one; every active sentence with that text). Rows that match nothing are reported
         with their file and line. A row the store already holds (the same
         annotator's latest decision, same labels and note) changes nothing,
         so importing a file twice is the same as importing it once; where
@@ -1259,7 +1260,7 @@ class Store:
                 if not a.annotator:  # the default names who said it (``adjudication:NAME`` too, as the cell would)
                     a = dataclasses.replace(a, annotator=annotator)
                 if a.sentence_id in known:
-                    active, stored_in, stored = known[a.sentence_id]
+                    active, _, stored = known[a.sentence_id]
                     if active and normalise_text(stored) != normalise_text(a.text):
                         # An id is its text: another text beside it is a row whose cells were shifted (a column
                         # sorted on its own, a text pasted over), and its labels would land on another sentence.
@@ -1268,8 +1269,8 @@ class Store:
                             path=path, line=line, fix="correct the sentence_id or the text (an empty sentence_id matches by text)",
                         ))
                         continue
-                    # The id of a superseded version: the label goes to the text as it stands now, where there is one.
-                    now = [] if active else [sid for sid, source in self._text_matches(conn, a.text) if source == stored_in]
+                    # The id of a superseded version: the label goes to the sentence as it stands now, where there is one.
+                    now = [] if active else self._standing_as(conn, a.sentence_id)
                     matched.append((a, now or [a.sentence_id]))
                     continue
                 found = self._text_matches(conn, a.text)
@@ -1325,6 +1326,29 @@ class Store:
             if new_rows:
                 conn.execute(label_events.insert(), new_rows)
         return report
+
+    def _standing_as(self, conn: Connection, sentence_id: str) -> list[str]:
+        """A superseded sentence as it stands now: its text (the same occurrence) in the active version
+        of its own document, where ingesting carried its labels; none if its labels count where they
+        are (an orphan: its text is gone) or the text is gone. Not the same text in another document
+        of the source: an export's row of an orphan put its labels there, so importing one's own
+        export changed the store."""
+        e, s, d = label_events, sentences, documents
+        roots = set(conn.execute(sa.select(sa.func.coalesce(e.c.carried_from, e.c.event_id))
+                                 .where(e.c.sentence_id == sentence_id, e.c.origin == HUMAN)).scalars())
+        if roots - self._held_roots(conn, sorted(roots)):
+            return []
+        doc_id: str | None = conn.execute(sa.select(s.c.doc_id).where(s.c.sentence_id == sentence_id)).scalar_one()
+        place = next(key for key, (sid, _) in self._keyed_sentences(conn, [doc_id]).items() if sid == sentence_id)
+        seen: set[str] = set()
+        while doc_id is not None and doc_id not in seen:  # superseded_by leads, version by version, to the active one
+            seen.add(doc_id)
+            active, after = conn.execute(sa.select(d.c.active, d.c.superseded_by).where(d.c.doc_id == doc_id)).one()
+            if active:
+                found = self._keyed_sentences(conn, [doc_id]).get(place)
+                return [found[0]] if found else []
+            doc_id = after
+        return []
 
     def import_files(self, paths: Iterable[str | Path], *, annotator: str, codebook=None) -> ImportReport:
         """Read annotation files (``stance.annotations`` format) and import them.

@@ -226,6 +226,26 @@ def test_labels_carried_to_a_version_that_then_loses_the_sentence_count_once(tmp
     assert [a.sentence_id for a in store.annotator_annotations()] == [carried]
 
 
+def test_an_orphans_row_in_an_export_stays_with_the_orphan_not_its_text_in_another_document(tmp_path, db):
+    """A file naming an old version's sentence labels the sentence as it stands now in that document;
+    an orphan's text is gone from it. Matched by text across the source instead, an export's row of
+    an orphan labelled another row that shares the sentence, so importing one's own export changed
+    the store (and the next export)."""
+    table = tmp_path / "items.csv"
+    table.write_text(f"id,text\na,{FIRST} {LAST}\nb,{MIDDLE} {FIRST}\n", encoding="utf-8")
+    store = open_store(db)
+    store.ingest_paths([table])
+    [a_first] = [s.sentence_id for s in store.sentences() if s.text == FIRST and s.start == 0]
+    _label(store, a_first, "alice", ["export_controls"])
+    table.write_text(f"id,text\na,{LAST}\nb,{MIDDLE} {FIRST}\n", encoding="utf-8")
+    store.ingest_paths([table])
+    assert [o.sentence_id for o in store.orphans()] == [a_first]
+    out = tmp_path / "labels.csv"
+    store.export_annotations(out)
+    assert store.import_files([out], annotator="x", codebook=CODEBOOK).recorded == 0
+    assert list(store.current_labels()) == [a_first]
+
+
 def _rows(table: Path, *texts: str) -> Path:
     """``table`` written as a CSV of one source's rows without an id column: each lives at its line."""
     table.write_text("text,source\n" + "".join(f"{t},feed\n" for t in texts), encoding="utf-8")
