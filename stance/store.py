@@ -1249,18 +1249,18 @@ class Store:
         report.rows = len(rows)
         version = self.record_codebook(codebook) if codebook is not None else ""
         with self._write() as conn:
-            known: dict[str, tuple[bool, str, str]] = {}  # id -> (active, source, text)
+            known: dict[str, tuple[bool, str]] = {}  # id -> (active, text)
             given = sorted({a.sentence_id for _, _, a in rows if a.sentence_id})
             s = sentences
             for chunk in _chunks(given):
-                known.update((sid, (bool(active), source, text)) for sid, active, source, text in conn.execute(
-                    sa.select(s.c.sentence_id, s.c.active, s.c.source, s.c.text).where(s.c.sentence_id.in_(chunk))))
+                known.update((sid, (bool(active), text)) for sid, active, text in conn.execute(
+                    sa.select(s.c.sentence_id, s.c.active, s.c.text).where(s.c.sentence_id.in_(chunk))))
             matched: list[tuple[Annotation, list[str]]] = []
             for path, line, a in rows:
                 if not a.annotator:  # the default names who said it (``adjudication:NAME`` too, as the cell would)
                     a = dataclasses.replace(a, annotator=annotator)
                 if a.sentence_id in known:
-                    active, _, stored = known[a.sentence_id]
+                    active, stored = known[a.sentence_id]
                     if active and normalise_text(stored) != normalise_text(a.text):
                         # An id is its text: another text beside it is a row whose cells were shifted (a column
                         # sorted on its own, a text pasted over), and its labels would land on another sentence.
