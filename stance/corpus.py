@@ -633,10 +633,15 @@ def _names(header: Sequence[str], columns: Sequence[str]) -> list[str]:
 
 def _refuse_twice(path: Path, names: Sequence[str], columns: Sequence[str]) -> None:
     """A column stance reads named twice ("Text" and "text"): one of the two would be dropped unseen."""
-    twice = sorted({name for name in names if name in columns and names.count(name) > 1})
+    twice = _twice(names, columns)
     if twice:
         raise StanceError(f"the table has more than one {' and more than one '.join(repr(c) for c in twice)} column (column names are read whatever their case)",
                           path=str(path), line=1, fix="rename or delete the copies, so that each column is named once")
+
+
+def _twice(names: Sequence[str], columns: Sequence[str]) -> list[str]:
+    """The columns stance reads that ``names`` holds more than once (names read whatever their case)."""
+    return sorted({name for name in names if name in columns and names.count(name) > 1})
 
 
 def _jsonl_rows(path: Path, text: str, columns: Sequence[str], required: Sequence[str]) -> Iterator[tuple[int, dict] | Problem]:
@@ -659,7 +664,13 @@ def _jsonl_rows(path: Path, text: str, columns: Sequence[str], required: Sequenc
         if not isinstance(row, dict):
             yield Problem(str(path), f"the line is a JSON {type(row).__name__}, not an object", "make each line one JSON object, {...}", n)
             continue
-        row = {name: _no_surrogates(value) for name, value in zip(_names(list(row), columns), row.values())}
+        names = _names(list(row), columns)
+        twice = _twice(names, columns)
+        if twice:  # "Text" and "text": one of the two would be dropped unseen
+            yield Problem(str(path), f"the line has more than one {' and more than one '.join(repr(c) for c in twice)} field (field names are read whatever their case)",
+                          "keep one of them", n)
+            continue
+        row = {name: _no_surrogates(value) for name, value in zip(names, row.values())}
         missing = [c for c in required if c not in row]
         if missing:
             fields = " and ".join(repr(c) for c in missing)

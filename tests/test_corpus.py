@@ -192,11 +192,13 @@ def test_a_row_with_more_cells_than_columns_or_a_column_named_twice_is_named_not
     # used to keep one of the two columns without a word.
     (tmp_path / "t.csv").write_text("text,source\nChina, the US and chips.,merics\nTariffs rose.,csis,\n")
     (tmp_path / "twice.csv").write_text("Text,text,source\nOne.,Two.,x\n")
+    (tmp_path / "twice.jsonl").write_text('{"Text": "One.", "text": "Two."}\n{"text": "Three."}\n')
     corpus = read(tmp_path)
-    assert [(d.text, d.source) for d in corpus.documents] == [("Tariffs rose.", "csis")]  # an empty extra cell is no harm
+    assert [(d.text, d.source) for d in corpus.documents] == [("Tariffs rose.", "csis"), ("Three.", "twice")]  # an empty extra cell is no harm
     problems = {Path(p.path).name: p for p in corpus.problems}
     assert problems["t.csv"].line == 2 and "3 cells" in str(problems["t.csv"]) and "put quotes around" in str(problems["t.csv"])
     assert problems["twice.csv"].line == 1 and "more than one 'text' column" in str(problems["twice.csv"])
+    assert problems["twice.jsonl"].line == 1 and "more than one 'text' field" in str(problems["twice.jsonl"])
 
 
 def test_json_lines_hold_any_character_and_mistakes_are_named(tmp_path):
