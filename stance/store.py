@@ -387,11 +387,14 @@ class ImportReport:
     rows: int = 0  # rows read
     recorded: int = 0  # decisions recorded (rows that changed something)
     unchanged: int = 0  # rows already in the store as they are (importing twice changes nothing)
+    overruled: int = 0  # rows whose every decision the same person makes again further down the file
     unmatched: list[StanceError] = field(default_factory=list)  # rows with no stored sentence, by file and line
 
     def lines(self) -> list[str]:
         return [
-            f"{self.rows} rows: {self.recorded} recorded, {self.unchanged} already in the store, {len(self.unmatched)} unmatched"
+            f"{self.rows} rows: {self.recorded} recorded, {self.unchanged} already in the store, "
+            + (f"{self.overruled} decided again further down the file, " if self.overruled else "")
+            + f"{len(self.unmatched)} unmatched"
         ]
 
 
@@ -1303,11 +1306,12 @@ class Store:
             for i, (a, ids) in enumerate(matched):
                 who = a.annotator.removeprefix(ADJUDICATION_PREFIX)
                 adjudication = a.adjudication
-                changed = False
+                changed, later = False, True
                 for sid in ids:
                     # A kind the same person decides again further down the file is that row's to record: only
                     # the latest word counts, and recording both would make a second import record both again.
                     live = tuple(k for k in a.decides if last[(sid, who, adjudication, k)] == i)
+                    later = later and not live
                     have = current.get((sid, who, adjudication), {})
                     if not live or _same_decision(have, dataclasses.replace(a, decides=live)):
                         continue
@@ -1321,6 +1325,8 @@ class Store:
                     current[(sid, who, adjudication)] = have
                 if changed:
                     report.recorded += 1
+                elif later:
+                    report.overruled += 1
                 else:
                     report.unchanged += 1
             if new_rows:

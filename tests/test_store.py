@@ -687,6 +687,13 @@ def test_a_file_where_one_person_labels_a_sentence_twice_imports_twice_as_once(t
     assert seeded.import_files([path], annotator="x", codebook=CODEBOOK).recorded == 0 and seeded.count_events() == events
     got = seeded.current_labels()[_sid(seeded, "#### DeepSeek model revs up US-China AI race")]
     assert (got.topics, got.frames) == (("ai", "science"), ("innovation",))
+    # A row whose every decision comes again further down is said to be so, not "already in the store".
+    path.write_text("text,topics,frames,annotator\n"
+                    "#### DeepSeek model revs up US-China AI race,economy,,bob\n"
+                    "#### DeepSeek model revs up US-China AI race,ai,competition,bob\n", encoding="utf-8")
+    report = seeded.import_files([path], annotator="x", codebook=CODEBOOK)
+    assert (report.recorded, report.overruled, report.unchanged) == (1, 1, 0)
+    assert report.lines() == ["2 rows: 1 recorded, 0 already in the store, 1 decided again further down the file, 0 unmatched"]
 
 
 def test_import_matches_by_text_and_reports_unmatched_rows_by_line(tmp_path, seeded):
