@@ -621,6 +621,7 @@ def _add_output(parser: argparse.ArgumentParser, formats: Sequence[str], default
 
 
 FORMAT_SUFFIXES = {"csv", "jsonl", "json", "md", "xlsx", "parquet", "html", "tsv"}  # names of formats some command writes
+UNWRITTEN_SUFFIXES = {"pdf", "docx", "doc", "xls", "ods", "pptx", "png", "jpg", "jpeg", "svg"}  # a file no command writes: refused, not filled with text
 
 
 def _settle_format(args: argparse.Namespace) -> None:
@@ -630,6 +631,13 @@ def _settle_format(args: argparse.Namespace) -> None:
         suffix = SUFFIX_ALIASES.get(suffix, suffix)
         if suffix == "json" and "json" not in args.formats and "jsonl" in args.formats:
             suffix = "jsonl"  # `-o tags.json` has always written JSON Lines
+        if suffix in UNWRITTEN_SUFFIXES:
+            raise StanceError(
+                f"-o names a .{suffix} file, which stance does not write (it would hold plain text under that name)",
+                path=args.output,
+                fix=f"give a file ending in one of: {', '.join('.' + f for f in args.formats if f != 'table')}"
+                + (" (`stance report -o FILE.html` makes a report a browser prints as PDF)" if suffix == "pdf" else ""),
+            )
         if suffix in FORMAT_SUFFIXES and suffix not in args.formats:
             raise StanceError(
                 f"-o names a .{suffix} file, which `stance {args.command}` does not write",

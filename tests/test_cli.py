@@ -480,3 +480,11 @@ def test_a_store_in_memory_is_refused_since_nothing_would_be_kept(url, capsys):
     # `--db sqlite:///` opened a store in memory: an ingest or an import into it was gone when the command ended.
     assert main(["ingest", str(SEEDS_DIR), "--db", url]) == 1
     assert "is a store in memory" in capsys.readouterr().err
+
+
+def test_an_output_named_pdf_is_refused_not_filled_with_text(tmp_path, capsys):
+    # `stance compare -o table.pdf` wrote a plain-text table under a .pdf name, which no reader opens.
+    out = tmp_path / "table.pdf"
+    assert main(["compare", str(SEEDS_DIR), "--topic", "export_controls", "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "stance does not write" in err and ".csv" in err and ".table" not in err and "stance report" in err and not out.exists()
