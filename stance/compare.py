@@ -1541,6 +1541,10 @@ def load_inputs(
             raise StanceError(f"{' and '.join(ignored)} would not be used: `stance export` tables are read as they were tagged",
                               path=exports[0], fix=f"leave out {' and '.join(ignored)}, or give the documents to tag them again")
         table = read_export(exports, codebook, columns=None if text else NEEDED_COLUMNS)
+        foreign = [label for label in (*table.topics, *table.frames) if label not in codebook.label_ids]
+        if foreign:  # compared under another codebook, its axes and names would be laid over labels they do not know
+            raise StanceError(f"the export holds labels that codebook {codebook.name!r} lacks: {', '.join(foreign[:8])}{' …' if len(foreign) > 8 else ''}",
+                              path=exports[0], fix="give the --codebook the export was tagged with (`stance export` writes its fingerprint in codebook_version)")
         sources = _sources_of(table)
         versions = table.data["model_version"].dropna().astype(str).unique().tolist() if "model_version" in table.data else []
         model_version = ", ".join(v for v in versions if v) or "unknown (read from an export)"

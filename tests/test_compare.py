@@ -339,6 +339,18 @@ def test_an_export_saved_again_by_excel_or_missing_a_column_is_not_tagged_anew(e
         is_export(bare)
 
 
+def test_an_export_compared_under_a_codebook_without_its_labels_is_refused(exported, tmp_path, capsys):
+    # Compared under another codebook, its axes and names were laid over labels they did not know, without a word.
+    from stance.cli import main
+
+    other = tmp_path / "other.toml"
+    other.write_text('name = "guns"\nversion = "1"\n[[topics]]\nid = "guns"\nname = "Guns"\ndescription = "g"\n'
+                     '[[frames]]\nid = "cooperation"\nname = "C"\ndescription = "c"\n', encoding="utf-8")
+    assert main(["compare", str(exported / "seeds.jsonl"), "--codebook", str(other)]) == 1
+    err = capsys.readouterr().err
+    assert "labels that codebook 'guns' lacks: ai," in err and "give the --codebook the export was tagged with" in err
+
+
 def test_cli_compare_json_follows_the_row_schema(exported, capsys):
     from stance.cli import main
 
