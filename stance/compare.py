@@ -26,7 +26,10 @@ Statistics, and why these:
   framed both ways counts half to each side (so the index is the codebook's
   ``(positive - negative) / (framed either)``). Its 95% interval is the Wilson
   score interval of ``p = pos / n`` mapped to ``2p - 1``: it stays inside
-  [-1, 1] and is wide, not falsely narrow, when n is small. A cell resting on
+  [-1, 1] and is wide, not falsely narrow, when n is small. Its n is divided
+  by the design effect of the documents the sentences come from, so fifty
+  sentences of ten one-sided articles are not taken for fifty independent
+  readings. A cell resting on
   fewer than ``THIN`` sentences is flagged ``thin``, never hidden.
 - **difference test** per topic on the groups × primary frame table (one frame
   per sentence, so the cells are independent): Pearson's chi-square when every
@@ -473,12 +476,16 @@ def wilson(successes: np.ndarray | float, n: np.ndarray | int, z: float = Z95) -
     return low, high
 
 
-def stance_index(positive: np.ndarray, negative: np.ndarray, both: np.ndarray | None = None, z: float = Z95) -> dict[str, np.ndarray]:
+def stance_index(
+    positive: np.ndarray, negative: np.ndarray, both: np.ndarray | None = None, z: float = Z95, deff: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
     """Index, interval and n from counts of sentences framed positive only, negative only, both.
 
     A sentence framed both ways counts half to each side, so the index is
     (positive - negative) / (framed either), and its interval is the Wilson
-    interval of p = (positive + both/2) / n mapped to 2p - 1.
+    interval of p = (positive + both/2) / n mapped to 2p - 1. ``deff`` (see
+    ``design_effect``) widens it for sentences that cluster in documents:
+    the Wilson interval is taken on the effective n, n / deff.
 
     >>> r = stance_index(np.array([3]), np.array([1]))
     >>> float(r["index"][0]), round(float(r["low"][0]), 2), round(float(r["high"][0]), 2)
@@ -488,10 +495,46 @@ def stance_index(positive: np.ndarray, negative: np.ndarray, both: np.ndarray | 
     negative = np.asarray(negative, float)
     both = np.zeros_like(positive) if both is None else np.asarray(both, float)
     n = positive + negative + both
-    low, high = wilson(positive + both / 2, n, z)
+    n_eff = n if deff is None else n / np.asarray(deff, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        low, high = wilson(np.where(n > 0, (positive + both / 2) / n, 0) * n_eff, n_eff, z)
     with np.errstate(divide="ignore", invalid="ignore"):
         index = np.where(n > 0, (positive - negative) / n, np.nan)
     return {"index": index, "low": 2 * low - 1, "high": 2 * high - 1, "n": n.astype(np.int64)}
+
+
+def design_effect(successes: np.ndarray, n: np.ndarray, groups: np.ndarray, documents: np.ndarray, G: int) -> np.ndarray:
+    """Per group, how much the documents' own leanings inflate the variance of a share (at least 1).
+
+    Sentences of one document are not independent draws: an article argues
+    one way throughout. ``successes`` and ``n`` are per sentence (what
+    counts towards p, and 1 if the sentence counts at all); the cluster-
+    robust variance of the ratio p = sum(successes) / sum(n) over the
+    group's documents, divided by the binomial p(1 - p) / n, is the design
+    effect (Kish). It is 1 where it cannot be estimated: fewer than two
+    documents, or p at 0 or 1.
+
+    Three documents of two sentences, each document all one way: six
+    sentences weigh as two.
+
+    >>> design_effect(np.array([1, 1, 0, 0, 1, 1]), np.ones(6), np.zeros(6, int), np.array([0, 0, 1, 1, 2, 2]), 1).round(2)
+    array([3.])
+    """
+    width = int(np.max(documents, initial=0)) + 1
+    pair, first = np.unique(np.asarray(groups, np.int64) * width + documents, return_inverse=True)  # group × document
+    pair_group = pair // width
+    x = np.bincount(first, weights=successes, minlength=len(pair))
+    m = np.bincount(first, weights=n, minlength=len(pair))
+    used = m > 0
+    total = np.bincount(pair_group, weights=m, minlength=G)
+    docs = np.bincount(pair_group[used], minlength=G)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.bincount(pair_group, weights=x, minlength=G) / total
+        residual = np.bincount(pair_group, weights=(x - p[pair_group] * m) ** 2, minlength=G)
+        robust = docs / (docs - 1) * residual / (total * total)
+        deff = robust / (p * (1 - p) / total)
+    ok = (docs >= 2) & (p > 0) & (p < 1)
+    return np.where(ok, np.clip(np.nan_to_num(deff, nan=1.0), 1.0, np.maximum(total, 1.0)), 1.0)
 
 
 def _chi_square(table: np.ndarray) -> tuple[float, np.ndarray]:
@@ -1003,6 +1046,7 @@ def compare(
     confidence = data["confidence"].to_numpy(dtype=float)[content]
     position = data["index"].to_numpy()[content]
     path = _factorize(data["path"].take(content))[0]  # codes in alphabetical order of the paths
+    document = pd.factorize(data["doc_id"].astype(str).take(content))[0]
     tone = {k: data[k].to_numpy(dtype=float)[content] for k in ("polarity", "subjectivity", "compound")}
     cells, tests = [], {}
     for t in chosen:
@@ -1019,7 +1063,8 @@ def compare(
             p_only = np.bincount(g[pos & ~neg], minlength=G)
             n_only = np.bincount(g[neg & ~pos], minlength=G)
             both = np.bincount(g[pos & neg], minlength=G)
-            axis_stats[a.id] = (stance_index(p_only, n_only, both), p_only, n_only, both)
+            deff = design_effect(pos - 0.5 * (pos & neg), (pos | neg).astype(float), g, document[rows], G)
+            axis_stats[a.id] = (stance_index(p_only, n_only, both, deff=deff), p_only, n_only, both)
         tone_stats = {}
         for key, values in tone.items():
             v = values[rows]

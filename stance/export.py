@@ -746,7 +746,8 @@ METHOD_NOTES = (
     "The stance of a source is read from the mix of frames it uses, their tone and the comparison with the others.",
     "Stance index on an axis = (sentences framed positive − sentences framed negative) / sentences framed either, "
     "from −1 to +1; a sentence framed both ways counts half to each side. The 95% interval is the Wilson score "
-    "interval of the positive share, mapped to the index: it is wide when n is small, as it should be.",
+    "interval of the positive share, mapped to the index: it is wide when n is small, as it should be, and wider when "
+    "the sentences come from documents that each lean their own way (an article's sentences are not independent).",
     "Cells resting on fewer than 5 sentences are marked thin; they are shown, never hidden, and should be read in the sentences.",
     "Difference test: groups × main frame, one frame per sentence. Pearson's chi-square when every expected count "
     "is at least 5, otherwise Fisher's exact test (2 × 2) or a Monte Carlo exact test; effect size Cramér's V.",

@@ -180,6 +180,31 @@ def test_wilson_matches_scipy_and_stays_inside_the_range():
     assert r["index"][1] == 1 and r["high"][1] == 1 and r["low"][1] > 0
 
 
+def _sentences(codebook, rows):
+    """A table of made-up sentences on export controls: ``(source, doc_id, frames)`` per sentence."""
+    data = pd.DataFrame([
+        {"sentence_id": f"s{i}", "doc_id": doc, "source": source, "path": doc, "index": i, "boilerplate": False,
+         "topics": ["export_controls"], "frames": frames, "labelled_by": "model", "confidence": 0.9}
+        for i, (source, doc, frames) in enumerate(rows)
+    ])
+    return SentenceTable.from_frame(data, codebook)
+
+
+def test_the_interval_counts_documents_not_only_sentences(codebook):
+    # Ten articles of five sentences, each article arguing one way throughout: the 50
+    # sentences hold about as much evidence as the 10 articles, and the interval must say so.
+    one_way = [("a", f"d{d}", ["cooperation" if d % 2 else "security_risk"]) for d in range(10) for _ in range(5)]
+    r = cell(compare(_sentences(codebook, one_way), codebook, topic="export_controls"), "a")["stance"][AXIS]
+    assert r["n"] == 50 and r["index"] == 0.0
+    ten = stance_index([5], [5])
+    assert r["high"] - r["low"] > 0.95 * float(ten["high"][0] - ten["low"][0])  # was 0.54 wide, the Wilson width of 50 sentences
+    # Articles that each mix both lenses as the source does: nothing to widen.
+    mixed = [("a", f"d{d}", ["cooperation" if s % 2 else "security_risk"]) for d in range(10) for s in range(6)]
+    r = cell(compare(_sentences(codebook, mixed), codebook, topic="export_controls"), "a")["stance"][AXIS]
+    sixty = stance_index([30], [30])
+    assert (r["low"], r["high"]) == pytest.approx((float(sixty["low"][0]), float(sixty["high"][0])), abs=1e-4)
+
+
 def test_intervals_widen_as_n_shrinks(table, codebook):
     # the same 3:1 balance on fewer sentences is less certain
     widths = [float(np.ravel(r["high"] - r["low"])[0]) for r in (stance_index([12], [4]), stance_index([6], [2]), stance_index([3], [1]))]
