@@ -1229,8 +1229,10 @@ def _reading(topic, used_groups, names, n, table, result, deviation, codebook, b
     topic_name = _name(codebook, topic)
     plural = "sources" if by == "source" else f"{by} groups"
     if result["statistic"] is None:
+        if not used_groups:
+            return f"{topic_name}: no comparison possible — none of its sentences carries a frame."
         if len(used_groups) < 2:
-            who = names.get(used_groups[0], used_groups[0]) if used_groups else "no group"
+            who = names.get(used_groups[0], used_groups[0])
             return (f"{topic_name}: no comparison possible — only {who} has framed sentences on it "
                     f"({n} sentence{'s' if n != 1 else ''}).")
         return f"{topic_name}: no comparison possible — all {n} framed sentences use the same frame."

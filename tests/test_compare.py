@@ -190,6 +190,14 @@ def _sentences(codebook, rows):
     return SentenceTable.from_frame(data, codebook)
 
 
+def test_a_topic_without_framed_sentences_says_so(codebook):
+    # was "no comparison possible — only no group has framed sentences on it (0 sentences)."
+    result = compare(_sentences(codebook, [("a", "d1", []), ("b", "d2", [])]), codebook, topic="export_controls")
+    test = result.tests["export_controls"]
+    assert test.p_value is None and test.n == 0
+    assert test.reading == "Export controls & tech restrictions: no comparison possible — none of its sentences carries a frame."
+
+
 def test_the_interval_counts_documents_not_only_sentences(codebook):
     # Ten articles of five sentences, each article arguing one way throughout: the 50
     # sentences hold about as much evidence as the 10 articles, and the interval must say so.
