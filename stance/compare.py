@@ -32,7 +32,9 @@ Statistics, and why these:
   readings. A cell resting on
   fewer than ``THIN`` sentences is flagged ``thin``, never hidden.
 - **difference test** per topic on the groups × primary frame table (one frame
-  per sentence, so the cells are independent): Pearson's chi-square when every
+  per sentence, so each sentence is counted once; sentences are taken as
+  independent, which an article's are not, and a reading that finds a
+  difference says so): Pearson's chi-square when every
   expected count is at least 5; otherwise Fisher's exact test for 2 × 2 tables
   and a Monte Carlo exact test (random tables with the same margins) for
   larger ones. Effect size: Cramér's V.
@@ -1107,7 +1109,7 @@ def compare(
             cells.append(cell)
         if len(rows):
             primary = _primary_codes(data["primary_frame"].take(content[rows]), Fr, frames)
-            tests[t] = _difference_test(t, g, primary, groups, names, frames, codebook, by, permutations)
+            tests[t] = _difference_test(t, g, primary, document[rows], groups, names, frames, codebook, by, permutations)
     cells_df = pd.DataFrame(cells)
     terms_df = None
     if terms:
@@ -1189,8 +1191,9 @@ def _primary_codes(primary: pd.Series, F: np.ndarray, frames: Sequence[str]) -> 
     return np.where(valid, codes, fallback)
 
 
-def _difference_test(topic, group_codes, primary, groups, names, frames, codebook, by, permutations) -> DifferenceTest:
+def _difference_test(topic, group_codes, primary, documents, groups, names, frames, codebook, by, permutations) -> DifferenceTest:
     framed = primary >= 0
+    n_documents = len(np.unique(documents[framed]))
     G, L = len(groups), len(frames)
     full = np.bincount(group_codes[framed] * L + primary[framed], minlength=G * L).reshape(G, L) if L else np.zeros((G, 0), int)
     keep_g = np.flatnonzero(full.sum(axis=1) > 0)
@@ -1216,7 +1219,7 @@ def _difference_test(topic, group_codes, primary, groups, names, frames, codeboo
             "others_count": col - a, "others_of": n - row_n,
             "expected": round(float(expected[gi, fj]), 2), "residual": round(float(residual[gi, fj]), 2),
         }
-    reading = _reading(topic, used_groups, names, n, table, result, deviation, codebook, by, len(groups))
+    reading = _reading(topic, used_groups, names, n, n_documents, table, result, deviation, codebook, by)
     return DifferenceTest(
         topic=topic, groups=used_groups, frames=used_frames, table=table, n=n,
         statistic=result["statistic"], dof=result["dof"], p_value=result["p_value"], method=result["method"],
@@ -1224,7 +1227,7 @@ def _difference_test(topic, group_codes, primary, groups, names, frames, codeboo
     )
 
 
-def _reading(topic, used_groups, names, n, table, result, deviation, codebook, by, all_groups) -> str:
+def _reading(topic, used_groups, names, n, n_documents, table, result, deviation, codebook, by) -> str:
     """One or two plain sentences an analyst can paste, naming who deviates and how sure we are."""
     topic_name = _name(codebook, topic)
     plural = "sources" if by == "source" else f"{by} groups"
@@ -1248,6 +1251,11 @@ def _reading(topic, used_groups, names, n, table, result, deviation, codebook, b
     stats = f"{result['method']}, p {_p(result['p_value'])}, Cramér's V = {result['cramers_v']:.2f}"
     if result["p_value"] < ALPHA:
         text = f"{topic_name}: the {plural} differ in how they frame it ({stats}). {gap}."
+        # The test's unit is the sentence; an article's sentences lean together, so a gap between
+        # a few articles can pass for one between sources (README, "The statistics, and why").
+        text += (f" The test counts the {n} sentences as independent; they come from {n_documents} "
+                 f"document{'s' if n_documents != 1 else ''}, and where articles differ among themselves "
+                 "its p-value is too small.")
     else:
         text = f"{topic_name}: no clear difference between the {plural} in frame mix ({stats}). The largest gap: {gap}."
     smallest = int(table.sum(axis=1).min())

@@ -190,6 +190,16 @@ def _sentences(codebook, rows):
     return SentenceTable.from_frame(data, codebook)
 
 
+def test_a_difference_found_says_the_test_counts_sentences_not_articles(codebook):
+    # Two articles per source, each one-sided: 40 sentences give p < 0.001, but the evidence is four articles.
+    rows = [(src, f"{src}{d}", [frame]) for src, frame in (("a", "cooperation"), ("b", "security_risk"))
+            for d in range(2) for _ in range(10)]
+    test = compare(_sentences(codebook, rows), codebook, topic="export_controls").tests["export_controls"]
+    assert test.method == "chi-square" and test.p_value < 0.001
+    assert "the sources differ" in test.reading
+    assert "counts the 40 sentences as independent; they come from 4 documents" in test.reading
+
+
 def test_a_topic_without_framed_sentences_says_so(codebook):
     # was "no comparison possible — only no group has framed sentences on it (0 sentences)."
     result = compare(_sentences(codebook, [("a", "d1", []), ("b", "d2", [])]), codebook, topic="export_controls")
