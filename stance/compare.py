@@ -281,9 +281,10 @@ def _label_matrix(array, known: Sequence[str]) -> tuple[np.ndarray, list[str]]:
     return matrix, ids
 
 
+TONE = ("polarity", "subjectivity", "compound")
 _DEFAULTS = {
     "boilerplate": False, "heading": False, "primary_frame": None, "confidence": 0.0, "labelled_by": "model",
-    "polarity": 0.0, "subjectivity": 0.0, "compound": 0.0, "speaker": "author", "speaker_name": None,
+    "polarity": np.nan, "subjectivity": np.nan, "compound": np.nan, "speaker": "author", "speaker_name": None,
     "index": 0, "paragraph": 0, "path": "", "doc_id": "",
 }
 
@@ -305,8 +306,9 @@ def _normalise_columns(data: pd.DataFrame) -> pd.DataFrame:
         column = data[name]
         if column.dtype != bool:
             data[name] = column.map(_truthy).astype(bool)
-    for name in ("confidence", "polarity", "subjectivity", "compound"):
-        data[name] = pd.to_numeric(data[name], errors="coerce").fillna(0.0).astype(float)
+    data["confidence"] = pd.to_numeric(data["confidence"], errors="coerce").fillna(0.0).astype(float)
+    for name in TONE:  # a tone not given is unknown, left out of the means, not a neutral 0
+        data[name] = pd.to_numeric(data[name], errors="coerce").astype(float)
     for name in ("index", "paragraph"):
         data[name] = pd.to_numeric(data[name], errors="coerce").fillna(0).astype(np.int64)
     primary = data["primary_frame"]
@@ -939,7 +941,7 @@ class Comparison:
                 row[a.id] = format_index(r[f"stance.{a.id}.index"], r[f"stance.{a.id}.low"], r[f"stance.{a.id}.high"], r[f"stance.{a.id}.n"])
             ranked = sorted(self.frames, key=lambda f: -r[f"frame.{f}.count"])
             row["frames"] = ", ".join(f"{f} {r[f'frame.{f}.count']}" for f in ranked if r[f"frame.{f}.count"]) or "—"
-            row["tone"] = "—" if r["n"] == 0 else f"{r['tone.compound']:+.2f}"
+            row["tone"] = "—" if r["n"] == 0 or pd.isna(r["tone.compound"]) else f"{r['tone.compound']:+.2f}"
             row["thin"] = "thin" if r["thin"] else ""
             out.append(row)
         return out
@@ -1070,11 +1072,13 @@ def compare(
         tone_stats = {}
         for key, values in tone.items():
             v = values[rows]
-            s1 = np.bincount(g, weights=v, minlength=G)
-            s2 = np.bincount(g, weights=v * v, minlength=G)
+            known = np.isfinite(v)  # a sentence without a tone (an export's empty cell) is left out
+            k = np.bincount(g[known], minlength=G)
+            s1 = np.bincount(g[known], weights=v[known], minlength=G)
+            s2 = np.bincount(g[known], weights=v[known] ** 2, minlength=G)
             with np.errstate(divide="ignore", invalid="ignore"):
-                mean = np.where(n > 0, s1 / n, np.nan)
-                var = np.where(n > 1, (s2 - n * mean * mean) / (n - 1), np.nan)
+                mean = np.where(k > 0, s1 / k, np.nan)
+                var = np.where(k > 1, (s2 - k * mean * mean) / (k - 1), np.nan)
             tone_stats[key] = (mean, np.sqrt(np.clip(var, 0, None)))
         # sentence ids per group, most confident first (ties: document order, as in ``evidence``)
         order = np.lexsort((position[rows], path[rows], -confidence[rows], g))

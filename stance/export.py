@@ -666,7 +666,7 @@ def _frame_text(comparison: Any, row: Mapping[str, Any], limit: int = 4) -> str:
 
 
 def _tone_text(row: Mapping[str, Any]) -> str:
-    if not row["n"]:
+    if not row["n"] or _r(row["tone.compound"]) is None:  # no sentence's tone known
         return "—"
     sd = row.get("tone.compound.sd")
     return f"{row['tone.compound']:+.2f}" + (f" ± {sd:.2f}" if sd is not None else "")

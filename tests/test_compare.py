@@ -394,6 +394,28 @@ def test_an_export_compared_under_a_codebook_without_its_labels_is_refused(expor
     assert "labels that codebook 'guns' lacks: ai," in err and "give the --codebook the export was tagged with" in err
 
 
+def test_a_tone_not_given_is_left_out_of_the_means_not_taken_for_neutral(exported, codebook, tmp_path):
+    """An export's empty tone cells were read as 0.0, pulling each mean toward neutral; a table without
+    tone columns showed every source as neutral."""
+    import csv
+
+    rows = list(csv.DictReader(open(exported / "seeds.csv", encoding="utf-8", newline="")))
+    full = compare(read_export(exported / "seeds.csv", codebook), codebook, topic="export_controls").cells
+    blank = [dict(r, compound="") if i % 2 else r for i, r in enumerate(rows)]
+    for name, table in (("half.csv", blank), ("none.csv", [{k: v for k, v in r.items() if k not in ("polarity", "subjectivity", "compound")} for r in rows])):
+        with open(tmp_path / name, "w", encoding="utf-8", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=list(table[0]))
+            writer.writeheader()
+            writer.writerows(table)
+    half = compare(read_export(tmp_path / "half.csv", codebook), codebook, topic="export_controls")
+    kept = [float(r["compound"]) for i, r in enumerate(rows) if not i % 2 and r["source"] == "merics" and "export_controls" in r["topics"] and r["boilerplate"] != "True"]
+    merics = half.cells.set_index("group").loc["merics"]
+    assert merics["tone.compound"] == pytest.approx(np.mean(kept)) and merics["tone.compound"] != full.set_index("group").loc["merics"]["tone.compound"]
+    none = compare(read_export(tmp_path / "none.csv", codebook), codebook, topic="export_controls")
+    assert none.cells["tone.compound"].isna().all() and {r["tone"] for r in none.summary_rows()} == {"—"}
+    assert {r["tone"]["compound"] for r in none.rows()} == {None}  # JSON: null, not 0
+
+
 def test_cli_compare_json_follows_the_row_schema(exported, capsys):
     from stance.cli import main
 
