@@ -749,8 +749,11 @@ METHOD_NOTES = (
     "interval of the positive share, mapped to the index: it is wide when n is small, as it should be, and wider when "
     "the sentences come from documents that each lean their own way (an article's sentences are not independent).",
     "Cells resting on fewer than 5 sentences are marked thin; they are shown, never hidden, and should be read in the sentences.",
-    "Difference test: groups × main frame, one frame per sentence. Pearson's chi-square when every expected count "
-    "is at least 5, otherwise Fisher's exact test (2 × 2) or a Monte Carlo exact test; effect size Cramér's V.",
+    "Difference test: groups × main frame, one frame per sentence, Pearson's chi-square. Where every group has at "
+    "least 2 documents and there are enough of them, its p-value comes from dealing whole documents between the "
+    "groups at random (a document permutation test), since an article's sentences are not independent; otherwise "
+    "the chi-square p-value when every expected count is at least 5, else Fisher's exact test (2 × 2) or a Monte "
+    "Carlo exact test, which take sentences as independent. Effect size Cramér's V.",
     "Distinctive terms: log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008), each "
     "source against the others on the same topic; z above 1.96 is a clear difference.",
     "Adjusted shares (when human labels exist): adjusted classify-and-count, (raw share − false positive rate) / "

@@ -27,7 +27,9 @@ from stance.compare import (
     evidence,
     gold_labels,
     label_quality,
+    permutation_test,
     read_export,
+    smallest_p,
     side_by_side,
     stance_index,
     wilson,
@@ -198,6 +200,65 @@ def test_a_difference_found_says_the_test_counts_sentences_not_articles(codebook
     assert test.method == "chi-square" and test.p_value < 0.001
     assert "the sources differ" in test.reading
     assert "counts the 40 sentences as independent; they come from 4 documents" in test.reading
+
+
+FRAMES3 = ("cooperation", "security_risk", "competition")
+
+
+def _clustered(codebook, shift: float, *, documents: int = 10, seed: int = 0):
+    """Two sources, ``documents`` articles of ten sentences each, every article leaning its own way.
+
+    Each article's frame mix is drawn around its source's mean (Dirichlet,
+    concentration 5); source b moves ``shift`` of the share from cooperation
+    to security risk.
+    """
+    rng = np.random.default_rng(seed)
+    rows = []
+    for source, move in (("a", 0.0), ("b", shift)):
+        mean = np.array([1 / 3 - move, 1 / 3 + move, 1 / 3])
+        for d in range(documents):
+            mix = rng.dirichlet(5 * mean)
+            rows += [(source, f"{source}{d}", [FRAMES3[f]]) for f in rng.choice(3, 10, p=mix)]
+    return _sentences(codebook, rows)
+
+
+def test_articles_that_lean_their_own_way_do_not_pass_for_a_difference_between_sources(codebook):
+    # Same average mix, 10 articles a source: the sentence test said "differ" (p = 0.017 here, from
+    # 200 sentences taken as independent); shuffling whole articles between sources does not (p = 0.17).
+    table = _clustered(codebook, 0.0, seed=3)
+    test = compare(table, codebook, topic="export_controls").tests["export_controls"]
+    assert contingency_test(test.table)["p_value"] < 0.05
+    assert test.method == "document permutation test (20,000 permutations of 20 documents)"
+    assert test.p_value > 0.05 and "no clear difference" in test.reading
+    assert "as independent" not in test.reading
+
+
+def test_a_real_difference_across_many_articles_is_still_found(codebook):
+    table = _clustered(codebook, 0.25, documents=30, seed=1)
+    test = compare(table, codebook, topic="export_controls").tests["export_controls"]
+    assert test.method == "document permutation test (20,000 permutations of 60 documents)"
+    assert test.p_value < 0.001 and "the sources differ" in test.reading
+    assert "as independent" not in test.reading
+
+
+def test_one_document_per_source_keeps_the_sentence_test_and_its_caveat(codebook):
+    rows = [(src, f"{src}1", [frame]) for src, frame in (("a", "cooperation"), ("b", "security_risk")) for _ in range(20)]
+    rows += [("a", "a1", ["security_risk"])] * 5 + [("b", "b1", ["cooperation"])] * 5
+    test = compare(_sentences(codebook, rows), codebook, topic="export_controls").tests["export_controls"]
+    assert test.method == "chi-square" and test.p_value < 0.001
+    assert "counts the 50 sentences as independent; they come from 2 documents" in test.reading
+
+
+def test_the_permutation_test_is_exact_on_a_small_case_and_seeded():
+    # Four documents a group, one frame each: the split 4-0 / 0-4 is the most extreme of the
+    # 70 ways to deal them, matched only by its mirror image, so p tends to 2/70.
+    counts = np.array([[3, 0]] * 4 + [[0, 3]] * 4)
+    labels = np.repeat([0, 1], 4)
+    statistic, p = permutation_test(counts, labels, permutations=20_000)
+    assert statistic == pytest.approx(stats.chi2_contingency([[12, 0], [0, 12]], correction=False)[0])
+    assert p == pytest.approx(2 / 70, abs=0.005)
+    assert permutation_test(counts, labels, permutations=500, seed=4) == permutation_test(counts, labels, permutations=500, seed=4)
+    assert smallest_p([4, 4]) == pytest.approx(2 / 70) and smallest_p([3, 3]) == pytest.approx(0.1)
 
 
 def test_a_topic_without_framed_sentences_says_so(codebook):
