@@ -532,11 +532,9 @@ def design_effect(successes: np.ndarray, n: np.ndarray, groups: np.ndarray, docu
     >>> design_effect(np.array([1, 1, 0, 0, 1, 1]), np.ones(6), np.zeros(6, int), np.array([0, 0, 1, 1, 2, 2]), 1).round(2)
     array([3.])
     """
-    width = int(np.max(documents, initial=0)) + 1
-    pair, first = np.unique(np.asarray(groups, np.int64) * width + documents, return_inverse=True)  # group × document
-    pair_group = pair // width
-    x = np.bincount(first, weights=successes, minlength=len(pair))
-    m = np.bincount(first, weights=n, minlength=len(pair))
+    first, pair_group = _units(groups, documents)
+    x = np.bincount(first, weights=successes, minlength=len(pair_group))
+    m = np.bincount(first, weights=n, minlength=len(pair_group))
     used = m > 0
     total = np.bincount(pair_group, weights=m, minlength=G)
     docs = np.bincount(pair_group[used], minlength=G)
@@ -590,13 +588,14 @@ class DifferenceTest:
         }
 
 
-def contingency_test(table: np.ndarray, *, permutations: int = PERMUTATIONS, seed: int = 0) -> dict:
+def contingency_test(table: np.ndarray, *, permutations: int = PERMUTATIONS, seed: int = 0, p_value: bool = True) -> dict:
     """Test of independence for a table of counts, with Cramér's V.
 
     Chi-square when every expected count is at least 5; otherwise Fisher's
     exact test (2 × 2) or a Monte Carlo exact test: ``permutations`` random
     tables with the same margins (Patefield's algorithm), p = (1 + as extreme)
-    / (1 + permutations).
+    / (1 + permutations). Without ``p_value`` (another test gives it), only
+    the statistic, its expected counts and Cramér's V.
     """
     from scipy.special import chdtrc  # chi-square survival; scipy.stats takes a second to import
 
@@ -608,7 +607,9 @@ def contingency_test(table: np.ndarray, *, permutations: int = PERMUTATIONS, see
         return {"statistic": None, "dof": 0, "p_value": None, "method": "none", "cramers_v": None, "expected": None}
     statistic, expected = _chi_square(table)
     dof = (r - 1) * (c - 1)
-    if expected.min() >= MIN_EXPECTED:
+    if not p_value:
+        p, method = None, "none"
+    elif expected.min() >= MIN_EXPECTED:
         p, method = float(chdtrc(dof, statistic)), "chi-square"
     elif (r, c) == (2, 2):
         from scipy import stats
@@ -667,10 +668,16 @@ def document_counts(groups: np.ndarray, frames: np.ndarray, documents: np.ndarra
     grouped by source, that is the document; grouped by speaker, an article's
     author and quoted sentences are two units.
     """
+    unit, group_of = _units(groups, documents)
+    counts = np.bincount(unit * C + frames, minlength=len(group_of) * C).reshape(len(group_of), C)
+    return counts, group_of
+
+
+def _units(groups: np.ndarray, documents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The sentences' units (a document's sentences in one group): each sentence's unit, and each unit's group."""
     width = int(np.max(documents, initial=0)) + 1
     pair, unit = np.unique(np.asarray(groups, np.int64) * width + documents, return_inverse=True)
-    counts = np.bincount(unit * C + frames, minlength=len(pair) * C).reshape(len(pair), C)
-    return counts, pair // width
+    return unit, pair // width
 
 
 def permutation_test(counts: np.ndarray, labels: np.ndarray, *, permutations: int = PERMUTATIONS, seed: int = 0) -> tuple[float, float]:
@@ -1290,10 +1297,10 @@ def _difference_test(topic, group_codes, primary, documents, groups, names, fram
     used_groups = tuple(groups[i] for i in keep_g)
     used_frames = tuple(frames[j] for j in keep_f)
     n = int(table.sum())
-    result = contingency_test(table, permutations=permutations)
-    result["unit"] = "sentence"
-    if result["statistic"] is not None:
-        result.update(_document_test(group_codes[framed], primary[framed], documents[framed], keep_g, keep_f, permutations))
+    # Where whole documents can be shuffled, their test gives the p-value: the sentence-level one is not worked out.
+    by_document = _document_test(group_codes[framed], primary[framed], documents[framed], keep_g, keep_f, permutations) if min(table.shape) >= 2 else {}
+    result = contingency_test(table, permutations=permutations, p_value=not by_document)
+    result.update(by_document or {"unit": "sentence"})
     deviation: dict = {}
     if result["statistic"] is not None:
         expected = result["expected"]
