@@ -510,6 +510,13 @@ class LabelModel:
                 or not all(0.0 <= t <= 1.0 for t in [*thresholds.values(), *constants.values()])
             ):
                 raise ValueError("its labels, thresholds and codebook do not fit together")
+            # read only when tagging: checked here, so that a tampered card is refused by name, not met as a traceback
+            exclusive = card.get("exclusive", [])
+            if not (isinstance(exclusive, list) and set(exclusive) <= {"topics", "frames"}):
+                raise ValueError(f"'exclusive' is {exclusive!r}, not a list of topics and frames")
+            flags = [flag for flag in ("uses_cues", "inherits_topics") if not isinstance(card.get(flag, True), bool)]
+            if flags:
+                raise ValueError(f"{' and '.join(map(repr, flags))} must be true or false")
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ModelError(f"the model card is damaged ({exc})", path=str(card_path), fix="retrain the model") from None
         linear = None

@@ -229,6 +229,19 @@ def test_tampered_model_is_refused_cleanly(tmp_path):
         LabelModel.load(directory)
 
 
+def test_a_tampered_model_card_is_refused_when_loaded_not_a_traceback_when_tagging(tmp_path, capsys):
+    directory = _small_model(tmp_path)
+    doc = tmp_path / "a.txt"
+    doc.write_text("They clash over jobs.\n")
+    card = json.loads((directory / "model.json").read_text())
+    for key, bad in (("exclusive", ["bogus"]), ("exclusive", "topics"), ("uses_cues", "no"), ("inherits_topics", 1)):
+        (directory / "model.json").write_text(json.dumps(dict(card, **{key: bad})))
+        with pytest.raises(ModelError, match="card is damaged"):
+            LabelModel.load(directory)
+        assert main(["tag", str(doc), "--model", str(directory), "--format", "csv"]) == 1
+        assert "model.json: the model card is damaged" in capsys.readouterr().err
+
+
 def test_a_model_saved_by_an_older_stance_says_to_retrain(tmp_path):
     directory = _small_model(tmp_path)
     (directory / "linear.npz").unlink()
