@@ -242,6 +242,25 @@ def test_a_tampered_model_card_is_refused_when_loaded_not_a_traceback_when_taggi
         assert "model.json: the model card is damaged" in capsys.readouterr().err
 
 
+def test_a_token_pattern_edited_in_the_model_is_refused_never_compiled(tmp_path, capsys):
+    # linear.json holds the regex that splits sentences into words: an edited one could fail to
+    # compile (a traceback) or backtrack for ever on some sentence (tagging would hang).
+    directory = _small_model(tmp_path)
+    doc = tmp_path / "a.txt"
+    doc.write_text("They clash over jobs.\n")
+    described = json.loads((directory / "linear.json").read_text())
+    for pattern in ("(", r"(\w+\s?)+$"):
+        described["blocks"][0]["token_pattern"] = pattern
+        (directory / "linear.json").write_text(json.dumps(described))
+        with pytest.raises(ModelError, match="token pattern"):
+            LabelModel.load(directory)
+        assert main(["tag", str(doc), "--model", str(directory), "--format", "csv"]) == 1
+        assert "the model's arrays are damaged or were tampered with" in capsys.readouterr().err
+    described["blocks"][0]["token_pattern"] = r"(?u)\b\w\w+\b"  # what models trained before numbers were left out hold
+    (directory / "linear.json").write_text(json.dumps(described))
+    assert LabelModel.load(directory).learned
+
+
 def test_a_model_saved_by_an_older_stance_says_to_retrain(tmp_path):
     directory = _small_model(tmp_path)
     (directory / "linear.npz").unlink()
