@@ -360,10 +360,17 @@ class Linear:
             arrays = {name: stored[name] for name in stored.files}
         if any(array.dtype != np.float64 for array in arrays.values()):
             raise ValueError("the arrays are not all 64-bit floats")
+        if not all(np.isfinite(array).all() for array in arrays.values()):
+            raise ValueError("the arrays hold numbers that are not finite (NaN or infinity)")
+        expected = {"coef", "intercept"} | {f"idf_{i}" for i in range(len(described["blocks"]))}  # training always weighs words by IDF
+        if set(arrays) != expected:
+            raise ValueError(f"expected the arrays {sorted(expected)}, got {sorted(arrays)}")
         blocks = []
         for i, block in enumerate(described["blocks"]):
             block = dict(block)
             name, column, weight = str(block.pop("name")), str(block.pop("column")), float(block.pop("weight"))
+            if not np.isfinite(weight):
+                raise ValueError(f"the weight of the {name!r} block is {weight}")
             if block.get("token_pattern") not in SAVED_TOKEN_PATTERNS:
                 raise ValueError(f"the token pattern {block.get('token_pattern')!r} is not one stance trains with")
             blocks.append(Block(name, column, weight, WordTfidf.from_settings(block, arrays.get(f"idf_{i}"))))

@@ -261,6 +261,35 @@ def test_a_token_pattern_edited_in_the_model_is_refused_never_compiled(tmp_path,
     assert LabelModel.load(directory).learned
 
 
+def test_a_model_whose_numbers_are_not_finite_or_whose_idf_is_gone_is_refused(tmp_path):
+    # Each of these used to load and tag: every score null (NaN), or 1.0 (infinity), or words
+    # weighed without their IDF, the labels quietly other than the trained model's.
+    import numpy as np
+
+    directory = _small_model(tmp_path)
+    arrays = directory / "linear.npz"
+    with np.load(arrays) as stored:
+        good = {name: stored[name] for name in stored.files}
+    for bad in (
+        dict(good, coef=np.full_like(good["coef"], np.nan)),
+        dict(good, intercept=np.full_like(good["intercept"], np.inf)),
+        dict(good, idf_0=np.full_like(good["idf_0"], -np.inf)),
+        {name: array for name, array in good.items() if name != "idf_0"},
+        dict(good, idf_7=good["idf_0"]),
+    ):
+        with open(arrays, "wb") as out:
+            np.savez(out, **bad)
+        with pytest.raises(ModelError, match="tampered"):
+            LabelModel.load(directory)
+    with open(arrays, "wb") as out:
+        np.savez(out, **good)
+    described = json.loads((directory / "linear.json").read_text())
+    described["blocks"][0]["weight"] = float("nan")
+    (directory / "linear.json").write_text(json.dumps(described))
+    with pytest.raises(ModelError, match="tampered"):
+        LabelModel.load(directory)
+
+
 def test_a_model_saved_by_an_older_stance_says_to_retrain(tmp_path):
     directory = _small_model(tmp_path)
     (directory / "linear.npz").unlink()
