@@ -664,7 +664,12 @@ def _guard_output(args: argparse.Namespace) -> None:
         raise StanceError("-o names a folder", path=out, fix="give a file name, e.g. -o out/tags.jsonl")
     if folder_out and Path(out).exists() and not Path(out).is_dir():
         raise StanceError("-o names a file, and a model is saved as a folder", path=out, fix="give a folder name, e.g. -o models/mine")
-    from stance.model import model_directory
+    from stance.model import CARD_FILE, model_directory
+
+    if folder_out and Path(out).is_dir() and not (Path(out) / CARD_FILE).is_file() and any(not p.name.startswith(".") for p in Path(out).iterdir()):
+        # the model's files would land among documents (read as such next time) or replace a file of the same name
+        raise StanceError("-o is a folder that holds other files and no model", path=out,
+                          fix="give a new or empty folder, e.g. -o models/mine (a model's own folder is trained again in place)")
 
     model = getattr(args, "model", None)
     inputs = [("codebook", getattr(args, "codebook", None)), ("model", model and str(model_directory(model))), ("store", getattr(args, "db", None))]

@@ -488,3 +488,22 @@ def test_an_output_named_pdf_is_refused_not_filled_with_text(tmp_path, capsys):
     assert main(["compare", str(SEEDS_DIR), "--topic", "export_controls", "-o", str(out)]) == 1
     err = capsys.readouterr().err
     assert "stance does not write" in err and ".csv" in err and ".table" not in err and "stance report" in err and not out.exists()
+
+
+def test_train_does_not_mix_a_model_into_a_folder_of_other_files(tmp_path, capsys):
+    book, labels = tmp_path / "book.toml", tmp_path / "labels.csv"
+    book.write_text('[[frames]]\nid = "pro"\n[[frames]]\nid = "con"\n')
+    labels.write_text("text,topics,frames\n" + "".join(f"Sentence {i} for or against it.,,{'pro' if i % 2 else 'con'}\n" for i in range(12)))
+    reading = tmp_path / "reading"
+    reading.mkdir()
+    (reading / "notes.txt").write_text("The tariffs were raised.\n")
+    (reading / "model.json.txt").write_text("mine\n")
+    train = ["train", "--codebook", str(book), "--annotations", str(labels), "-o"]
+    assert main([*train, str(reading)]) == 1
+    err = capsys.readouterr().err
+    assert f"stance: {reading}: -o is a folder that holds other files and no model" in err and "give a new or empty folder" in err
+    assert sorted(p.name for p in reading.iterdir()) == ["model.json.txt", "notes.txt"]
+    empty = tmp_path / "empty"
+    (empty / ".hidden").mkdir(parents=True)  # hidden files alone (.DS_Store, .git) do not make a folder another's
+    assert main([*train, str(empty)]) == 0 and (empty / "model.json").is_file()
+    assert main([*train, str(empty)]) == 0  # a model's folder is trained again in place
