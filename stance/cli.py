@@ -256,9 +256,26 @@ def _metrics_rows(result: dict, codebook) -> list[dict]:
         rows.append({"label": label, "kind": kind, "support": m["support"], "precision": round(m["precision"], 3),
                      "recall": round(m["recall"], 3), "f1": round(m["f1"], 3)})
     for kind in ("topics", "frames"):
+        if not _annotated(result, codebook, kind):
+            continue
         rows.append({"label": f"[{kind} micro F1]", "kind": kind[:-1], "support": "", "precision": "", "recall": "", "f1": round(result[kind]["micro_f1"], 3)})
         rows.append({"label": f"[{kind} macro F1]", "kind": kind[:-1], "support": "", "precision": "", "recall": "", "f1": round(result[kind]["macro_f1"], 3)})
     return rows
+
+
+def _annotated(result: dict, codebook, kind: str) -> bool:
+    """Whether a scored sentence carries a label of ``kind``: else its F1 is not 0 but undefined (a codebook
+    of topics alone, annotations that fill only the topics), and a 0.0 would read as a model failing at it."""
+    ids = codebook.topic_ids if kind == "topics" else codebook.frame_ids
+    return any(result["per_label"][label]["support"] for label in ids)
+
+
+def _headline(result: dict, codebook) -> str:
+    """Topic micro-F1 and frame macro-F1 in words, e.g. "topic micro-F1 0.803, frame macro-F1 0.680"."""
+    return ", ".join(
+        f"{kind[:-1]} {figure}-F1 {result[kind][figure + '_f1']:.3f}" if _annotated(result, codebook, kind) else f"no {kind[:-1]} annotated"
+        for kind, figure in (("topics", "micro"), ("frames", "macro"))
+    )
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -339,8 +356,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         return 0
     for name, result in results.items():
         setting = "cue rules alone, nothing trained" if name == "rules" else how
-        print(f"\n{name} ({setting}, {len(examples)} sentence{'s' if len(examples) != 1 else ''}): topic micro-F1 {result['topics']['micro_f1']:.3f}, "
-              f"frame macro-F1 {result['frames']['macro_f1']:.3f}")
+        print(f"\n{name} ({setting}, {len(examples)} sentence{'s' if len(examples) != 1 else ''}): {_headline(result, codebook)}")
         write_records(_metrics_rows(result, codebook), "table")
     return 0
 

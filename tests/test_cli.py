@@ -507,3 +507,22 @@ def test_train_does_not_mix_a_model_into_a_folder_of_other_files(tmp_path, capsy
     (empty / ".hidden").mkdir(parents=True)  # hidden files alone (.DS_Store, .git) do not make a folder another's
     assert main([*train, str(empty)]) == 0 and (empty / "model.json").is_file()
     assert main([*train, str(empty)]) == 0  # a model's folder is trained again in place
+
+
+def test_a_kind_no_sentence_carries_gets_no_f1_rather_than_zero(tmp_path, capsys):
+    # A codebook of topics alone (which the README allows), or annotations that fill only the
+    # topics: there is no frame to score, and "frames macro F1 0.0" read as a model failing at them.
+    labels = tmp_path / "labels.csv"
+    labels.write_text("text,topics,frames\n" + "".join(f"Sentence {i} about {'spending' if i % 2 else 'hospitals'}.,{'budget' if i % 2 else 'health'},\n" for i in range(20)))
+    topics_only, both = tmp_path / "topics.toml", tmp_path / "both.toml"
+    topics_only.write_text('[[topics]]\nid = "budget"\n[[topics]]\nid = "health"\n')
+    both.write_text(topics_only.read_text() + '[[frames]]\nid = "pro"\n[[frames]]\nid = "con"\n')
+    for book in (topics_only, both):
+        assert main(["train", "--codebook", str(book), "--annotations", str(labels), "-o", str(tmp_path / book.stem)]) == 0
+        out = capsys.readouterr().out
+        assert "[topics micro F1]" in out and "[frames" not in out, out
+        assert main(["evaluate", "--codebook", str(book), "--annotations", str(labels), "--labeller", "combined"]) == 0
+        out = capsys.readouterr().out
+        assert "topic micro-F1 1.000, no frame annotated" in out and "[frames" not in out, out
+        assert main(["evaluate", "--codebook", str(book), "--annotations", str(labels), "--labeller", "combined", "--format", "csv"]) == 0
+        assert "[frames" not in capsys.readouterr().out
