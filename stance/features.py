@@ -114,6 +114,14 @@ class WordTfidf:
         known = {"terms", "ngram", "lowercase", "token_pattern", "stop_words", "sublinear_tf", "norm", "binary"}
         if set(settings) != known:
             raise ValueError(f"expected the settings {sorted(known)}, got {sorted(settings)}")
+        # as ``settings`` writes them: anything else was edited in ("yes" would read as true)
+        kinds = {"terms": list, "stop_words": list, "ngram": int, "lowercase": bool, "token_pattern": str, "sublinear_tf": bool, "binary": bool}
+        wrong = [name for name, kind in kinds.items() if type(settings[name]) is not kind]
+        wrong += [name for name in ("terms", "stop_words") if name not in wrong and not all(isinstance(word, str) for word in settings[name])]
+        if wrong:
+            raise ValueError(f"the settings {', '.join(wrong)} are not of the kind saved")
+        if len(set(settings["terms"])) != len(settings["terms"]):  # one of its columns would never be filled
+            raise ValueError("a term is listed twice")
         values = dict(settings, terms=tuple(map(str, settings["terms"])), stop_words=frozenset(map(str, settings["stop_words"])))
         return cls(**values, idf=idf)
 

@@ -75,3 +75,16 @@ def test_settings_that_do_not_fit_are_refused():
         WordTfidf(terms=("a", "b"), idf=np.ones(3))
     with pytest.raises(ValueError, match="settings"):
         WordTfidf.from_settings({"terms": ["a"]}, None)
+
+
+def test_settings_of_the_wrong_kind_or_a_term_twice_are_refused(texts):
+    # What an edited linear.json could hold: each used to load, and tag with other features than
+    # the trained ones ("no" read as true, a term twice leaving one of its columns empty).
+    import json
+
+    good = json.loads(json.dumps(WordTfidf.from_vectorizer(TfidfVectorizer(ngram_range=(1, 2)).fit(texts)).settings()))
+    for key, bad in (("lowercase", "no"), ("sublinear_tf", 0), ("binary", None), ("ngram", True), ("stop_words", {"the": 1}),
+                     ("stop_words", "the"), ("terms", list(range(len(good["terms"])))), ("terms", [good["terms"][0]] + good["terms"][1:-1] + [good["terms"][0]])):
+        with pytest.raises(ValueError, match="twice|kind"):
+            WordTfidf.from_settings(dict(good, **{key: bad}), None)
+    assert WordTfidf.from_settings(good, None).terms == tuple(good["terms"])
