@@ -38,9 +38,13 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
+import signal
+import threading
 import time
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import cached_property
 from operator import attrgetter
@@ -54,7 +58,6 @@ from scipy.special import expit
 from stance import __version__
 from stance.codebook import Codebook, parse_codebook
 from stance.errors import StanceError
-from stance.export import replacing
 from stance.features import WordTfidf
 from stance.rules import RuleSet, Spot
 from stance.segment import normalise_text
@@ -340,14 +343,17 @@ class Linear:
         shown = {"words": "word", "context": "context"}
         return np.array([f"{shown.get(block.name, block.name)}: {term}" for block in self.blocks for term in block.tfidf.terms], dtype=object)
 
-    def save(self, directory: Path) -> None:
+    def files(self) -> dict[str, bytes]:
+        """What ``save`` writes, by file name."""
         blocks = [{"name": b.name, "column": b.column, "weight": b.weight, **b.tfidf.settings()} for b in self.blocks]
         arrays = {"coef": self.coef, "intercept": self.intercept}
         arrays.update({f"idf_{i}": b.tfidf.idf for i, b in enumerate(self.blocks) if b.tfidf.idf is not None})
         packed = io.BytesIO()
         np.savez(packed, **arrays)
-        _write_whole(directory / ARRAYS_FILE, packed.getvalue())
-        _write_whole(directory / LINEAR_FILE, json.dumps({"format": LINEAR_FORMAT, "blocks": blocks}, ensure_ascii=False).encode("utf-8"))
+        return {ARRAYS_FILE: packed.getvalue(), LINEAR_FILE: json.dumps({"format": LINEAR_FORMAT, "blocks": blocks}, ensure_ascii=False).encode("utf-8")}
+
+    def save(self, directory: Path) -> None:
+        _write_together(Path(directory), self.files())
 
     @classmethod
     def load(cls, directory: Path) -> "Linear":
@@ -496,11 +502,11 @@ class LabelModel:
     def save(self, directory: str | Path) -> Path:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        if self.linear is not None:
-            self.linear.save(directory)
+        files = self.linear.files() if self.linear is not None else {}
         card = dict(self.card)
         card.update(learned=list(self.learned), thresholds=self.thresholds, constants=self.constants, codebook=self.codebook.to_toml(), uses_cues=self.use_cues, inherits_topics=self.inherit)
-        _write_whole(directory / CARD_FILE, json.dumps(card, indent=2, ensure_ascii=False).encode("utf-8"))  # last: the model is there once its card is
+        files[CARD_FILE] = json.dumps(card, indent=2, ensure_ascii=False).encode("utf-8")
+        _write_together(directory, files, drop=(ARRAYS_FILE, LINEAR_FILE))  # a model with nothing learned leaves no old arrays behind
         return directory
 
     @classmethod
@@ -566,11 +572,49 @@ def model_directory(path: str | Path) -> Path:
     return path.parent if path.name == CARD_FILE and path.is_file() else path
 
 
-def _write_whole(path: Path, content: bytes) -> None:
-    """Write a file so that a reader sees the old or the new one, never half of one
-    (two processes may build the same cached model at once; a full disk leaves nothing behind)."""
-    with replacing(path) as part:
-        part.write_bytes(content)
+def _write_together(directory: Path, files: dict[str, bytes], drop: Sequence[str] = ()) -> None:
+    """Write a model's ``files`` into ``directory`` so that a failed or interrupted save leaves the
+    model there as it was, never the new arrays under the old card.
+
+    Each file is written whole beside its place first: the slow part, where a full disk or Ctrl-C
+    may strike, and then nothing has changed. Then all take their places in a few renames, the card
+    last, with Ctrl-C and termination held back until they are done; a file named in ``drop`` that
+    the new model does not have goes too. Two processes building the same cached model at once each
+    write their own parts, and a reader sees one whole file or the other.
+    """
+    parts: dict[str, Path] = {}
+    try:
+        for name, content in files.items():
+            parts[name] = directory / f".{name}.{os.getpid()}.part"
+            parts[name].write_bytes(content)
+        with _signals_held():
+            for name in sorted(files, key=lambda name: name == CARD_FILE):
+                os.replace(parts[name], directory / name)
+            for name in drop:
+                if name not in files:
+                    (directory / name).unlink(missing_ok=True)
+    except OSError as exc:
+        if exc.filename in {str(part) for part in parts.values()}:  # say the model's folder, not a hidden part in it
+            exc.filename = str(directory)
+        raise
+    finally:
+        for part in parts.values():
+            with suppress(OSError):  # gone already where it took its place
+                part.unlink(missing_ok=True)
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold back Ctrl-C and termination for a block of a few renames (in the main thread, where
+    Python handles them; elsewhere, and where the system cannot, the block runs as it is)."""
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def _context_tfidf(tfidf: WordTfidf, contexts: Sequence[str], memo: dict[str, list[str]] | None = None) -> sp.csr_matrix:
