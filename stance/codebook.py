@@ -74,7 +74,9 @@ matched case-insensitively (write ``(?-i:...)`` for a case-sensitive part).
 It is used as written, so add ``\\b`` for whole words. Starting it with
 ``\\b`` and a few literal letters also lets the tagger find it fast. In TOML,
 write regex cues in single quotes ('...'), where backslashes need no escaping.
-A regex that can match the empty string is an error.
+A regex that can match the empty string is an error, and so is one that repeats
+a group in a way that backtracks for ever on some sentences: ``(a+)+``,
+``(\\w+\\s?)+``, and alternatives that can match the same characters, ``(.|\\s)*``.
 """
 
 from __future__ import annotations
@@ -92,9 +94,10 @@ from pathlib import Path
 from stance.errors import StanceError
 
 try:  # the parser behind `re`: to reject regexes that match nothing (rules.py reads where cues start with it)
+    from re import _compiler as _re_compiler  # type: ignore[attr-defined]
     from re import _parser as _re_parser  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - a future Python may move it
-    _re_parser = None
+    _re_parser = _re_compiler = None
 
 DEFAULT_CODEBOOK_PATH = Path(__file__).with_name("default_codebook.toml")
 
@@ -361,6 +364,12 @@ def _regex_problem(regex: str) -> str | None:
             "(\\w+\\s?)+; on some sentences it would try more ways to match than any computer can; "
             "make each pass end in a required separator, e.g. (?:\\w+\\s){0,3}"
         )
+    if _re_parser is not None and _alike_alternatives(parsed_regex(regex)):
+        return (
+            "the regular expression repeats a group with alternatives that can start alike, like (.|\\s)* or "
+            "(\\w\\w|\\w)+; on some sentences it would try more ways to match than any computer can; make the "
+            "alternatives start differently, or write one character class ([\\s\\S]* for (.|\\s)*)"
+        )
     return None
 
 
@@ -417,6 +426,144 @@ def _run_alone(items: list) -> bool:
 
 def _min_width(items: list) -> int:
     return _re_parser.SubPattern(_re_parser.State(), items).getwidth()[0] if items else 0
+
+
+def _alike_alternatives(parsed) -> bool:
+    """Whether a parsed regex repeats, more than three times, a group holding alternatives that can
+    match the same text, starting with a class of characters (``(.|\\s)*``, ``(\\w\\w|\\w)+``,
+    which ``re`` reads as ``\\w(?:\\w|)``: the empty alternative goes on into the next pass). A
+    run of n such characters, as every sentence holds, then splits into passes in about 2**n
+    ways. Alternatives that part within a few characters are fine: ``(?:ai|chips?)+``,
+    ``(?:,? (?:stable|steady|sound))*``; ``re`` already makes ``(?:[a-z]|\\w)`` one class."""
+    state = parsed.state
+    for _lo, hi, body in _repeats(regex_items(parsed)):
+        if hi <= _FEW_PASSES:
+            continue
+        items = regex_items(body)
+        for branch, rest in _branches(items):
+            ways = [regex_items(alt) + rest + items for alt in branch]  # each alternative, the pass's rest, the next pass
+            if any(_same_text(x, y, state) for i, x in enumerate(ways) for y in ways[i + 1 :]):
+                return True
+    return False
+
+
+def _repeats(items: list) -> Iterator[tuple[int, int, object]]:
+    """(min, max, body) of every repeat in parsed items, at any depth."""
+    from re import _constants as rc  # type: ignore[attr-defined]
+
+    for op, av in items:
+        if op in (rc.MAX_REPEAT, rc.MIN_REPEAT, rc.POSSESSIVE_REPEAT):
+            yield av
+            yield from _repeats(regex_items(av[2]))
+        elif op is rc.SUBPATTERN:
+            yield from _repeats(regex_items(av[3]))
+        elif op is rc.BRANCH:
+            for alt in av[1]:
+                yield from _repeats(regex_items(alt))
+        elif op in (rc.ASSERT, rc.ASSERT_NOT):
+            yield from _repeats(regex_items(av[1]))
+        elif op is rc.ATOMIC_GROUP:
+            yield from _repeats(regex_items(av))
+
+
+def _branches(items: list) -> Iterator[tuple[list, list]]:
+    """(alternatives, what follows them) of each alternation in one pass of a repeat, groups opened."""
+    from re import _constants as rc  # type: ignore[attr-defined]
+
+    for k, (op, av) in enumerate(items):
+        if op is rc.SUBPATTERN:
+            yield from _branches(regex_items(av[3]) + items[k + 1 :])
+            return
+        if op is rc.BRANCH:
+            yield av[1], items[k + 1 :]
+
+
+_ALIKE_CHARS = 8  # alternatives that match the same text this far are taken to match it all
+
+
+def _same_text(x: list, y: list, state) -> bool:
+    """Whether parsed items ``x`` and ``y`` can match the same text (or the same first few characters)."""
+    from re import _constants as rc  # type: ignore[attr-defined]
+
+    pairs = [(x, y)]
+    for step in range(_ALIKE_CHARS):
+        ahead = []
+        for a, b in pairs:
+            (steps_a, ends_a), (steps_b, ends_b) = _steps(a), _steps(b)
+            if ends_a and ends_b:
+                return True
+            ahead += [
+                (ra, rb) for ca, ra in steps_a for cb, rb in steps_b
+                # Where they part, alternatives that meet only on a letter they spell out (an?|a)
+                # need that word over and over ("a a a a ..."), which no sentence holds; a class
+                # (., \s, \w) meets in every sentence.
+                if not (step == 0 and ca is not None and cb is not None and ca[0] is rc.LITERAL and cb[0] is rc.LITERAL)
+                and _one_char_overlap(ca, cb, state)
+            ]
+        if not ahead:
+            return False
+        pairs = ahead[:64]  # enough to follow the alternatives a cue writes
+    return True
+
+
+def _steps(items: list, depth: int = 0) -> tuple[list[tuple[object, list]], bool]:
+    """How a match of parsed ``items`` can begin: (its first one-character item, the items left)
+    for each way, and whether it can match nothing. None stands for any character."""
+    from re import _constants as rc  # type: ignore[attr-defined]
+
+    if depth > 40:  # a repeat of something that can match nothing: say "any character"
+        return [(None, [])], True
+    for k, (op, av) in enumerate(items):
+        rest = items[k + 1 :]
+        if op in (rc.AT, rc.ASSERT, rc.ASSERT_NOT):
+            continue
+        if op is rc.SUBPATTERN:
+            return _steps(regex_items(av[3]) + rest, depth + 1)
+        if op is rc.ATOMIC_GROUP:
+            return _steps(regex_items(av) + rest, depth + 1)
+        if op is rc.BRANCH:
+            ways = [_steps(regex_items(alt) + rest, depth + 1) for alt in av[1]]
+            return [s for steps, _ in ways for s in steps], any(empty for _, empty in ways)
+        if op in (rc.MAX_REPEAT, rc.MIN_REPEAT, rc.POSSESSIVE_REPEAT):
+            lo, hi, body = av
+            again = [(op, (max(lo - 1, 0), hi if hi == rc.MAXREPEAT else hi - 1, body))] if hi > 1 else []
+            steps, empty = _steps(regex_items(body) + again + rest, depth + 1) if hi else ([], False)
+            if lo == 0:
+                more, empty_too = _steps(rest, depth + 1)
+                steps, empty = steps + more, empty or empty_too
+            return steps, empty
+        if op in (rc.LITERAL, rc.NOT_LITERAL, rc.IN, rc.ANY, rc.CATEGORY):
+            return [((op, av), rest)], False
+        return [(None, rest)], False  # a back-reference, a conditional: take it as any character
+    return [], True
+
+
+_SAMPLE_CHARS = "".join(map(chr, range(9, 127))) + "\u00a0\u00e9\u00df\u0416\u03a9\u4e2d\u30fc\u2019\u2014\u0663\u0130"
+
+
+def _one_char_overlap(a: object, b: object, state) -> bool:
+    """Whether two one-character items of a parsed regex match a same character (tried on ASCII,
+    a few others and their own literals)."""
+    if a is None or b is None:
+        return True
+    chars = set(_SAMPLE_CHARS)
+    for _op, av in (a, b):
+        if isinstance(av, int):
+            chars.add(chr(av))
+        elif isinstance(av, list):  # a class: its literals and the ends of its ranges
+            chars |= {chr(x) for _, x in av if isinstance(x, int)} | {chr(c) for _, x in av if isinstance(x, tuple) for c in x}
+    match_a, match_b = _one_char_matcher(a, state), _one_char_matcher(b, state)
+    return any(match_a(c) and match_b(c) for c in chars)
+
+
+def _one_char_matcher(item: tuple, state):
+    key = (repr(item), state.flags)
+    if key not in _MATCHERS:
+        _MATCHERS[key] = _re_compiler.compile(_re_parser.SubPattern(state, [item]), CUE_FLAGS).fullmatch
+    return _MATCHERS[key]
+
+
+_MATCHERS: dict = {}
 
 
 # --- plain phrases -----------------------------------------------------------

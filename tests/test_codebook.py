@@ -388,8 +388,17 @@ def test_a_regex_that_can_backtrack_for_ever_is_refused(tmp_path, regex):
     assert "repeats a group that begins with a run of any length" in str(err) and err.line == 3
 
 
+@pytest.mark.parametrize("regex", [r"\bchina(?:.|\s)*tariff", r"\b(?:\w\w|\w)+ tariff", r"\bchina(?:[^.]|\s)+tariff"])
+def test_a_regex_repeating_alternatives_that_start_alike_is_refused_before_it_hangs_tagging(tmp_path, regex):
+    # `(?:.|\s)*` (anything, newlines too) tries 2**n ways over n spaces: a 50-word sentence
+    # naming China, and no "tariff" after it, hung `stance tag` for good.
+    err = error_of(tmp_path, f"[[topics]]\nid = \"trade\"\ncues = [\n  \"tariff\",\n  're:{regex}',\n]\n")
+    assert "alternatives that can start alike" in str(err) and err.line == 5
+
+
 @pytest.mark.parametrize("regex", [r"\b(?:\w+\s){0,3}tariffs?\b", r"\btariffs?(?:\s+(?:by|at|on)\s+)*\d", r"\b(?:ai|chips?)+\b", r"\btariffs?(?:\s+\w+)*\s+rose\b",
-                                   r"\b(?:\w+\s?){1,3}tariffs\b", r"(?:\b\w+\b\s*)+tariff", r"(?:\w+(?=\s))+x"])
+                                   r"\b(?:\w+\s?){1,3}tariffs\b", r"(?:\b\w+\b\s*)+tariff", r"(?:\w+(?=\s))+x",
+                                   r"(?:U\.S\.|US)+ tariffs", r"[\s\S]*tariff", r"(?:[a-z]|\w)+ tariff", r"\btariffs?(?:\s+(?:by|at|on)\s+)*\d"])
 def test_a_repeat_of_few_passes_or_of_passes_that_must_end_somewhere_is_a_good_cue(tmp_path, regex):
     path = tmp_path / "c.toml"
     path.write_text(f"[[topics]]\nid = \"trade\"\ncues = ['re:{regex}']\n", encoding="utf-8")
