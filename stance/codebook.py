@@ -260,7 +260,7 @@ def cue_regex(cue: str) -> str:
     """
     words = phrase_words(cue)
     if words is None:
-        return cue.strip()[len(RE_PREFIX) :]
+        return _scoped_flags(cue.strip()[len(RE_PREFIX) :])
     # A phrase matches whole words. Chinese and Japanese put no space between words, so a phrase
     # written in them may begin or end inside a run of them, and its Latin ends ("AI芯片") may
     # touch such a run: only another letter or digit of a spaced script bounds them.
@@ -274,6 +274,20 @@ def cue_regex(cue: str) -> str:
     before = "" if _UNSPACED.match(text[0]) else rf"(?<![^\W{_UNSPACED_CHARS}])"
     after = "" if _UNSPACED.match(text[-1]) else rf"(?![^\W{_UNSPACED_CHARS}])"
     return before + PHRASE_SEP.join(words) + after
+
+
+_GLOBAL_FLAGS = re.compile(r"(?:\(\?[aiLmsux]+\))+")
+
+
+def _scoped_flags(regex: str) -> str:
+    """``(?s)a.b`` as ``(?s:a.b)``: the rules try cues inside bigger patterns, where ``re``
+    refuses flags for the whole pattern ("global flags not at the start of the expression")."""
+    m = _GLOBAL_FLAGS.match(regex)
+    if not m:
+        return regex
+    flags = "".join(re.findall(r"[aiLmsux]", m.group()))
+    end = "\n" if "x" in flags else ""  # a verbose pattern may end in a comment, which would swallow the ")"
+    return f"(?{flags}:{regex[m.end():]}{end})"
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f]")  # control characters other than tab and line breaks

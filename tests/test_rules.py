@@ -354,6 +354,21 @@ def test_raw_regexes_sharing_a_group_name_still_work():
     ]
 
 
+def test_a_regex_cue_starting_with_flags_for_the_whole_pattern_fires():
+    # `re` takes (?a), (?x), (?s) only at the very start of a pattern, and cues are tried
+    # inside a bigger one: a cue written so loaded, then made `stance tag` fail with a traceback
+    # ("global flags not at the start of the expression").
+    book = parse_codebook(
+        "[[frames]]\nid = \"x\"\ncues = ['re:(?a)\\btariffs?\\b', 're:(?x) \\b trade \\s+ war  # spaced out', 'chip']\n"
+        "[[frames]]\nid = \"y\"\ncues = ['re:(?s)\\bchina.{0,3}curbs']\n"
+    )
+    rules = RuleSet(book)
+    texts = ["New tariffs.", "A trade war.", "China\ncurbs.", "Nothing here."]
+    assert rules.votes(texts).toarray().tolist() == [[1, 0], [1, 0], [0, 1], [0, 0]]
+    text = "A trade  war on tariffs."
+    assert [text[h.start : h.end] for h in rules.hits(text)] == ["trade  war", "tariffs"]
+
+
 def test_every_default_cue_is_looked_up_by_its_first_word(rules):
     # A cue the index cannot file is searched across every sentence, which
     # costs several microseconds each: write regex cues that start with \\b and letters.
