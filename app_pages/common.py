@@ -208,7 +208,7 @@ def load() -> Loaded:
     model = predictions(store, tagger)
     tagged = with_human_labels(
         (t for sentences in model.documents.values() for t in sentences),
-        store.current_labels(), store.boilerplate_overrides(),
+        store.current_labels(), store.boilerplate_overrides(), codebook=tagger.codebook,
     )
     sources = store.sources()
     table = SentenceTable.from_tagged(tagged, sources, tagger.codebook)

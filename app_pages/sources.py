@@ -167,7 +167,7 @@ with export_tab:
     def sentences(fmt: str):
         def make() -> bytes:
             tagged = with_human_labels((t for doc in model.documents.values() for t in doc),
-                                       store.current_labels(), store.boilerplate_overrides())
+                                       store.current_labels(), store.boilerplate_overrides(), codebook=codebook)
             return render(lambda p: export_tagged(tagged, p, sources=sources, codebook=codebook, prov=prov, fmt=fmt), f".{fmt}")
         return make
 

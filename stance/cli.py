@@ -110,7 +110,7 @@ def _note_stale(store, codebook) -> None:
     stale = store.stale_labels(codebook)
     if stale:
         print(f"stance: note: {len(stale)} human label(s) in the store were made under another version of the codebook; "
-              "they count as they are (a label id the codebook no longer has is not learned) — review them with "
+              "they count as they are (a label id the codebook no longer has is left out of the tags and not learned) — review them with "
               "`stance annotations export`", file=sys.stderr)
 
 

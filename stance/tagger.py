@@ -14,6 +14,7 @@ committed as a binary.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import gc
 import hashlib
 import os
@@ -222,6 +223,7 @@ class Tagger:
             labelled_by = "model"
             human = overrides.get(s.sentence_id) if overrides else None
             if human is not None:
+                human = in_codebook(human, self.codebook)
                 topics, frames, primary = human.topics, human.frames, human.primary_frame
                 labelled_by = f"human:{human.annotator or 'unknown'}"
                 if explained is not None:
@@ -539,7 +541,7 @@ def iter_tagged(
         yield from tagged
         return
     for t in tagged:
-        yield from with_human_labels((t,), overrides or {}, boilerplate, explain)
+        yield from with_human_labels((t,), overrides or {}, boilerplate, explain, tagger.codebook)
 
 
 def _model_tagged(paths: Iterable[str | Path] | None, corpus: Corpus, tagger: Tagger, max_bytes: int | None, explain: bool) -> Iterator[TaggedSentence]:
@@ -669,6 +671,7 @@ def with_human_labels(
     overrides: Mapping[str, Annotation],
     boilerplate: Mapping[str, bool] | None = None,
     explain: bool = True,
+    codebook: Codebook | None = None,
 ) -> list[TaggedSentence]:
     """Tagged sentences with the humans' labels in place of the model's, as ``Tagger.tag(overrides=...)`` gives.
 
@@ -678,12 +681,16 @@ def with_human_labels(
     becomes content. The model's scores are kept; the evidence says who gave each of the
     human's labels and what the model saw for it (``human_evidence``), also where the model saw
     nothing (``explain``: as ``tagged`` was made; without it no evidence is given, as ``tag`` gives).
+    With the ``codebook`` the sentences were tagged under, a human label it does not have is left out
+    (``in_codebook``).
     """
     boilerplate = boilerplate or {}
     out = []
     for t in tagged:
         marked = boilerplate.get(t.sentence_id)
         human = overrides.get(t.sentence_id)
+        if human is not None and codebook is not None:
+            human = in_codebook(human, codebook)
         if marked is True:
             who = human.annotator if human is not None and human.annotator else "unknown"
             t = t._replace(boilerplate=True, boilerplate_reason="marked by a human", topics=(), frames=(),
@@ -696,6 +703,17 @@ def with_human_labels(
                            labelled_by=f"human:{human.annotator or 'unknown'}")
         out.append(t)
     return out
+
+
+def in_codebook(human: Annotation, codebook: Codebook) -> Annotation:
+    """A human's labels without the ids ``codebook`` does not have: labels made under a codebook
+    that since renamed or retired one. The store keeps them; a tag gives only the codebook's labels
+    (``stance compare`` reads no other), and the CLI says so (``_note_stale``)."""
+    topics = tuple(t for t in human.topics if t in codebook.topic_ids)
+    frames = tuple(f for f in human.frames if f in codebook.frame_ids)
+    if (topics, frames) == (human.topics, human.frames):
+        return human
+    return dataclasses.replace(human, topics=topics, frames=frames, primary_frame=human.primary_frame if human.primary_frame in frames else None)
 
 
 def store_tagger(store, codebook_path: str | Path | None = None) -> Tagger:

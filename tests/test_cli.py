@@ -269,6 +269,28 @@ def test_labels_made_under_another_codebook_version_are_noted(tmp_path, capsys):
     assert "1 human label(s) in the store were made under another version of the codebook" in capsys.readouterr().err
 
 
+def test_a_human_label_the_codebook_renamed_is_not_written_as_a_tag(tmp_path, capsys):
+    # A store labelled under one codebook, tagged under one that renamed trade_tariffs to tariffs:
+    # the tags carried the old id, and `stance compare` then refused stance's own output.
+    db = str(tmp_path / "team.db")
+    doc = tmp_path / "a.txt"
+    doc.write_text("Tariffs rose again on Chinese steel.\n")
+    old = tmp_path / "old.toml"
+    old.write_text('[[topics]]\nid = "trade_tariffs"\ncues = ["tariff"]\n[[frames]]\nid = "economic_cost"\ncues = ["harm"]\n', encoding="utf-8")
+    new = tmp_path / "new.toml"
+    new.write_text(old.read_text(encoding="utf-8").replace("trade_tariffs", "tariffs"), encoding="utf-8")
+    assert main(["ingest", str(doc), "--db", db]) == 0
+    labels = tmp_path / "labels.csv"
+    labels.write_text("text,topics,frames,primary_frame\nTariffs rose again on Chinese steel.,trade_tariffs,economic_cost,economic_cost\n")
+    assert main(["annotations", "import", str(labels), "--annotator", "alice", "--codebook", str(old), "--db", db]) == 0
+    tags = tmp_path / "tags.jsonl"
+    assert main(["tag", str(doc), "--codebook", str(new), "--labeller", "rules", "--db", db, "-o", str(tags)]) == 0
+    row = json.loads(tags.read_text(encoding="utf-8"))
+    assert (row["topics"], row["frames"], row["labelled_by"]) == ([], ["economic_cost"], "human:alice")
+    assert "left out of the tags" in capsys.readouterr().err
+    assert main(["compare", str(tags), "--codebook", str(new), "--format", "json"]) == 0
+
+
 def test_a_source_the_store_does_not_hold_is_named_with_the_ones_it_does(tmp_path, capsys):
     db = str(tmp_path / "team.db")
     assert main(["ingest", str(SEEDS_DIR), "--db", db]) == 0
