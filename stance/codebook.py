@@ -86,6 +86,7 @@ import hashlib
 import re
 import tomllib
 import unicodedata
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -367,9 +368,16 @@ def regex_items(parsed: object) -> list:
 def _regex_problem(regex: str) -> str | None:
     """What is wrong with a cue's regex, or None."""
     try:
-        compiled_regex(regex)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", FutureWarning)  # "Possible nested set": a POSIX class, read as a set of letters
+            compiled_regex(regex)
     except re.error as exc:
         return f"invalid regular expression: {exc}"
+    except FutureWarning as exc:
+        return (
+            f"{exc}: Python has no POSIX classes such as [[:alpha:]], and reads one as a set of letters; "
+            "write [^\\W\\d_] for a letter, \\d for a digit, \\s for a space, or escape a literal '[' as \\["
+        )
     if _re_parser is not None and parsed_regex(regex).getwidth()[0] == 0:
         return "the regular expression can match the empty string, so it would fire everywhere"
     if _re_parser is not None and _nested_runs(regex_items(parsed_regex(regex))):

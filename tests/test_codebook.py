@@ -229,6 +229,15 @@ def test_bad_regex_names_label_cue_line_and_regex_error(tmp_path):
     assert "missing )" in message  # the regex engine's own words
 
 
+@pytest.mark.parametrize("regex", [r"\b[[:alpha:]]+ rose", r"\btariffs?[[:space:]]+rose"])
+def test_a_posix_class_which_python_reads_as_a_set_of_letters_is_refused(tmp_path, recwarn, regex):
+    # Python has no [[:alpha:]]: it read the class as the set "[:alph" and then "]", the cue
+    # loaded with a bare FutureWarning from `re` on stderr, and matched the wrong text.
+    err = error_of(tmp_path, f"[[topics]]\nid = \"trade\"\ncues = ['re:{regex}']\n")
+    assert "POSIX" in str(err) and r"[^\W\d_]" in str(err) and err.line == 3
+    assert not [w for w in recwarn if issubclass(w.category, FutureWarning)]
+
+
 def test_regex_matching_the_empty_string_is_refused(tmp_path):
     err = error_of(tmp_path, "[[frames]]\nid = \"x\"\ncues = ['re:(?:chip)?']\n")
     assert "empty string" in str(err) and err.line == 3
