@@ -752,7 +752,11 @@ def _toml_error(exc: tomllib.TOMLDecodeError, text: str, path: str) -> CodebookE
         line, what = text.count("\n") + 1, message.replace(" (at end of document)", " at the end of the file")
     else:
         line, what = None, message
-    if message.startswith(("Cannot overwrite a value", "Cannot declare")):
+    other = {".json": "JSON", ".yaml": "YAML", ".yml": "YAML", ".md": "Markdown"}.get(Path(path).suffix.lower())
+    if other:
+        fix = (f'a codebook is TOML, not {other}: write each label as a [[topics]] or [[frames]] table, id = "..." '
+               "and cues = [...] below it, as in stance/default_codebook.toml, and save it as .toml")
+    elif message.startswith(("Cannot overwrite a value", "Cannot declare")):
         fix = "this key is already set in the same table: keep one (a key written below a [[table]] header belongs to that table)"
     else:
         fix = "check quotes, commas and brackets on this line or just above; write regex cues in single quotes"

@@ -264,6 +264,16 @@ def test_malformed_toml_reports_line(tmp_path):
     assert "quotes" in (err.fix or "")
 
 
+@pytest.mark.parametrize("name, text", [("book.json", '{"topics": [{"id": "ai", "cues": ["AI"]}]}\n'),
+                                        ("book.yaml", "topics:\n  - id: ai\n    cues: [AI]\n")])
+def test_a_codebook_written_as_json_or_yaml_is_told_to_be_toml(tmp_path, name, text):
+    # The fix used to say "check quotes, commas and brackets on this line": no help for a JSON file.
+    with pytest.raises(CodebookError) as info:
+        load_codebook(write(tmp_path, text, name))
+    assert info.value.line == 1 and name in str(info.value)
+    assert "a codebook is TOML" in info.value.fix and "[[topics]]" in info.value.fix
+
+
 def test_cues_must_be_a_list_of_strings(tmp_path):
     err = error_of(tmp_path, '[[topics]]\nid = "ai"\nname = "AI"\ncues = "AI"\n')
     assert err.line == 4 and "must be a list of strings" in str(err)
