@@ -253,8 +253,12 @@ def _metrics_rows(result: dict, codebook) -> list[dict]:
     rows = []
     for label, m in result["per_label"].items():
         kind = "topic" if label in codebook.topic_ids else "frame"
-        rows.append({"label": label, "kind": kind, "support": m["support"], "precision": round(m["precision"], 3),
-                     "recall": round(m["recall"], 3), "f1": round(m["f1"], 3)})
+        # No annotated sentence carries the label: its recall and F1 are undefined (macro-F1 leaves it
+        # out), and so is its precision where nothing was predicted either; a 0.0 would read as a failure.
+        unsupported, unpredicted = m["support"] == 0, m["tp"] + m["fp"] == 0
+        rows.append({"label": label, "kind": kind, "support": m["support"],
+                     "precision": "" if unsupported and unpredicted else round(m["precision"], 3),
+                     "recall": "" if unsupported else round(m["recall"], 3), "f1": "" if unsupported else round(m["f1"], 3)})
     for kind in ("topics", "frames"):
         if not _annotated(result, codebook, kind):
             continue
@@ -293,7 +297,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     _drop_old_encoder(Path(args.output))
     if getattr(args, "db", None):
         _open_store(args).record_model(model.card | {"path": str(Path(args.output).resolve())})
-    print(f"trained on {len(examples)} annotated sentences; model {model.version} saved to {args.output}")
+    print(f"trained on {len(examples)} annotated sentence{'s' if len(examples) != 1 else ''}; model {model.version} saved to {args.output}")
     if model.card["cv_metrics"]:
         print(f"cross-validated ({model.card['cv_folds']}-fold) scores:")
         write_records(_metrics_rows(model.card["cv_metrics"], codebook), "table")
@@ -356,6 +360,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         return 0
     for name, result in results.items():
         setting = "cue rules alone, nothing trained" if name == "rules" else how
+        if name == "rules" and not any(label.cues for label in codebook.labels):
+            setting += "; this codebook has no cues, so they give no label"
         print(f"\n{name} ({setting}, {len(examples)} sentence{'s' if len(examples) != 1 else ''}): {_headline(result, codebook)}")
         write_records(_metrics_rows(result, codebook), "table")
     return 0

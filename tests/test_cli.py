@@ -548,3 +548,20 @@ def test_a_kind_no_sentence_carries_gets_no_f1_rather_than_zero(tmp_path, capsys
         assert "topic micro-F1 1.000, no frame annotated" in out and "[frames" not in out, out
         assert main(["evaluate", "--codebook", str(book), "--annotations", str(labels), "--labeller", "combined", "--format", "csv"]) == 0
         assert "[frames" not in capsys.readouterr().out
+
+
+def test_evaluate_leaves_undefined_scores_blank_and_says_why_cueless_rules_label_nothing(tmp_path, capsys):
+    # A label no annotated sentence carries has no recall or F1 (macro-F1 leaves it out), and a
+    # codebook without cues leaves the cue rules nothing to give: both used to print rows of 0.0.
+    book, labels = tmp_path / "book.toml", tmp_path / "labels.csv"
+    book.write_text('[[frames]]\nid = "pro"\n[[frames]]\nid = "con"\n[[frames]]\nid = "unused"\n')
+    labels.write_text("text,topics,frames\n" + "".join(f"Sentence {i} for or against it.,,{'pro' if i % 2 else 'con'}\n" for i in range(20)))
+    assert main(["evaluate", "--codebook", str(book), "--annotations", str(labels), "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    unused = {row["labeller"]: row for row in rows if row["label"] == "unused"}
+    assert set(unused) == {"rules", "model", "combined"}
+    assert all(row["support"] == "0" and row["recall"] == "" and row["f1"] == "" for row in unused.values())
+    pro = next(row for row in rows if row["label"] == "pro" and row["labeller"] == "model")
+    assert pro["recall"] != "" and float(pro["f1"]) >= 0
+    assert main(["evaluate", "--codebook", str(book), "--annotations", str(labels), "--labeller", "rules"]) == 0
+    assert "this codebook has no cues, so they give no label" in capsys.readouterr().out
