@@ -175,10 +175,12 @@ _VERBS = (
     "urges urge believes believed believe concluded concludes conclude suggested suggests "
     "suggest observed observes mentioned mentions insisted insists explained explains "
     "demanded demands reported reports asserted asserts predicted predicts cautioned "
-    "cautions acknowledged acknowledges"
+    "cautions acknowledged acknowledges remarked remarks maintained maintains maintain "
+    "conceded concedes concede contended contends contend replied replies responded "
+    "described describes voiced characterized characterised"
 ).split()
 _PHRASES = [
-    "according to", "According to", "called for", "calls for", "call for", "pointed out",
+    "according to", "According to", "called for", "calls for", "call for", "called on", "calls on", "pointed out",
     "points out", "point out", "introduced that", "revealed that", "revealed how", "proposed that",
 ]
 _PARTICIPLES = [
@@ -205,8 +207,17 @@ _CUES = _cue_patterns()
 # writing reports speech only with the "that" of what was announced or written.
 for _verb in ("announced", "announces", "declared", "declares", "wrote", "writes"):
     _CUES[_verb] = re.compile(
-        rf"\b{_verb}(?:\s+(?:on|in|last|this|earlier|late)\s+[\w-]+)?\s+that\b"
-    )
+        rf"\b{_verb}(?:\s+(?:today|yesterday|recently|publicly|officially))?"
+        rf"(?:\s+(?:on|in|last|this|earlier|late)\s+[\w-]+(?:\s+\d{{1,2}},?)?(?:\s+\d{{4}})?)?\s+that\b"
+    )  # "announced today that", "announced on December 8, 2025 that"
+# "Dick Roche asked what sense it made": asking, with the question it asked
+for _verb in ("asked", "asks", "wondered", "wonders"):
+    _CUES[_verb] = re.compile(rf"\b{_verb}\s+(?:whether|why|what|how|if)\b")
+# "Had DeepSeek been able to, he continued, it would have": going on speaking, as an aside
+_CUES["continued"] = re.compile(r"\bcontinued(?=\s*[,.])")
+# "European officials informed CSIS that ...": informing, too, with the "that" of what was said.
+for _verb in ("informed", "informs", "assured", "assures", "reminded", "reminds"):
+    _CUES[_verb] = re.compile(rf"\b{_verb}\s+(?:[\w.’'-]+\s+){{1,4}}?that\b")
 # "In Allen's view, ...", "In the words of one European diplomat, ...", "as Trump put it"
 # Each is matched against one clause, cut at commas, colons and semicolons.
 _VIEW = re.compile(
@@ -218,6 +229,8 @@ _CLAUSES = re.compile(r"[,;:]")
 _POSSESSIVE_PRONOUNS = frozenset("his her their its His Her Their Its".split())
 _VIEW_WORDS = frozenset(("view", "words", "opinion", "account", "assessment", "telling", "put", "puts"))
 # "Sources familiar with the matter said": the source is "Sources"
+# "Analysts around the world say", "Officials in Brussels said": the role, then where it is
+_PLACED = re.compile(r"^(.+?)\s+(?:around|across|in|at|from|within|inside|outside|throughout)\s+\S.*$")
 _FAMILIAR = re.compile(r"\s+(?:familiar with|with (?:direct )?knowledge of|briefed on|close to)\b.*$")
 # "according to official data": a figure or a rule, not a speaker
 _NOT_SOURCES = frozenset(
@@ -276,7 +289,9 @@ _ROLES = frozenset(
     observers critics sources source commission office department company firm leader leaders
     diplomat diplomats side report statement newspaper newspapers survey study paper
     regulator ministers lawmakers executives executive chairman ceo director professor
-    spokespersons people residents group think-tank watchdog companies firms person""".split()
+    spokespersons people residents group think-tank watchdog companies firms person editor
+    editors commentator commentators columnist columnists scholar scholars academic academics
+    engineer engineers developers economist""".split()
 )
 _TITLES = frozenset(
     """President Premier Vice Prime Minister Secretary General Spokesperson Spokesman
@@ -547,7 +562,8 @@ def _subject_before(before: str) -> tuple[str | None] | None:
     if len(words) >= 3 and words[-1] == "to" and words[-2] == "on" and words[-3] in ("went", "goes", "go"):
         del words[-3:]  # "The spokesperson went on to say"
     if words and _ACRONYM_ASIDE.match(words[-1]):
-        words.pop()
+        if words.pop().endswith(",") and words and not words[-1].endswith(","):
+            words[-1] += ","  # "..., who directs the Center for Automotive Research (CAR), said": the aside still ends there
     if not words:
         return None
     if words[-1] in ("and", "but"):
@@ -560,6 +576,11 @@ def _subject_before(before: str) -> tuple[str | None] | None:
         aside = text[cut + 1 : -1].strip()
         if _is_bare_name(aside):
             return (_name(aside),)
+        if aside in _ASIDE_WORDS:  # "Most experts, however, maintain"
+            return _subject_before(text[:cut]) if cut >= 0 else None
+        opened = _aside_opened(text)
+        if opened is not None:  # an aside with commas of its own: ", who ... transport, logistics and the auto industry,"
+            return opened
         text = text[:cut] if cut >= 0 else ""
     chunk = _BOUNDARY.split(text)[-1].strip()
     if chunk[:1].isupper() and text.endswith(" and " + chunk):
@@ -571,6 +592,24 @@ def _subject_before(before: str) -> tuple[str | None] | None:
         if found is not None:
             return found
     return _speaker_chunk(chunk)
+
+
+_ASIDE_WORDS = frozenset(("however", "though", "too", "also", "meanwhile", "moreover", "instead", "nevertheless", "in turn",
+                          "for their part", "for its part", "for his part", "for her part"))
+# What opens an aside about the speaker: ", who ...", ", a German expert ...", ", the head of ...".
+_ASIDE_OPENERS = frozenset("who a an the one former then now head chief director".split())
+
+
+def _aside_opened(text: str) -> tuple[str | None] | None:
+    """The speaker before an aside that holds commas of its own ("Rico Luman, who is an economist
+    specializing in transport, logistics and cars,"): the first comma that opens an aside, after
+    a speaker, ``text`` ending in the comma that closes it."""
+    for m in re.finditer(r",\s+(\S+)", text[:-1]):
+        if m.group(1).lower() in _ASIDE_OPENERS:  # ", Director of the Wisconsin Project ...,"
+            found = _speaker_chunk(_BOUNDARY.split(text[: m.start()])[-1].strip())
+            if found is not None and found[0] is not None:
+                return found
+    return None
 
 
 def _subject_after(after: str) -> tuple[str | None] | None:
@@ -605,8 +644,10 @@ def _clause_subject(clause: str) -> tuple[str | None] | None:
 def _speaker_chunk(chunk: str) -> tuple[str | None] | None:
     """(name,) when `chunk` can be a speaker, else None; (None,) for a pronoun."""
     words = chunk.split()
-    if not words or len(words) > 8 or words[0].lower() in _NOT_SPEAKERS:
+    if not words or words[0].lower() in _NOT_SPEAKERS:
         return None
+    if len(words) > 8 and not (len(words) <= 12 and (" of " in chunk or " at " in chunk)):
+        return None  # a clause, not a speaker; "Nicholas Lardy of the Peterson Institute for International Economics" is one
     if len(words) == 1 and words[0] in _IDIOMS:
         return None  # "Having said that", "All told", "Nobody said it would be easy"
     if len(words) == 1 and words[0] in _PRONOUNS:
@@ -630,6 +671,9 @@ def _speaker_chunk(chunk: str) -> tuple[str | None] | None:
             return (familiar,)
     if last.lower() in _ROLES:
         return (" ".join(words).strip("*"),)
+    placed = _PLACED.match(" ".join(words))
+    if placed and placed.group(1).split()[-1].lower() in _ROLES:
+        return (placed.group(1).strip("*"),)  # "Analysts around the world", "officials in Beijing"
     if last[:1].isupper() and last not in _NOT_NAMES:
         return (_name(" ".join(words)),)
     return None
