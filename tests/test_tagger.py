@@ -419,7 +419,7 @@ def test_train_on_too_few_sentences_says_so_instead_of_scores(tmp_path, capsys):
     out = tmp_path / "model"
     assert main(["train", "--annotations", str(labels), "-o", str(out)]) == 0
     said = capsys.readouterr().out
-    assert "trained on 1 annotated sentences" in said
+    assert "trained on 1 annotated sentence;" in said
     assert "too few to cross-validate (at least 10 are needed)" in said
     assert LabelModel.load(out).card["cv_metrics"] == {}
 
