@@ -214,7 +214,7 @@ for _verb in ("announced", "announces", "declared", "declares", "wrote", "writes
 for _verb in ("asked", "asks", "wondered", "wonders"):
     _CUES[_verb] = re.compile(rf"\b{_verb}\s+(?:whether|why|what|how|if)\b")
 # "Had DeepSeek been able to, he continued, it would have": going on speaking, as an aside
-_CUES["continued"] = re.compile(r"\bcontinued(?=\s*[,.])")
+_CUES["continued"] = re.compile(r"\bcontinued(?=,)")
 # "European officials informed CSIS that ...": informing, too, with the "that" of what was said.
 for _verb in ("informed", "informs", "assured", "assures", "reminded", "reminds"):
     _CUES[_verb] = re.compile(rf"\b{_verb}\s+(?:[\w.’'-]+\s+){{1,4}}?that\b")
@@ -237,7 +237,7 @@ _NOT_SOURCES = frozenset(
     "data figures statistics numbers rules rule regulation regulations law article plan "
     "schedule timetable".split()
 )
-_ADDED_THINGS = frozenset("more the a an new some several another its their dozens hundreds".split())
+_ADDED_THINGS = frozenset("more the a an new some several another its their dozens hundreds to".split())
 _SOURCE_END = re.compile(r"\s(?:from|of|by|released|published|issued|compiled|in|on|for)\s")
 
 
@@ -486,7 +486,7 @@ def _attribution(outside: str, words: set[str]) -> Speaker | None:
             continue
         if " " in cue and cue.endswith(" that") and cue.split()[0] in _CUES:
             cue = cue.split()[0]  # "announced on Thursday that" -> "announced"
-        if cue in ("added", "adds", "add") and outside[m.end() : m.end() + 12].split()[:1] and (
+        if cue in ("added", "adds", "add", "adding") and outside[m.end() : m.end() + 12].split()[:1] and (
             outside[m.end() : m.end() + 12].split()[0] in _ADDED_THINGS
             or outside[m.end() : m.end() + 2].strip()[:1].isdigit()
         ):

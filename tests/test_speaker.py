@@ -559,6 +559,8 @@ def test_a_speaker_behind_a_long_name_an_aside_or_a_rarer_verb(text, name):
     "Exports continued to rise in May, and the surplus widened.",
     "Analysts in the region are scarce, and the firm asked for more of them.",
     "The ministry wrote a letter that changed nothing.",
+    "The company continued.",
+    "Exports rose 5%, adding to the surplus.",
 ])
 def test_the_new_verbs_need_their_speech(text):
     assert speaker(text).voice == AUTHOR
