@@ -585,7 +585,7 @@ def _write_together(directory: Path, files: dict[str, bytes], drop: Sequence[str
     parts: dict[str, Path] = {}
     try:
         for name, content in files.items():
-            parts[name] = directory / f".{name}.{os.getpid()}.part"
+            parts[name] = _part_path(directory, name)
             parts[name].write_bytes(content)
         with _signals_held():
             for name in sorted(files, key=lambda name: name == CARD_FILE):
@@ -601,6 +601,12 @@ def _write_together(directory: Path, files: dict[str, bytes], drop: Sequence[str
         for part in parts.values():
             with suppress(OSError):  # gone already where it took its place
                 part.unlink(missing_ok=True)
+
+
+def _part_path(directory: Path, name: str) -> Path:
+    """Where ``_write_together`` writes ``name`` first: hidden, and this process's and thread's own
+    (the dashboard may build a model in two sessions at once)."""
+    return directory / f".{name}.{os.getpid()}.{threading.get_ident()}.part"
 
 
 @contextmanager

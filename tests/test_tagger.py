@@ -579,14 +579,14 @@ def test_copies_of_one_sentence_are_not_cross_validated_as_if_they_were_many(tmp
 def test_a_model_saved_again_that_fails_half_way_leaves_the_old_one_whole(tmp_path):
     # Retraining into a model's folder used to replace the arrays before the card: a full disk or
     # Ctrl-C in between left the new arrays under the old card, and the model was refused as damaged.
-    import os
+    from stance.model import _part_path
 
     directory = _small_model(tmp_path)
     before = {p.name: p.read_bytes() for p in directory.iterdir()}
     codebook = parse_codebook(CUSTOM)
     other = train_model(codebook, [Example(f"they clash again {i}") for i in range(8)] + [Example(f"jobs lost {i}") for i in range(8)],
                         [frozenset({"conflict"})] * 8 + [frozenset({"economy"})] * 8)
-    blocker = directory / f".model.json.{os.getpid()}.part"  # where the card is written first: a folder, so that writing it fails
+    blocker = _part_path(directory, "model.json")  # where the card is written first: a folder, so that writing it fails
     blocker.mkdir()
     with pytest.raises(OSError) as failed:
         other.save(directory)
