@@ -590,6 +590,9 @@ def table_rows(path: Path, text: str, columns: Sequence[str], required: Sequence
     if path.suffix.lower() == ".jsonl":
         yield from _jsonl_rows(path, text, columns, required)
         return
+    if not text.strip():
+        raise StanceError("the file is empty", path=str(path),
+                          fix=f"give it a header line ({', '.join(required)}) and a row per text, or leave the file out")
     first = io.StringIO(text, newline="").readline()  # ends at "\n", "\r\n" or an old Mac's "\r"
     delimiter = next((d for d in CSV_DELIMITERS if set(required) <= set(_names(next(csv.reader([first], delimiter=d), []), columns))), None)
     if delimiter is None:

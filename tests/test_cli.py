@@ -565,3 +565,17 @@ def test_evaluate_leaves_undefined_scores_blank_and_says_why_cueless_rules_label
     assert pro["recall"] != "" and float(pro["f1"]) >= 0
     assert main(["evaluate", "--codebook", str(book), "--annotations", str(labels), "--labeller", "rules"]) == 0
     assert "this codebook has no cues, so they give no label" in capsys.readouterr().out
+
+
+def test_an_annotation_file_with_no_rows_is_named_beside_the_others(tmp_path, capsys):
+    # A header-only file used to add nothing without a word when given beside other files, and an
+    # empty one was told it had "no 'text' column (columns: none)".
+    book, labels, header_only, empty = tmp_path / "book.toml", tmp_path / "labels.csv", tmp_path / "header.csv", tmp_path / "empty.csv"
+    book.write_text('[[frames]]\nid = "pro"\n[[frames]]\nid = "con"\n')
+    labels.write_text("text,topics,frames\n" + "".join(f"Sentence {i} for or against it.,,{'pro' if i % 2 else 'con'}\n" for i in range(12)))
+    header_only.write_text("text,topics,frames\n")
+    empty.write_text("")
+    assert main(["evaluate", "--codebook", str(book), "--annotations", str(labels), str(header_only), str(empty), "--labeller", "model"]) == 0
+    err = capsys.readouterr().err
+    assert f"{header_only} holds no annotation rows, only a header" in err
+    assert f"{empty}: the file is empty" in err and str(labels) not in err
