@@ -28,6 +28,7 @@ from stance.annotations import TRAINING_DIR
 from stance.corpus import SEEDS_DIR, read_corpus
 from stance.segment import iter_sentences
 from stance.speaker import Speaker, speakers
+from stance.tagger import as_read
 
 ROOT = Path(__file__).resolve().parents[1]
 READING = ROOT / "bench" / "reading" / "speaker-reader.csv"
@@ -55,7 +56,7 @@ def main() -> None:
     seen: dict[str, Speaker] = {}
     for document in read_corpus([SEEDS_DIR, TRAINING_DIR]).documents:
         sentences = list(iter_sentences(document))  # as `stance tag` reads a document: whole, in order
-        for s, voice in zip(sentences, speakers([s.text for s in sentences], [s.paragraph for s in sentences])):
+        for s, voice in zip(sentences, speakers([as_read(s.text) for s in sentences], [s.paragraph for s in sentences])):
             seen.setdefault(s.sentence_id, voice)
     rows = [(g, seen[sid]) for sid, g in gold.items() if sid in seen]
     print(f"{len(rows)} of {len(gold)} read sentences found in the bundled documents")

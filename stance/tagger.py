@@ -259,13 +259,14 @@ def _columns_by_row(matrix: np.ndarray) -> list[list[int]]:
 
 
 def _voices(sentences: Sequence[Sentence]):
-    """Speakers document by document, so that a quotation is followed across sentences."""
+    """Speakers document by document, so that a quotation is followed across sentences; each
+    sentence read as the labels read it (``as_read``), so that a soft hyphen is not in a name."""
     out = []
     start = 0
     for i in range(1, len(sentences) + 1):
         if i == len(sentences) or sentences[i].doc_id != sentences[start].doc_id:
             doc = sentences[start:i]
-            out.extend(speakers([s.text for s in doc], [s.paragraph for s in doc]))
+            out.extend(speakers([as_read(s.text) for s in doc], [s.paragraph for s in doc]))
             start = i
     return out
 

@@ -526,6 +526,21 @@ def test_invisible_characters_and_full_width_latin_do_not_hide_a_cue(tmp_path):
     assert "\u00ad" in rows[0]["text"]
 
 
+def test_invisible_characters_and_full_width_latin_do_not_reach_the_speaker_name(tmp_path):
+    # A soft hyphen or zero-width space from a web page, a byte-order mark pasted in, full-width
+    # Latin: the speaker is read as the labels read the sentence, not named "Ja\u00adnet Yellen"
+    # (grouped apart from "Janet Yellen") nor cut to "Yellen".
+    names = ["Ja\u00adnet Yellen", "Janet \u200bYellen", "\ufeffJanet Yellen", "Janet Yellen\u200d",
+             "\uff2a\uff41\uff4e\uff45\uff54 \uff39\uff45\uff4c\uff4c\uff45\uff4e"]
+    text = "".join(f'"The plan is bad for workers," said {name}.\n\n' for name in names)
+    doc, tags = tmp_path / "a.txt", tmp_path / "tags.jsonl"
+    doc.write_text(text, encoding="utf-8")
+    assert main(["tag", str(doc), "--labeller", "rules", "-o", str(tags)]) == 0
+    rows = [json.loads(line) for line in tags.read_text(encoding="utf-8").splitlines()]
+    assert [(r["speaker"], r["speaker_name"]) for r in rows] == [("quoted", "Janet Yellen")] * len(names)
+    assert all(text[r["start"]:r["end"]] == r["text"] for r in rows)  # the sentences keep their characters
+
+
 def test_a_document_longer_than_a_batch_is_tagged_in_slices_exactly_as_at_once(tmp_path, monkeypatch):
     import stance.tagger as tagger_module
     from stance.corpus import Corpus
