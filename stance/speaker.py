@@ -49,6 +49,7 @@ attribution ('"...," says X' names the sentences before and after it).
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -78,6 +79,7 @@ def speaker(text: str, previous: str | None = None) -> Speaker:
     """The voice of `text`; `previous` is the sentence before it, if any."""
     if not isinstance(text, str):
         raise TypeError(f"speaker() expects a str, got {type(text).__name__}")
+    text, previous = _without_markup(text), _without_markup(previous) if previous else previous
     before = _analyse(previous, False) if previous and _has_quote(previous) else None
     found = _analyse(text, before.open_after if before else False)
     if before is not None:
@@ -94,7 +96,7 @@ def speakers(texts: Iterable[str], paragraphs: Iterable[int] | None = None) -> l
     the document quoted."""
     if isinstance(texts, str):
         raise TypeError("speakers() expects an iterable of sentences, got a single str")
-    texts = list(texts)
+    texts = [_without_markup(t) for t in texts]
     paras = list(paragraphs) if paragraphs is not None else None
     if paras is not None and len(paras) != len(texts):
         raise ValueError(f"speakers() got {len(texts)} sentences but {len(paras)} paragraph numbers")
@@ -129,6 +131,32 @@ def _closed_later(texts: list[str], paras: list[int], i: int) -> bool:
         if _has_quote(texts[j]):
             return _analyse(texts[j], False).starts_inside
     return False
+
+
+# Markup a .md file or text pasted from a web page holds around a name, which is no part of it:
+# a link's text stays ("[Gina Raimondo](https://...)"), footnote and citation marks ("[^3]",
+# "[12]"), HTML tags and single-mark emphasis ("_Gina Raimondo_", "*...*") go, and entities
+# ("&nbsp;", "&rdquo;") are the characters they stand for. Bold ("**Alexander Brown**") stays:
+# it marks the speaker.
+_MARKUP = re.compile(
+    r"!?\[([^\]\n]*)\]\([^)\s]*\)"
+    r"|\[\^[^\]\s]*\]|\[\d{1,3}\]"
+    r"|</?[A-Za-z][\w:-]*(?:\s[^<>]*)?/?>"
+    r"|(?<![\w*])[*_](?=[^\s*_])|(?<=[^\s*_])[*_](?![\w*])"
+    r"|&(?:[A-Za-z]+|#\d+|#[xX][0-9A-Fa-f]+);"
+)
+
+
+def _without_markup(text: str) -> str:
+    if "[" not in text and "<" not in text and "&" not in text and "_" not in text and "*" not in text:
+        return text  # most sentences: one scan each, no regex
+    return _MARKUP.sub(_unmarked, text)
+
+
+def _unmarked(m: re.Match[str]) -> str:
+    if m.group(1) is not None:
+        return m.group(1)
+    return html.unescape(m.group()) if m.group().startswith("&") else ""
 
 
 # --- Analysis of one sentence ------------------------------------------------

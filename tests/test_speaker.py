@@ -564,3 +564,25 @@ def test_a_speaker_behind_a_long_name_an_aside_or_a_rarer_verb(text, name):
 ])
 def test_the_new_verbs_need_their_speech(text):
     assert speaker(text).voice == AUTHOR
+
+
+@pytest.mark.parametrize("text", [
+    # markdown, as a .md file or text copied from a wiki holds it
+    '"We will retaliate against the tariffs," said [Gina Raimondo](https://www.commerce.gov).',
+    '"We will retaliate against the tariffs," said _Gina Raimondo_.',
+    '"We will retaliate against the tariffs," said *Gina Raimondo*.',
+    '*"We will retaliate against the tariffs,"* said Gina Raimondo.',
+    '"We will retaliate against the tariffs," says Gina Raimondo[^3].',
+    '"We will retaliate against the tariffs," said Gina Raimondo.[12]',
+    # HTML left in text: tags and entities
+    '"We will retaliate against the tariffs," said <b>Gina Raimondo</b>.',
+    '&ldquo;We will retaliate against the tariffs,&rdquo; said Gina&nbsp;Raimondo.',
+    '<a href="https://www.commerce.gov">Gina Raimondo</a> said the US would retaliate.',
+])
+def test_markup_around_a_name_is_not_part_of_it(text):
+    assert _reading(speaker(text)) == (QUOTED, "Gina Raimondo")
+    assert _reading(speakers([text])[0]) == (QUOTED, "Gina Raimondo")
+
+
+def test_markdown_bold_still_names_the_speaker():
+    assert speaker('"Measures take a while," says Senior Analyst **Alexander Brown**.').name == "Alexander Brown"
