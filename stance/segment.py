@@ -160,9 +160,36 @@ def split_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
     return out
 
 
+# No sentence is longer: a run of text without a sentence end (a transcript without
+# punctuation, a pasted blob) is cut at the last white space before each limit, or at the
+# limit where there is none, so that every sentence fits a spreadsheet's cell (Excel's holds
+# 32,767 characters) and a CSV reader's default field (131,072). The longest bundled sentence
+# has 529 characters.
+MAX_SENTENCE_CHARS = 10_000
+
+
 def _cuts(text: str) -> list[int]:
     """Where sentences may start or end in ``text``: 0, each boundary, ``len(text)``.
     (A piece between two cuts may be white space only.)"""
+    cuts = _boundaries(text)
+    return cuts if len(text) <= MAX_SENTENCE_CHARS else _within_limit(text, cuts)
+
+
+def _within_limit(text: str, cuts: list[int]) -> list[int]:
+    """``cuts``, with more wherever a piece is longer than ``MAX_SENTENCE_CHARS``."""
+    out = [0]
+    for start, stop in pairwise(cuts):
+        while stop - start > MAX_SENTENCE_CHARS:
+            limit = start + MAX_SENTENCE_CHARS
+            space = max(text.rfind(c, start + 1, limit) for c in " \n\t\u3000")
+            start = space + 1 if space > start else limit
+            out.append(start)
+        out.append(stop)
+    return out
+
+
+def _boundaries(text: str) -> list[int]:
+    """The sentence boundaries of ``text``, as ``_cuts`` gives them, whatever the pieces' length."""
     if "?" in text or "!" in text or (not text.isascii() and _OTHER_STOPS.search(text)):
         candidates = _CANDIDATE.finditer(text)
     elif "." in text:

@@ -1,12 +1,13 @@
 """Segmentation on the real seeds and on hard cases."""
 
+import csv
 import json
 
 import pytest
 
 from stance.cli import main
 from stance.corpus import Document, doc_id_for
-from stance.segment import normalise_text, segment, sentence_id_for, split_spans
+from stance.segment import MAX_SENTENCE_CHARS, normalise_text, segment, sentence_id_for, split_spans
 
 
 def doc(text: str) -> Document:
@@ -221,4 +222,22 @@ def test_a_boundary_is_tried_only_where_a_run_of_stops_starts(tmp_path):
     path.write_text("." * 200_000 + "\n" + "!?" * 100_000 + "\n" + "…" * 200_000 + "\n", encoding="utf-8")
     out = tmp_path / "s.jsonl"
     assert main(["segment", str(path), "-o", str(out)]) == 0
-    assert [len(json.loads(line)["text"]) for line in out.read_text(encoding="utf-8").splitlines()] == [200_000] * 3
+    lengths = [len(json.loads(line)["text"]) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert sum(lengths) == 600_000 and max(lengths) <= MAX_SENTENCE_CHARS  # cut to fit a cell (below)
+
+
+def test_a_run_without_a_sentence_end_is_cut_to_fit_a_spreadsheet_cell(tmp_path):
+    # 200 KB of words without a full stop (a transcript, a pasted blob) was one "sentence": its CSV
+    # cell was more than Python's csv reader takes by default (131,072 characters) and a
+    # spreadsheet's cell holds (Excel: 32,767). It is cut at white space, every piece in its place.
+    words = " ".join(f"tariff{i % 97}" for i in range(25_000))
+    text = f"The U.S. raised tariffs.\n\n{words}\n\nChina responded.\n"
+    path, out = tmp_path / "blob.txt", tmp_path / "tags.csv"
+    path.write_text(text, encoding="utf-8")
+    assert main(["tag", str(path), "--labeller", "rules", "-o", str(out)]) == 0
+    with out.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))  # the csv module's default field limit
+    assert rows[0]["text"] == "The U.S. raised tariffs." and rows[-1]["text"] == "China responded."
+    assert all(len(r["text"]) <= MAX_SENTENCE_CHARS for r in rows)
+    assert all(text[int(r["start"]):int(r["end"])] == r["text"] for r in rows)
+    assert " ".join(r["text"] for r in rows[1:-1]) == words  # cut between words, nothing lost
