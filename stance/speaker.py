@@ -204,7 +204,7 @@ _VERBS = (
     "suggest observed observes mentioned mentions insisted insists explained explains "
     "demanded demands reported reports asserted asserts predicted predicts cautioned "
     "cautions acknowledged acknowledges remarked remarks maintained maintains maintain "
-    "conceded concedes concede contended contends contend replied replies responded "
+    "conceded concedes concede contended contends contend "
     "described describes voiced characterized characterised"
 ).split()
 _PHRASES = [
@@ -241,6 +241,13 @@ for _verb in ("announced", "announces", "declared", "declares", "wrote", "writes
 # "Dick Roche asked what sense it made": asking, with the question it asked
 for _verb in ("asked", "asks", "wondered", "wonders"):
     _CUES[_verb] = re.compile(rf"\b{_verb}\s+(?:whether|why|what|how|if)\b")
+# "Zhu added that ...", '"...," he added.': adding words, not "The U.S. added firms to the list"
+for _verb in ("added", "adds"):
+    _CUES[_verb] = re.compile(rf"\b{_verb}(?=\s+that\b|\s*[,.:;\ue000\"“”]|\s*$)")
+# "Beijing replied that ...", '... , the ministry responded.': answering in words, not "China
+# responded angrily" or "markets responded": the answer's "that", a quotation or a full stop follows
+for _verb in ("replied", "replies", "responded", "responds"):
+    _CUES[_verb] = re.compile(rf"\b{_verb}(?=\s+(?:that|by saying)\b|\s*[,.:;\ue000\"“”]|\s*$)")
 # "Had DeepSeek been able to, he continued, it would have": going on speaking, as an aside
 _CUES["continued"] = re.compile(r"\bcontinued(?=,)")
 # "European officials informed CSIS that ...": informing, too, with the "that" of what was said.

@@ -546,6 +546,8 @@ TRAINING_QUOTED = [
     ("European officials informed CSIS that regulators fear DeepSeek's success may trigger a race to the bottom.",
      "European officials"),
     ("Had DeepSeek been able to get H100s, he continued, it would likely have trained on a bigger cluster.", None),
+    ("Beijing replied that the rules were unfair.", "Beijing"),
+    ("The ministry added, however, that talks would go on.", "ministry"),
 ]
 
 
@@ -561,6 +563,8 @@ def test_a_speaker_behind_a_long_name_an_aside_or_a_rarer_verb(text, name):
     "The ministry wrote a letter that changed nothing.",
     "The company continued.",
     "Exports rose 5%, adding to the surplus.",
+    "The U.S. added firms to the entity list today.",
+    "China responded angrily.",
 ])
 def test_the_new_verbs_need_their_speech(text):
     assert speaker(text).voice == AUTHOR
