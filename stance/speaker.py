@@ -203,9 +203,8 @@ _VERBS = (
     "urges urge believes believed believe concluded concludes conclude suggested suggests "
     "suggest observed observes mentioned mentions insisted insists explained explains "
     "demanded demands reported reports asserted asserts predicted predicts cautioned "
-    "cautions acknowledged acknowledges remarked remarks maintained maintains maintain "
-    "conceded concedes concede contended contends contend "
-    "described describes voiced characterized characterised"
+    "cautions acknowledged acknowledges remarked remarks described describes voiced "
+    "characterized characterised"
 ).split()
 _PHRASES = [
     "according to", "According to", "called for", "calls for", "call for", "called on", "calls on", "pointed out",
@@ -241,8 +240,10 @@ for _verb in ("announced", "announces", "declared", "declares", "wrote", "writes
 # "Dick Roche asked what sense it made": asking, with the question it asked
 for _verb in ("asked", "asks", "wondered", "wonders"):
     _CUES[_verb] = re.compile(rf"\b{_verb}\s+(?:whether|why|what|how|if)\b")
-# "Zhu added that ...", '"...," he added.': adding words, not "The U.S. added firms to the list"
-for _verb in ("added", "adds"):
+# "Zhu added that ...", '"...," he added.': adding words, not "The U.S. added firms to the list";
+# maintaining, conceding and contending likewise ("maintains that", not "maintains a ban", "contend with")
+for _verb in ("added", "adds", "maintained", "maintains", "maintain", "conceded", "concedes", "concede",
+              "contended", "contends", "contend"):
     _CUES[_verb] = re.compile(rf"\b{_verb}(?=\s+that\b|\s*[,.:;\ue000\"“”]|\s*$)")
 # "Beijing replied that ...", '... , the ministry responded.': answering in words, not "China
 # responded angrily" or "markets responded": the answer's "that", a quotation or a full stop follows

@@ -565,6 +565,8 @@ def test_a_speaker_behind_a_long_name_an_aside_or_a_rarer_verb(text, name):
     "Exports rose 5%, adding to the surplus.",
     "The U.S. added firms to the entity list today.",
     "China responded angrily.",
+    "The US maintains a ban on chip exports.",
+    "Firms contend with rising costs.",
 ])
 def test_the_new_verbs_need_their_speech(text):
     assert speaker(text).voice == AUTHOR
