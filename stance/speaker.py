@@ -648,13 +648,16 @@ def _aside_opened(text: str) -> tuple[str | None] | None:
     return None
 
 
+_WHEN_WHERE = re.compile(r"\s+(?:on|in|at|during|after|before|last|this|today|tonight|yesterday|earlier|later)\b")
+
+
 def _subject_after(after: str) -> tuple[str | None] | None:
     """The speaker named after the verb: 'says Senior Analyst **Alexander Brown**'."""
     bold = _BOLD.search(after)
     if bold and after[: bold.start()].count(" ") <= 6:
         return (bold.group(1).strip(),)
     chunk = _CLAUSE_SPLIT.split(after, 1)[0].strip(" .")
-    return _speaker_chunk(chunk)
+    return _speaker_chunk(_WHEN_WHERE.split(chunk, 1)[0])  # "said Janet Yellen on Monday": the speaker, not the day
 
 
 def _clause_subject(clause: str) -> tuple[str | None] | None:

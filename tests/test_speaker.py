@@ -548,6 +548,8 @@ TRAINING_QUOTED = [
     ("Had DeepSeek been able to get H100s, he continued, it would likely have trained on a bigger cluster.", None),
     ("Beijing replied that the rules were unfair.", "Beijing"),
     ("The ministry added, however, that talks would go on.", "ministry"),
+    ('"It is bad," said Janet Yellen on Monday.', "Janet Yellen"),
+    ("“It continues,” said Gina Raimondo today.", "Gina Raimondo"),
 ]
 
 
