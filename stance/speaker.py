@@ -264,9 +264,9 @@ _PUT_IT = re.compile(r"(?:[Jj]ust\s+)?[Aa]s\s+(?P<who>.+?)\s+(?:put|puts|once pu
 _CLAUSES = re.compile(r"[,;:]")
 _POSSESSIVE_PRONOUNS = frozenset("his her their its His Her Their Its".split())
 _VIEW_WORDS = frozenset(("view", "words", "opinion", "account", "assessment", "telling", "put", "puts"))
-# "Sources familiar with the matter said": the source is "Sources"
 # "Analysts around the world say", "Officials in Brussels said": the role, then where it is
 _PLACED = re.compile(r"^(.+?)\s+(?:around|across|in|at|from|within|inside|outside|throughout)\s+\S.*$")
+# "Sources familiar with the matter said": the source is "Sources"
 _FAMILIAR = re.compile(r"\s+(?:familiar with|with (?:direct )?knowledge of|briefed on|close to)\b.*$")
 # "according to official data": a figure or a rule, not a speaker
 _NOT_SOURCES = frozenset(
