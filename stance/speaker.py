@@ -648,6 +648,7 @@ def _aside_opened(text: str) -> tuple[str | None] | None:
     return None
 
 
+_DOTTED = re.compile(r"(?:^|\s)(?:[A-Za-z]\.){2,}$")  # an abbreviation with its dots: "U.S.", "U.K."
 _WHEN_WHERE = re.compile(r"\s+(?:on|in|at|during|after|before|last|this|today|tonight|yesterday|earlier|later)\b")
 
 
@@ -656,7 +657,9 @@ def _subject_after(after: str) -> tuple[str | None] | None:
     bold = _BOLD.search(after)
     if bold and after[: bold.start()].count(" ") <= 6:
         return (bold.group(1).strip(),)
-    chunk = _CLAUSE_SPLIT.split(after, 1)[0].strip(" .")
+    chunk = _CLAUSE_SPLIT.split(after, 1)[0].strip()
+    if not _DOTTED.search(chunk):  # "said the U.S.": the full stop is the abbreviation's
+        chunk = chunk.rstrip(" .")
     return _speaker_chunk(_WHEN_WHERE.split(chunk, 1)[0])  # "said Janet Yellen on Monday": the speaker, not the day
 
 
@@ -730,7 +733,7 @@ def _name(chunk: str) -> str | None:
         return bold.group(1).strip()
     # an initial keeps its full stop: "Gregory C. Allen"
     words = [w.strip(",:;()") for w in chunk.replace("**", "").split()]
-    words = [w if len(w) == 2 and w[1] == "." else w.strip(".") for w in words if w]
+    words = [w if (len(w) == 2 and w[1] == ".") or _DOTTED.fullmatch(w) else w.strip(".") for w in words if w]  # "U.S." keeps its dots
     words = [w for w in words if w]
     if " of " in chunk or " at " in chunk or " from " in chunk:
         # "Zhang Jifeng of the Chinese Academy of Social Sciences": the person

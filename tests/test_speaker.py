@@ -550,6 +550,8 @@ TRAINING_QUOTED = [
     ("The ministry added, however, that talks would go on.", "ministry"),
     ('"It is bad," said Janet Yellen on Monday.', "Janet Yellen"),
     ("“It continues,” said Gina Raimondo today.", "Gina Raimondo"),
+    ('"We will act," said the U.S.', "U.S."),
+    ("The U.S. said that it would act.", "U.S."),
 ]
 
 
