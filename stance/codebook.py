@@ -76,7 +76,8 @@ It is used as written, so add ``\\b`` for whole words. Starting it with
 write regex cues in single quotes ('...'), where backslashes need no escaping.
 A regex that can match the empty string is an error, and so is one that repeats
 a group in a way that backtracks for ever on some sentences: ``(a+)+``,
-``(\\w+\\s?)+``, and alternatives that can match the same characters, ``(.|\\s)*``.
+``(\\w+\\s?)+``, alternatives that can match the same characters, ``(.|\\s)*``, and
+four or more open repeats in a row that share characters, ``\\w*\\w*\\w*\\w*``.
 """
 
 from __future__ import annotations
@@ -392,7 +393,34 @@ def _regex_problem(regex: str) -> str | None:
             "(\\w\\w|\\w)+; on some sentences it would try more ways to match than any computer can; make the "
             "alternatives start differently, or write one character class ([\\s\\S]* for (.|\\s)*)"
         )
+    if _re_parser is not None and _overlapping_run(regex_items(parsed_regex(regex)), parsed_regex(regex).state):
+        return (
+            f"the regular expression has {_RUN_LIMIT} or more open repeats in a row that can match the same "
+            "characters, like \\w*\\w*\\w*\\w*; on a long word it would try more ways to match than any computer "
+            "can; write one repeat (\\w*) or put a required separator between them"
+        )
     return None
+
+
+_RUN_LIMIT = 4  # open repeats in a row that can share characters: n**4 ways over an n-character run
+
+
+def _overlapping_run(items: list, state) -> bool:
+    """Whether ``_RUN_LIMIT`` or more unbounded one-character repeats follow each other, each able to
+    match a character the one before it can (``\\w*\\w*\\w*\\w*x``): a polynomial blow-up of high degree."""
+    from re import _constants as rc  # type: ignore[attr-defined]
+
+    run, before = 0, None
+    for op, av in items:
+        body = regex_items(av[2]) if op in (rc.MAX_REPEAT, rc.MIN_REPEAT) else None
+        if body is not None and av[1] == rc.MAXREPEAT and len(body) == 1 and body[0][0] in (rc.LITERAL, rc.NOT_LITERAL, rc.IN, rc.ANY, rc.CATEGORY):
+            run = run + 1 if before is not None and _one_char_overlap(before, body[0], state) else 1
+            before = body[0]
+            if run >= _RUN_LIMIT:
+                return True
+        elif op not in (rc.AT,):
+            run, before = 0, None
+    return False
 
 
 def _nested_runs(items: list) -> bool:

@@ -415,9 +415,17 @@ def test_a_regex_repeating_alternatives_that_start_alike_is_refused_before_it_ha
     assert "alternatives that can start alike" in str(err) and err.line == 5
 
 
+@pytest.mark.parametrize("regex", [r"\w*\w*\w*\w*\w*\w*\w*\w*\w*x", r"\b[a-z]+\w*\w+\w*tariff"])
+def test_many_open_repeats_in_a_row_that_share_characters_are_refused(tmp_path, regex):
+    # Nine `\w*` in a row loaded, and tagging a 40-letter word hung for more than 30 s (n**9 ways).
+    err = error_of(tmp_path, f"[[topics]]\nid = \"trade\"\ncues = ['re:{regex}']\n")
+    assert "open repeats in a row" in str(err) and err.line == 3
+
+
 @pytest.mark.parametrize("regex", [r"\b(?:\w+\s){0,3}tariffs?\b", r"\btariffs?(?:\s+(?:by|at|on)\s+)*\d", r"\b(?:ai|chips?)+\b", r"\btariffs?(?:\s+\w+)*\s+rose\b",
                                    r"\b(?:\w+\s?){1,3}tariffs\b", r"(?:\b\w+\b\s*)+tariff", r"(?:\w+(?=\s))+x",
-                                   r"(?:U\.S\.|US)+ tariffs", r"[\s\S]*tariff", r"(?:[a-z]|\w)+ tariff", r"\btariffs?(?:\s+(?:by|at|on)\s+)*\d"])
+                                   r"(?:U\.S\.|US)+ tariffs", r"[\s\S]*tariff", r"(?:[a-z]|\w)+ tariff", r"\btariffs?(?:\s+(?:by|at|on)\s+)*\d",
+                                   r"\w*\w*\w*x", r"\d+\s*\w+\s*%", r".*tariff.*china.*"])
 def test_a_repeat_of_few_passes_or_of_passes_that_must_end_somewhere_is_a_good_cue(tmp_path, regex):
     path = tmp_path / "c.toml"
     path.write_text(f"[[topics]]\nid = \"trade\"\ncues = ['re:{regex}']\n", encoding="utf-8")
