@@ -240,9 +240,10 @@ for _verb in ("announced", "announces", "declared", "declares", "wrote", "writes
 # "Dick Roche asked what sense it made": asking, with the question it asked
 for _verb in ("asked", "asks", "wondered", "wonders"):
     _CUES[_verb] = re.compile(rf"\b{_verb}\s+(?:whether|why|what|how|if)\b")
-# "Zhu added that ...", '"...," he added.': adding words, not "The U.S. added firms to the list";
+# "Zhu added that ...", '"...," he added.': adding words, not "The U.S. added firms to the list"
+# or "Exports rose, adding to the surplus";
 # maintaining, conceding and contending likewise ("maintains that", not "maintains a ban", "contend with")
-for _verb in ("added", "adds", "maintained", "maintains", "maintain", "conceded", "concedes", "concede",
+for _verb in ("added", "adds", "adding", "maintained", "maintains", "maintain", "conceded", "concedes", "concede",
               "contended", "contends", "contend"):
     _CUES[_verb] = re.compile(rf"\b{_verb}(?=\s+that\b|\s*[,.:;\ue000\"“”]|\s*$)")
 # "Beijing replied that ...", '... , the ministry responded.': answering in words, not "China
@@ -273,7 +274,6 @@ _NOT_SOURCES = frozenset(
     "data figures statistics numbers rules rule regulation regulations law article plan "
     "schedule timetable".split()
 )
-_ADDED_THINGS = frozenset("more the a an new some several another its their dozens hundreds to".split())
 _SOURCE_END = re.compile(r"\s(?:from|of|by|released|published|issued|compiled|in|on|for)\s")
 
 
@@ -522,11 +522,6 @@ def _attribution(outside: str, words: set[str]) -> Speaker | None:
             continue
         if " " in cue and cue.endswith(" that") and cue.split()[0] in _CUES:
             cue = cue.split()[0]  # "announced on Thursday that" -> "announced"
-        if cue in ("added", "adds", "add", "adding") and outside[m.end() : m.end() + 12].split()[:1] and (
-            outside[m.end() : m.end() + 12].split()[0] in _ADDED_THINGS
-            or outside[m.end() : m.end() + 2].strip()[:1].isdigit()
-        ):
-            continue  # "The US has added 600 entities to the list": adding things, not words
         if cue in ("said", "says") and outside.startswith((" to be ", " to have "), m.end()):
             continue  # "Huawei said to be building three fabs": a rumour, not a speaker
         if cue in _PARTICIPLES:
