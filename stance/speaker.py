@@ -18,12 +18,17 @@ Rules, in order (regular expressions only, no model, no network):
    urged, called for, pointed out, believes, according to, ...) with a speaker
    makes the sentence quoted: before the verb ("Zhang further emphasizes",
    "..., the spokesman Zhu Fenglian said"), after it ('..." says **Grzegorz
-   Stec**') or, for a participle ("..., arguing that"), the clause's subject.
+   Stec**') or, for a participle ("..., arguing that", "..., noting that"),
+   the clause's subject. A verb of judging (deemed, labelled, hailed,
+   "calling it") quotes only when quoted words follow it ('deemed it
+   “totally insufficient”'); "admit", "forecast" and "tweeted" only with
+   the "that" of what was said.
    A speaker is a name, an organisation, a role ("the spokesman", "UN
    experts") or he/she/they; "which", "the number" or a whole clause is not,
    so "OpenAI, which has since accused DeepSeek" stays the author's.
-   "In Allen's view,", "In the words of one diplomat," and "as Trump put
-   it" attribute too; "announced"/"wrote" only with a "that" ("announced on
+   "In Allen's view,", "In the words of one diplomat," (also after a
+   quotation: '"Chip War," in the words of Chris Miller'), "In the White
+   House's own words," and "as Trump put it" attribute too; "announced"/"wrote" only with a "that" ("announced on
    Thursday that"); "according to" official data, figures, a law or a plan
    cites, it does not quote.
 3. A sentence mostly inside quotation marks (“...”, "...", «...» or 「...」;
@@ -212,7 +217,8 @@ _PHRASES = [
 ]
 _PARTICIPLES = [
     "saying", "arguing", "claiming", "accusing", "urging", "warning", "stressing",
-    "insisting", "adding", "calling for",
+    "insisting", "adding", "calling for", "noting", "emphasizing", "emphasising", "asserting",
+    "declaring", "cautioning", "describing", "calling",
 ]
 
 
@@ -235,8 +241,9 @@ _CUES = _cue_patterns()
 for _verb in ("announced", "announces", "declared", "declares", "wrote", "writes"):
     _CUES[_verb] = re.compile(
         rf"\b{_verb}(?:\s+(?:today|yesterday|recently|publicly|officially))?"
-        rf"(?:\s+(?:on|in|last|this|earlier|late)\s+[\w-]+(?:\s+\d{{1,2}},?)?(?:\s+\d{{4}})?)?\s+that\b"
-    )  # "announced today that", "announced on December 8, 2025 that"
+        rf"(?:\s+(?:on|in|last|this|earlier|late)\s+[\w-]+(?:\s+\d{{1,2}},?)?(?:\s+\d{{4}})?)?"
+        rf"(?:\s+in\s+(?:a|an|his|her|its|their|the)\s+[\w-]+(?:\s+(?:on|to)\s+[\w.-]+)?)?\s+that\b"
+    )  # "announced today that", "announced on December 8, 2025 that", "wrote in a post on X that"
 # "Dick Roche asked what sense it made": asking, with the question it asked
 for _verb in ("asked", "asks", "wondered", "wonders"):
     _CUES[_verb] = re.compile(rf"\b{_verb}\s+(?:whether|why|what|how|if)\b")
@@ -246,6 +253,19 @@ for _verb in ("asked", "asks", "wondered", "wonders"):
 for _verb in ("added", "adds", "adding", "maintained", "maintains", "maintain", "conceded", "concedes", "concede",
               "contended", "contends", "contend"):
     _CUES[_verb] = re.compile(rf"\b{_verb}(?=\s+that\b|\s*[,.:;\ue000\"“”]|\s*$)")
+# "He forecasts that ...", "Chinese firms openly admit that ...", "Trump tweeted that ...": with the "that"
+# of what was said, not "forecasts of growth", "admitted to the WTO" or "tweeted a photo"
+for _verb in ("forecast", "forecasts", "forecasted", "admit", "admits", "admitted", "tweeted", "tweets", "tweeting"):
+    _CUES[_verb] = re.compile(rf"\b{_verb}\s+that\b")
+# "Regulators deemed it “totally insufficient”", "Scholz labelled the tariffs “illegal customs
+# barriers”", "calling the deal “a mistake”": judging in words, when the words follow in quotation
+# marks (the hole that stands for them, a few words on); "a start-up called “Moonshot”" names
+# a thing, so calling counts only as a participle of a speaker's clause, or as "calling for".
+_QUOTED_SOON = r"(?=(?:\s+[^\s\ue000]+){0,8}?\s*\ue000)"
+for _verb in ("deemed", "deems", "labelled", "labeled", "labels", "branded", "brands", "lauded", "lauds",
+              "hailed", "hails"):
+    _CUES[_verb] = re.compile(rf"\b{_verb}{_QUOTED_SOON}")
+_CUES["calling"] = re.compile(rf"\bcalling(?:\s+for\b|{_QUOTED_SOON})")
 # "Beijing replied that ...", '... , the ministry responded.': answering in words, not "China
 # responded angrily" or "markets responded": the answer's "that", a quotation or a full stop follows
 for _verb in ("replied", "replies", "responded", "responds"):
@@ -259,10 +279,10 @@ for _verb in ("informed", "informs", "assured", "assures", "reminded", "reminds"
 # Each is matched against one clause, cut at commas, colons and semicolons.
 _VIEW = re.compile(
     r"(?:(?:But|And|Yet)\s+)?[Ii]n\s+(?:the\s+(?:view|words|opinion)\s+of\s+(?P<of>.+)"
-    r"|(?P<own>\S.*?)(?P<poss>[’']s?)?\s+(?:view|words|opinion|account|assessment|telling))"
+    r"|(?P<own>\S.*?)(?P<poss>[’']s?)?\s+(?:own\s+)?(?:view|words|opinion|account|assessment|telling))"
 )
 _PUT_IT = re.compile(r"(?:[Jj]ust\s+)?[Aa]s\s+(?P<who>.+?)\s+(?:put|puts|once put|has put)\s+it\W*")
-_CLAUSES = re.compile(r"[,;:]")
+_CLAUSES = re.compile(r"[,;:\ue000]")  # a quotation ends a clause too: '"Chip War," in the words of'
 _POSSESSIVE_PRONOUNS = frozenset("his her their its His Her Their Its".split())
 _VIEW_WORDS = frozenset(("view", "words", "opinion", "account", "assessment", "telling", "put", "puts"))
 # "Analysts around the world say", "Officials in Brussels said": the role, then where it is
@@ -327,7 +347,8 @@ _ROLES = frozenset(
     regulator ministers lawmakers executives executive chairman ceo director professor
     spokespersons people residents group think-tank watchdog companies firms person editor
     editors commentator commentators columnist columnists scholar scholars academic academics
-    engineer engineers developers economist""".split()
+    engineer engineers developers economist regulators senators politicians legislators
+    negotiators""".split()
 )
 _TITLES = frozenset(
     """President Premier Vice Prime Minister Secretary General Spokesperson Spokesman
@@ -669,8 +690,8 @@ def _clause_subject(clause: str) -> tuple[str | None] | None:
             if w[:1].islower() and w not in _CONNECTORS:
                 break
             subject.append(w)
-        if not subject and len(words) > 1 and words[0] in ("the", "a", "an"):
-            subject = words[:2]
+        if len(subject) <= 1 and len(words) > 1 and words[0] in ("the", "a", "an", "The", "A", "An"):
+            subject = words[:2]  # "the ministry, saying", "The ministry issued rules, noting"
         found = _speaker_chunk(" ".join(subject)) if subject else None
         if found is not None:
             return found

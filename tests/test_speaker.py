@@ -552,6 +552,17 @@ TRAINING_QUOTED = [
     ("“It continues,” said Gina Raimondo today.", "Gina Raimondo"),
     ('"We will act," said the U.S.', "U.S."),
     ("The U.S. said that it would act.", "U.S."),
+    # judged in quoted words, wrote "in a post", "admit that", "own words", a clause closed by a quotation
+    ("Italy's privacy regulators deemed what DeepSeek provided to them “totally insufficient.”", "Italy's privacy regulators"),
+    ("Germany's chancellor Scholz has labelled the higher tariffs proposed by the EU commission “illegal customs barriers”.", "Scholz"),
+    ("In a February 10 interview, Mistral CEO Arthur Mensch went further still, describing DeepSeek as "
+     "“a player that is very similar to us.”", "Arthur Mensch"),
+    ("German Transport Minister Volker Wissing wrote in a post on X that cars get cheaper through competition.", "Volker Wissing"),
+    ("Chinese AI firms such as DeepSeek openly admit that chip restrictions are the main thing holding them back.", "DeepSeek"),
+    ("He forecasts that by 2030 Chinese firms will hold most of the chip market.", None),
+    ('It ushered in a genuine "Chip War," in the words of Chris Miller, a Tufts University history professor.', "Chris Miller"),
+    ("In the White House's own words, victory goes to the nation that leads in wireless technology.", "White House"),
+    ("The ministry, noting that the measures protect national security, issued new rules.", "ministry"),
 ]
 
 
@@ -571,6 +582,12 @@ def test_a_speaker_behind_a_long_name_an_aside_or_a_rarer_verb(text, name):
     "China responded angrily.",
     "The US maintains a ban on chip exports.",
     "Firms contend with rising costs.",
+    "A start-up called “Moonshot” raised money.",
+    "The so-called “Chat Xi PT” application is nothing like its title.",
+    "Forecasts of growth were cut, and the firm admitted to losses.",
+    "The ministry deemed the plan necessary and labelled the boxes.",
+    "It is worth noting that exports fell.",
+    "Trump tweeted a photo of the summit.",
 ])
 def test_the_new_verbs_need_their_speech(text):
     assert speaker(text).voice == AUTHOR
