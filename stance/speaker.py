@@ -248,10 +248,10 @@ for _verb in ("announced", "announces", "declared", "declares", "wrote", "writes
 for _verb in ("asked", "asks", "wondered", "wonders"):
     _CUES[_verb] = re.compile(rf"\b{_verb}\s+(?:whether|why|what|how|if)\b")
 # "Zhu added that ...", '"...," he added.': adding words, not "The U.S. added firms to the list"
-# or "Exports rose, adding to the surplus";
+# or "Exports rose, adding to the surplus"; "states" likewise, not "the Baltic states and";
 # maintaining, conceding and contending likewise ("maintains that", not "maintains a ban", "contend with")
 for _verb in ("added", "adds", "adding", "maintained", "maintains", "maintain", "conceded", "concedes", "concede",
-              "contended", "contends", "contend"):
+              "contended", "contends", "contend", "states"):
     _CUES[_verb] = re.compile(rf"\b{_verb}(?=\s+that\b|\s*[,.:;\ue000\"“”]|\s*$)")
 # "He forecasts that ...", "Chinese firms openly admit that ...", "Trump tweeted that ...": with the "that"
 # of what was said, not "forecasts of growth", "admitted to the WTO" or "tweeted a photo"
@@ -360,7 +360,7 @@ _TITLES = frozenset(
 )
 _CONNECTORS = frozenset("of for & de van von der du la al and".split())
 # The particles of a person's name: "Ursula von der Leyen", "von der Leyen".
-_PARTICLES = frozenset("von van der den de du la le al bin di da dos del".split())
+_PARTICLES = frozenset("von van der den de du la le al bin di da dos del ten ter".split())
 # Words of an office or an organisation's name, which a person's name follows
 # ("Secretary of Commerce Gina Raimondo") but is never part of.
 _OFFICE = frozenset(
@@ -595,6 +595,8 @@ def _source_name(source: str) -> str | None:
     for i, w in enumerate(words):
         if w[:1].islower():
             if i and w.lower() in _ROLES:
+                if i + 1 < len(words) and words[i + 1][:1].isupper():
+                    return _name(source)  # "Harvard professor Graham Allison": the person
                 return " ".join(words[: i + 1])
             break
     return _name(source)

@@ -563,6 +563,9 @@ TRAINING_QUOTED = [
     ('It ushered in a genuine "Chip War," in the words of Chris Miller, a Tufts University history professor.', "Chris Miller"),
     ("In the White House's own words, victory goes to the nation that leads in wireless technology.", "White House"),
     ("The ministry, noting that the measures protect national security, issued new rules.", "ministry"),
+    ("According to Harvard professor Graham Allison, conflict followed in 12 of 16 cases.", "Graham Allison"),
+    ("According to Sjors ten Tije, who manages the association, carmakers depend on Chinese parts.", "Sjors ten Tije"),
+    ("The report states that exports fell.", "report"),
 ]
 
 
@@ -588,6 +591,7 @@ def test_a_speaker_behind_a_long_name_an_aside_or_a_rarer_verb(text, name):
     "The ministry deemed the plan necessary and labelled the boxes.",
     "It is worth noting that exports fell.",
     "Trump tweeted a photo of the summit.",
+    "Will Poland, the Baltic states and other frontline allies feel snubbed?",
 ])
 def test_the_new_verbs_need_their_speech(text):
     assert speaker(text).voice == AUTHOR
