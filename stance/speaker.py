@@ -31,7 +31,7 @@ Rules, in order (regular expressions only, no model, no network):
    House's own words," and "as Trump put it" attribute too; "announced"/"wrote" only with a "that" ("announced on
    Thursday that"); "according to" official data, figures, a law or a plan
    cites, it does not quote.
-3. A sentence mostly inside quotation marks (“...”, "...", «...» or 「...」;
+3. A sentence mostly inside quotation marks (“...”, "...", ''...'', «...» or 「...」;
    spans of under four words are scare quotes or titles and do not count,
    unless the quotation is the whole sentence: “Never.”), or one that
    continues a quotation left open by the previous sentence (or closes one
@@ -153,6 +153,8 @@ _MARKUP = re.compile(
 
 
 def _without_markup(text: str) -> str:
+    if "''" in text:  # two apostrophes for a quotation mark, as typewritten text has it; ``...'' opens and closes
+        text = text.replace("``", "“").replace("''", "”") if "``" in text else text.replace("''", '"')
     if "[" not in text and "<" not in text and "&" not in text and "_" not in text and "*" not in text:
         return text  # most sentences: one scan each, no regex
     return _MARKUP.sub(_unmarked, text)

@@ -569,6 +569,17 @@ TRAINING_QUOTED = [
 ]
 
 
+@pytest.mark.parametrize("text", [
+    "''It is an extremely dangerous trend,'' the official said.",
+    "A Pentagon expert called the deal ''really worrisome,'' according to a report in the Washington Times.",
+    "It is about more than money.'' The senator paused.",
+])
+def test_two_apostrophes_are_read_as_a_quotation_mark(text):
+    # as typewritten text and old web pages have them: each as '"' would be read
+    assert speaker(text) == speaker(text.replace("''", '"'))
+    assert speaker(text).voice == QUOTED
+
+
 @pytest.mark.parametrize("text,name", TRAINING_QUOTED, ids=lambda x: x[:40] if isinstance(x, str) else x)
 def test_a_speaker_behind_a_long_name_an_aside_or_a_rarer_verb(text, name):
     found = speaker(text)
@@ -592,6 +603,8 @@ def test_a_speaker_behind_a_long_name_an_aside_or_a_rarer_verb(text, name):
     "It is worth noting that exports fell.",
     "Trump tweeted a photo of the summit.",
     "Will Poland, the Baltic states and other frontline allies feel snubbed?",
+    "COMMUNIST CHINA, CFIUS AND THE ART OF ``DROPPING THE SHARK''",
+    "The firm's ''clean'' record helped.",
 ])
 def test_the_new_verbs_need_their_speech(text):
     assert speaker(text).voice == AUTHOR
