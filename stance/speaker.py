@@ -336,6 +336,9 @@ _NOT_SPEAKERS = frozenset(  # compared in lower case: "What Xi said in Davos"
     "which who whom whose that what where when it this these those there it’s it's".split()
 )
 _IDIOMS = frozenset("Having All Nobody None".split())
+# A time that opens a clause without a comma: "Last week the US president said", "This year Beijing said"
+_WHEN_OPENING = frozenset("Last This Next Earlier Later Early".split())
+_WHEN_UNITS = frozenset("week weekend month year spring summer autumn fall winter night morning time".split())
 _LEADING = frozenset(
     "As The A An the a an However But And Yet Now So Also Then Meanwhile Still Indeed "
     "Moreover Furthermore Instead Thus Here There While Although Though If When".split()
@@ -706,6 +709,9 @@ def _clause_subject(clause: str) -> tuple[str | None] | None:
 def _speaker_chunk(chunk: str) -> tuple[str | None] | None:
     """(name,) when `chunk` can be a speaker, else None; (None,) for a pronoun."""
     words = chunk.split()
+    if len(words) > 2 and words[0] in _WHEN_OPENING and words[1].lower() in _WHEN_UNITS:
+        words = words[2:]  # "Last week the US president said": the time is no part of the speaker
+        chunk = " ".join(words)
     if not words or words[0].lower() in _NOT_SPEAKERS:
         return None
     if len(words) > 8 and not (len(words) <= 12 and (" of " in chunk or " at " in chunk)):

@@ -566,6 +566,8 @@ TRAINING_QUOTED = [
     ("According to Harvard professor Graham Allison, conflict followed in 12 of 16 cases.", "Graham Allison"),
     ("According to Sjors ten Tije, who manages the association, carmakers depend on Chinese parts.", "Sjors ten Tije"),
     ("The report states that exports fell.", "report"),
+    ("Last week the US president said he wanted to close the gap in the 5G race.", "US president"),
+    ("This year Beijing said it would retaliate.", "Beijing"),
 ]
 
 
