@@ -28,12 +28,13 @@ Rules, in order (regular expressions only, no model, no network):
    so "OpenAI, which has since accused DeepSeek" stays the author's.
    "In Allen's view,", "In the words of one diplomat," (also after a
    quotation: '"Chip War," in the words of Chris Miller'), "In the White
-   House's own words," and "as Trump put it" attribute too; "announced"/"wrote" only with a "that" ("announced on
-   Thursday that"); "according to" official data, figures, a law or a plan
-   cites, it does not quote.
-3. A sentence mostly inside quotation marks (“...”, "...", ''...'', «...» or 「...」;
-   spans of under four words are scare quotes or titles and do not count,
-   unless the quotation is the whole sentence: “Never.”), or one that
+   House's own words," and "as Trump put it" attribute too;
+   "announced"/"wrote" only with a "that" ("announced on Thursday that",
+   "wrote in a post on X that"); "according to" official data, figures, a
+   law or a plan cites, it does not quote.
+3. A sentence mostly inside quotation marks (“...”, "...", ''...'', «...»
+   or 「...」; spans of under four words are scare quotes or titles and do
+   not count, unless the quotation is the whole sentence: “Never.”), or one that
    continues a quotation left open by the previous sentence (or closes one
    it did not open), is quoted; a closing "– Xi Jinping" names the speaker.
 4. Anything else is the author's.
