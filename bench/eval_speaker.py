@@ -14,7 +14,10 @@ recall and F1 of ``quoted``, and, where both say quoted and the reader names
 the speaker, how often stance gives the same name (compared without case,
 markdown and an article; one name inside the other, as "Raimondo" in "Gina
 Raimondo", counts apart as partly the same). Then the kinds of text apart,
-and the misses and false alarms by the cue that gave stance's voice.
+the two halves of the documents apart (``half``: the rules were mended
+looking at the misses of the "mended" half only; the "held back" half
+says how far that carries), and the misses and false alarms by the cue
+that gave stance's voice.
 """
 
 from __future__ import annotations
@@ -60,8 +63,10 @@ def main() -> None:
             seen.setdefault(s.sentence_id, voice)
     rows = [(g, seen[sid]) for sid, g in gold.items() if sid in seen]
     print(f"{len(rows)} of {len(gold)} read sentences found in the bundled documents")
-    for kind in (None, "seeds", "government", "state-media", "think-tank"):
-        part = [(g, s) for g, s in rows if kind is None or kind_of(g["file"]) == kind]
+    groups = [("all", rows)]
+    groups += [(kind, [(g, s) for g, s in rows if kind_of(g["file"]) == kind]) for kind in ("seeds", "government", "state-media", "think-tank")]
+    groups += [(f"{half} half", [(g, s) for g, s in rows if g["half"] == half]) for half in ("mended", "held back")]
+    for label, part in groups:
         if not part:
             continue
         tp = sum(g["voice"] == "quoted" and s.voice == "quoted" for g, s in part)
@@ -72,7 +77,7 @@ def main() -> None:
         f1 = 2 * p * r / (p + r) if p + r else 0.0
         named = [same_name(g["name"], s.name or "") for g, s in part if g["voice"] == s.voice == "quoted" and g["name"]]
         names = Counter(named)
-        print(f"{kind or 'all':12s} {len(part):5d} sentences, {tp + fn:4d} quoted: voice accuracy {accuracy:.3f}; quoted P {p:.3f} R {r:.3f} F1 {f1:.3f}; "
+        print(f"{label:16s} {len(part):5d} sentences, {tp + fn:4d} quoted: voice accuracy {accuracy:.3f}; quoted P {p:.3f} R {r:.3f} F1 {f1:.3f}; "
               f"name of {len(named)} named quotes: same {names['same'] / max(len(named), 1):.2f}, partly {names['part'] / max(len(named), 1):.2f}")
     misses = Counter("quoted, stance author" for g, s in rows if g["voice"] == "quoted" and s.voice != "quoted")
     alarms = Counter(f"author, stance quoted by {s.cue}" for g, s in rows if g["voice"] != "quoted" and s.voice == "quoted")
