@@ -221,7 +221,7 @@ _PHRASES = [
 _PARTICIPLES = [
     "saying", "arguing", "claiming", "accusing", "urging", "warning", "stressing",
     "insisting", "adding", "calling for", "noting", "emphasizing", "emphasising", "asserting",
-    "declaring", "cautioning", "describing", "calling",
+    "declaring", "cautioning", "describing", "calling", "tweeting", "recommending",
 ]
 
 
@@ -255,10 +255,11 @@ for _verb in ("asked", "asks", "wondered", "wonders"):
 # maintaining, conceding and contending likewise ("maintains that", not "maintains a ban", "contend with")
 for _verb in ("added", "adds", "adding", "maintained", "maintains", "maintain", "conceded", "concedes", "concede",
               "contended", "contends", "contend", "states"):
-    _CUES[_verb] = re.compile(rf"\b{_verb}(?=\s+that\b|\s*[,.:;\ue000\"“”]|\s*$)")
+    _CUES[_verb] = re.compile(rf"\b{_verb}(?=(?:\s+(?:in private|in public|privately|publicly))?\s+that\b|\s*[,.:;\ue000\"“”]|\s*$)")
 # "He forecasts that ...", "Chinese firms openly admit that ...", "Trump tweeted that ...": with the "that"
 # of what was said, not "forecasts of growth", "admitted to the WTO" or "tweeted a photo"
-for _verb in ("forecast", "forecasts", "forecasted", "admit", "admits", "admitted", "tweeted", "tweets", "tweeting"):
+for _verb in ("forecast", "forecasts", "forecasted", "admit", "admits", "admitted", "tweeted", "tweets", "tweeting",
+              "recommending"):
     _CUES[_verb] = re.compile(rf"\b{_verb}\s+that\b")
 # "Regulators deemed it “totally insufficient”", "Scholz labelled the tariffs “illegal customs
 # barriers”", "calling the deal “a mistake”": judging in words, when the words follow in quotation
@@ -330,7 +331,12 @@ _FIRST_PERSON_SET = frozenset(_FIRST_PERSON_WORDS)
 _BETWEEN = frozenset(
     "has have had also further since already again then later once previously "
     "recently publicly repeatedly reportedly sternly just rather has since would will "
-    "had earlier today yesterday long often".split()
+    "had earlier today yesterday long often likewise".split()
+)
+# A day or a week between a speaker and the verb: "11 US senators on Monday called on", "Beijing last week said"
+_WHEN_BEFORE = re.compile(
+    r"\s+(?:on\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+    r"|(?:this|last)\s+(?:week|weekend|month|year))$"
 )
 _PRONOUNS = frozenset("he she they He She They".split())
 _NOT_SPEAKERS = frozenset(  # compared in lower case: "What Xi said in Davos"
@@ -616,7 +622,7 @@ def _starts_clause(before: str) -> bool:
 
 def _subject_before(before: str) -> tuple[str | None] | None:
     """(name,) of the speaker right before a reporting verb, or None."""
-    words = before.split()
+    words = _WHEN_BEFORE.sub("", before.rstrip()).split()
     while words and (words[-1] in _BETWEEN or (words[-1].endswith("ly") and words[-1].islower())):
         words.pop()
     if len(words) >= 3 and words[-1] == "to" and words[-2] == "on" and words[-3] in ("went", "goes", "go"):

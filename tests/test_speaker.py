@@ -568,6 +568,11 @@ TRAINING_QUOTED = [
     ("The report states that exports fell.", "report"),
     ("Last week the US president said he wanted to close the gap in the 5G race.", "US president"),
     ("This year Beijing said it would retaliate.", "Beijing"),
+    ("US President Donald Trump outlined a fairer approach on Thursday, tweeting that America should compete.", "Donald Trump"),
+    ("CSIS produced a report recommending that U.S. officials watch the talks.", "CSIS"),
+    ("Chinese experts concede in private that matching Western chipmakers will take ten years.", "Chinese experts"),
+    ("Falling back on that claim, 11 US senators on Monday called on the government to act.", "11 US senators"),
+    ("German Chancellor Olaf Scholz shared his worries and likewise voiced criticism of the plan.", "Olaf Scholz"),
 ]
 
 
