@@ -139,6 +139,7 @@ class AnnotationSet:
 
     annotations: list[Annotation] = field(default_factory=list)
     problems: list[StanceError] = field(default_factory=list)
+    without_rows: list[str] = field(default_factory=list)  # files read whole that hold no row: a CSV header alone
 
 
 class Decided(Protocol):
@@ -178,6 +179,7 @@ class Resolution:
     merged: int = 0  # sentences that had more than one row
     adjudicated: int = 0  # of those, sentences where an adjudication row decides a kind
     boilerplate: int = 0  # sentences left out: a person marked them boilerplate
+    without_rows: list[str] = field(default_factory=list)  # files that held no row (``AnnotationSet.without_rows``)
 
 
 def resolve(annotations: Sequence[Annotation]) -> Resolution:
@@ -370,6 +372,8 @@ def read_annotations(paths: Iterable[str | Path], codebook=None) -> AnnotationSe
                 raise StanceError("the file holds a NUL character (\\x00)", path=shown, line=line_of(text, text.index("\x00")),
                                   fix="save the file again without it")
             rows = list(table_rows(path, text, COLUMNS + (BOILERPLATE_MARK, DECIDES), REQUIRED))
+            if not rows:
+                result.without_rows.append(shown)
         except OSError as exc:
             result.problems.append(StanceError(f"cannot read the annotation file ({exc.strerror})", path=shown, fix="check the path and its permissions"))
             continue

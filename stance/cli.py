@@ -219,7 +219,8 @@ def _training_data(args: argparse.Namespace):
     if store is not None:
         _note_stale(store, codebook)
     annotations, problems, resolution = training_annotations(store, args.annotations, codebook)
-    _note_empty_files(args.annotations or [])
+    for path in resolution.without_rows:  # it adds nothing, and beside other files nothing else would say so
+        print(f"stance: note: {path} holds no annotation rows, only a header; nothing is read from it", file=sys.stderr)
     for problem in problems[:MAX_PROBLEMS_SHOWN]:
         print(f"stance: skipped {problem}", file=sys.stderr)
     if len(problems) > MAX_PROBLEMS_SHOWN:
@@ -248,18 +249,6 @@ def _training_data(args: argparse.Namespace):
     else:
         examples, label_sets, sources = bundled_examples(annotations, codebook)
     return codebook, examples, label_sets, sources
-
-
-def _note_empty_files(paths) -> None:
-    """Name an annotation file that holds a header and no row: it adds nothing, and beside other files
-    nothing else would say so."""
-    from stance.annotations import read_annotations
-
-    for path in paths:
-        if Path(path).is_file():
-            read = read_annotations([path])
-            if not read.annotations and not read.problems:
-                print(f"stance: note: {path} holds no annotation rows, only a header; nothing is read from it", file=sys.stderr)
 
 
 def _metrics_rows(result: dict, codebook) -> list[dict]:

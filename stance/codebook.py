@@ -379,21 +379,24 @@ def _regex_problem(regex: str) -> str | None:
             f"{exc}: Python has no POSIX classes such as [[:alpha:]], and reads one as a set of letters; "
             "write [^\\W\\d_] for a letter, \\d for a digit, \\s for a space, or escape a literal '[' as \\["
         )
-    if _re_parser is not None and parsed_regex(regex).getwidth()[0] == 0:
+    if _re_parser is None:
+        return None
+    parsed = parsed_regex(regex)
+    if parsed.getwidth()[0] == 0:
         return "the regular expression can match the empty string, so it would fire everywhere"
-    if _re_parser is not None and _nested_runs(regex_items(parsed_regex(regex))):
+    if _nested_runs(regex_items(parsed)):
         return (
             "the regular expression repeats a group that begins with a run of any length, like (a+)+ or "
             "(\\w+\\s?)+; on some sentences it would try more ways to match than any computer can; "
             "make each pass end in a required separator, e.g. (?:\\w+\\s){0,3}"
         )
-    if _re_parser is not None and _alike_alternatives(parsed_regex(regex)):
+    if _alike_alternatives(parsed):
         return (
             "the regular expression repeats a group with alternatives that can start alike, like (.|\\s)* or "
             "(\\w\\w|\\w)+; on some sentences it would try more ways to match than any computer can; make the "
             "alternatives start differently, or write one character class ([\\s\\S]* for (.|\\s)*)"
         )
-    if _re_parser is not None and _overlapping_run(regex_items(parsed_regex(regex)), parsed_regex(regex).state):
+    if _overlapping_run(regex_items(parsed), parsed.state):
         return (
             f"the regular expression has {_RUN_LIMIT} or more open repeats in a row that can match the same "
             "characters, like \\w*\\w*\\w*\\w*; on a long word it would try more ways to match than any computer "
@@ -418,7 +421,15 @@ def _overlapping_run(items: list, state) -> bool:
             before = body[0]
             if run >= _RUN_LIMIT:
                 return True
-        elif op not in (rc.AT,):
+            continue
+        # a run inside a group, a branch, a repeat or a lookaround counts as well: "(\w*\w*\w*\w*)x"
+        inner = [body] if body is not None else (
+            [regex_items(av[3])] if op is rc.SUBPATTERN else
+            [regex_items(b) for b in av[1]] if op is rc.BRANCH else
+            [regex_items(av[1])] if op in (rc.ASSERT, rc.ASSERT_NOT) else [])
+        if any(_overlapping_run(part, state) for part in inner):
+            return True
+        if op is not rc.AT:
             run, before = 0, None
     return False
 

@@ -218,7 +218,7 @@ _PHRASES = [
     "according to", "According to", "called for", "calls for", "call for", "called on", "calls on", "pointed out",
     "points out", "point out", "introduced that", "revealed that", "revealed how", "proposed that",
 ]
-_PARTICIPLES = [
+_PARTICIPLES = [  # their speaker is their clause's subject; "calling", "tweeting", "recommending" need more (``_NEEDS``)
     "saying", "arguing", "claiming", "accusing", "urging", "warning", "stressing",
     "insisting", "adding", "calling for", "noting", "emphasizing", "emphasising", "asserting",
     "declaring", "cautioning", "describing", "calling", "tweeting", "recommending",
@@ -238,47 +238,45 @@ def _cue_patterns() -> dict[str, re.Pattern[str]]:
     }
 
 
+# Verbs that report speech only with what follows them, and what that is (a regex that follows
+# the verb): every other use of the word is the author's. One table, one loop.
+_QUOTED_SOON = r"(?=(?:\s+[^\s\ue000]+){0,8}?\s*\ue000)"  # quoted words (the hole for them) a few words on
+_SAID_OR_ENDS = r"(?=(?:\s+(?:in private|in public|privately|publicly))?\s+that\b|\s*[,.:;\ue000\"“”]|\s*$)"
+_NEEDS: list[tuple[tuple[str, ...], str]] = [
+    # "The Ministry of Commerce announced on Thursday that ...", "wrote in a post on X that":
+    # announcing or writing, with the "that" of what was announced or written
+    (("announced", "announces", "declared", "declares", "wrote", "writes"),
+     r"(?:\s+(?:today|yesterday|recently|publicly|officially))?"
+     r"(?:\s+(?:on|in|last|this|earlier|late)\s+[\w-]+(?:\s+\d{1,2},?)?(?:\s+\d{4})?)?"
+     r"(?:\s+in\s+(?:a|an|his|her|its|their|the)\s+[\w-]+(?:\s+(?:on|to)\s+[\w.-]+)?)?\s+that\b"),
+    # "Dick Roche asked what sense it made": asking, with the question it asked
+    (("asked", "asks", "wondered", "wonders"), r"\s+(?:whether|why|what|how|if)\b"),
+    # "Zhu added that ...", '"...," he added.', "concede in private that": adding, maintaining, conceding,
+    # contending and stating words, not "The U.S. added firms to the list", "adding to the surplus",
+    # "maintains a ban", "contend with" or "the Baltic states and"
+    (("added", "adds", "adding", "maintained", "maintains", "maintain", "conceded", "concedes", "concede",
+      "contended", "contends", "contend", "states"), _SAID_OR_ENDS),
+    # "He forecasts that ...", "Chinese firms openly admit that ...", "tweeting that", "a report recommending
+    # that": not "forecasts of growth", "admitted to the WTO" or "tweeted a photo"
+    (("forecast", "forecasts", "forecasted", "admit", "admits", "admitted", "tweeted", "tweets", "tweeting",
+      "recommending"), r"\s+that\b"),
+    # "Regulators deemed it “totally insufficient”", "Scholz labelled the tariffs “illegal customs barriers”":
+    # judging in words, when the words follow in quotation marks
+    (("deemed", "deems", "labelled", "labeled", "labels", "branded", "brands", "lauded", "lauds", "hailed", "hails"),
+     _QUOTED_SOON),
+    # "calling the deal “a mistake”", "calling for": not "a start-up called “Moonshot”", which names a thing
+    (("calling",), rf"(?:\s+for\b|{_QUOTED_SOON})"),
+    # "Beijing replied that ...", '... , the ministry responded.': not "China responded angrily"
+    (("replied", "replies", "responded", "responds"), r"(?=\s+(?:that|by saying)\b|\s*[,.:;\ue000\"“”]|\s*$)"),
+    # "Had DeepSeek been able to, he continued, it would have": going on speaking, as an aside
+    (("continued",), r"(?=,)"),
+    # "European officials informed CSIS that ...": informing, with the "that" of what was said
+    (("informed", "informs", "assured", "assures", "reminded", "reminds"), r"\s+(?:[\w.’'-]+\s+){1,4}?that\b"),
+]
 _CUES = _cue_patterns()
-# "The Ministry of Commerce announced on Thursday that ...": announcing or
-# writing reports speech only with the "that" of what was announced or written.
-for _verb in ("announced", "announces", "declared", "declares", "wrote", "writes"):
-    _CUES[_verb] = re.compile(
-        rf"\b{_verb}(?:\s+(?:today|yesterday|recently|publicly|officially))?"
-        rf"(?:\s+(?:on|in|last|this|earlier|late)\s+[\w-]+(?:\s+\d{{1,2}},?)?(?:\s+\d{{4}})?)?"
-        rf"(?:\s+in\s+(?:a|an|his|her|its|their|the)\s+[\w-]+(?:\s+(?:on|to)\s+[\w.-]+)?)?\s+that\b"
-    )  # "announced today that", "announced on December 8, 2025 that", "wrote in a post on X that"
-# "Dick Roche asked what sense it made": asking, with the question it asked
-for _verb in ("asked", "asks", "wondered", "wonders"):
-    _CUES[_verb] = re.compile(rf"\b{_verb}\s+(?:whether|why|what|how|if)\b")
-# "Zhu added that ...", '"...," he added.': adding words, not "The U.S. added firms to the list"
-# or "Exports rose, adding to the surplus"; "states" likewise, not "the Baltic states and";
-# maintaining, conceding and contending likewise ("maintains that", not "maintains a ban", "contend with")
-for _verb in ("added", "adds", "adding", "maintained", "maintains", "maintain", "conceded", "concedes", "concede",
-              "contended", "contends", "contend", "states"):
-    _CUES[_verb] = re.compile(rf"\b{_verb}(?=(?:\s+(?:in private|in public|privately|publicly))?\s+that\b|\s*[,.:;\ue000\"“”]|\s*$)")
-# "He forecasts that ...", "Chinese firms openly admit that ...", "Trump tweeted that ...": with the "that"
-# of what was said, not "forecasts of growth", "admitted to the WTO" or "tweeted a photo"
-for _verb in ("forecast", "forecasts", "forecasted", "admit", "admits", "admitted", "tweeted", "tweets", "tweeting",
-              "recommending"):
-    _CUES[_verb] = re.compile(rf"\b{_verb}\s+that\b")
-# "Regulators deemed it “totally insufficient”", "Scholz labelled the tariffs “illegal customs
-# barriers”", "calling the deal “a mistake”": judging in words, when the words follow in quotation
-# marks (the hole that stands for them, a few words on); "a start-up called “Moonshot”" names
-# a thing, so calling counts only as a participle of a speaker's clause, or as "calling for".
-_QUOTED_SOON = r"(?=(?:\s+[^\s\ue000]+){0,8}?\s*\ue000)"
-for _verb in ("deemed", "deems", "labelled", "labeled", "labels", "branded", "brands", "lauded", "lauds",
-              "hailed", "hails"):
-    _CUES[_verb] = re.compile(rf"\b{_verb}{_QUOTED_SOON}")
-_CUES["calling"] = re.compile(rf"\bcalling(?:\s+for\b|{_QUOTED_SOON})")
-# "Beijing replied that ...", '... , the ministry responded.': answering in words, not "China
-# responded angrily" or "markets responded": the answer's "that", a quotation or a full stop follows
-for _verb in ("replied", "replies", "responded", "responds"):
-    _CUES[_verb] = re.compile(rf"\b{_verb}(?=\s+(?:that|by saying)\b|\s*[,.:;\ue000\"“”]|\s*$)")
-# "Had DeepSeek been able to, he continued, it would have": going on speaking, as an aside
-_CUES["continued"] = re.compile(r"\bcontinued(?=,)")
-# "European officials informed CSIS that ...": informing, too, with the "that" of what was said.
-for _verb in ("informed", "informs", "assured", "assures", "reminded", "reminds"):
-    _CUES[_verb] = re.compile(rf"\b{_verb}\s+(?:[\w.’'-]+\s+){{1,4}}?that\b")
+for _verbs, _follows in _NEEDS:
+    for _verb in _verbs:
+        _CUES[_verb] = re.compile(rf"\b{_verb}{_follows}")
 # "In Allen's view, ...", "In the words of one European diplomat, ...", "as Trump put it"
 # Each is matched against one clause, cut at commas, colons and semicolons.
 _VIEW = re.compile(

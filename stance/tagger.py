@@ -349,6 +349,7 @@ def training_annotations(store=None, files: Sequence[str | Path] | None = None,
     # lacks are left out (``labels_left_out`` says which), the sentences and their other labels stay.
     read = read_annotations(files, codebook) if files else read_annotations(bundled_annotation_files())
     resolution = resolve(read.annotations)
+    resolution.without_rows = read.without_rows
     annotations = resolution.annotations
     if store is not None:
         current = store.current_labels()  # marked boilerplate too: a file's row of such a sentence, by id or by text, is left out

@@ -415,7 +415,8 @@ def test_a_regex_repeating_alternatives_that_start_alike_is_refused_before_it_ha
     assert "alternatives that can start alike" in str(err) and err.line == 5
 
 
-@pytest.mark.parametrize("regex", [r"\w*\w*\w*\w*\w*\w*\w*\w*\w*x", r"\b[a-z]+\w*\w+\w*tariff"])
+@pytest.mark.parametrize("regex", [r"\w*\w*\w*\w*\w*\w*\w*\w*\w*x", r"\b[a-z]+\w*\w+\w*tariff",
+                                   r"(\w*\w*\w*\w*\w*\w*\w*\w*\w*)x", r"\btariffs? (?:on|\w*\w*\w*\w*\w*\w*\w*x)"])
 def test_many_open_repeats_in_a_row_that_share_characters_are_refused(tmp_path, regex):
     # Nine `\w*` in a row loaded, and tagging a 40-letter word hung for more than 30 s (n**9 ways).
     err = error_of(tmp_path, f"[[topics]]\nid = \"trade\"\ncues = ['re:{regex}']\n")
