@@ -110,10 +110,10 @@ def test_thin_cells_are_flagged_never_hidden(export_controls):
     assert coppens["n"] < THIN and coppens["thin"] is True
     assert coppens["stance"][AXIS]["n"] == 0  # none of its 4 sentences uses either lens of the axis
     outlet = cell(export_controls, "outlet")
-    assert outlet["stance"][AXIS]["n"] == 1 and outlet["stance"][AXIS]["index"] == 1.0
+    assert outlet["stance"][AXIS]["n"] == 3 and outlet["stance"][AXIS]["index"] == 1.0
     summary = {r["group"]: r for r in export_controls.summary_rows()}
     assert summary["Pascal Coppens"]["thin"] == "thin" and summary["Pascal Coppens"][AXIS] == "n=0"
-    assert "(thin)" in summary["Chinese outlet"][AXIS]  # an index on one sentence is shown, and flagged
+    assert "(thin)" in summary["Chinese outlet"][AXIS]  # an index on three sentences is shown, and flagged
 
 
 def test_the_reading_names_who_deviates_and_says_n_is_small(export_controls):
