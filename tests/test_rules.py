@@ -423,11 +423,15 @@ def test_analyse_overlaps_and_without_gold(small):
         ("The executive order tightens the screening of outbound investment in Chinese AI firms.", "economic_gain", False),
         ("The fund is Beijing's main investment vehicle for the chip industry.", "economic_gain", False),
         ("The new plant will attract foreign investment and create thousands of good jobs.", "economic_gain", True),
-        ("Both sides held talks in Geneva.", "cooperation", False),
         ("Both sides held constructive talks and agreed to deepen cooperation.", "cooperation", True),
         ("Michael Kratsios directs the White House Office of Science and Technology Policy.", "state_role", False),
         ("Washington has still to produce a chip policy that is clear and consistent.", "state_role", True),
-        ("Exports grew 8% in May.", "economic_gain", False),
+        # The cooperation, sovereignty and economic_gain passes: what both readings of the codebook alone give.
+        ("Both sides held talks in Geneva.", "cooperation", True),  # dialogue, even reported plainly
+        ("Exports grew 8% in May.", "economic_gain", True),  # growth, even as a figure
+        ("Consumer prices grew 8% in May.", "economic_gain", False),  # prices rising are no gain
+        ("Tesla is building a $5 billion factory in Shanghai.", "economic_gain", True),
+        ("The investigation took aim at Chinese chipmakers.", "sovereignty", True),
     ],
 )
 def test_broad_frame_words_need_the_lens(rules, text, frame, given):
