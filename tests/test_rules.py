@@ -426,12 +426,15 @@ def test_analyse_overlaps_and_without_gold(small):
         ("Both sides held constructive talks and agreed to deepen cooperation.", "cooperation", True),
         ("Michael Kratsios directs the White House Office of Science and Technology Policy.", "state_role", False),
         ("Washington has still to produce a chip policy that is clear and consistent.", "state_role", True),
-        # The cooperation, sovereignty and economic_gain passes: what both readings of the codebook alone give.
+        # The cooperation, sovereignty, economic_gain and economic_cost passes: what both readings of the codebook alone give.
         ("Both sides held talks in Geneva.", "cooperation", True),  # dialogue, even reported plainly
         ("Exports grew 8% in May.", "economic_gain", True),  # growth, even as a figure
         ("Consumer prices grew 8% in May.", "economic_gain", False),  # prices rising are no gain
         ("Tesla is building a $5 billion factory in Shanghai.", "economic_gain", True),
         ("The investigation took aim at Chinese chipmakers.", "sovereignty", True),
+        ("Beijing retaliated with tariffs on American soybeans.", "sovereignty", True),
+        ("Shares of the chipmaker fell 7% after the announcement.", "economic_cost", True),  # a decline, as a figure
+        ("Tariffs on solar panels fell to 10% last year.", "economic_cost", False),  # tariffs falling are no cost
     ],
 )
 def test_broad_frame_words_need_the_lens(rules, text, frame, given):
