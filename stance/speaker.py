@@ -331,19 +331,19 @@ _BETWEEN = frozenset(
     "recently publicly repeatedly reportedly sternly just rather has since would will "
     "had earlier today yesterday long often likewise".split()
 )
-# A day or a week between a speaker and the verb: "11 US senators on Monday called on", "Beijing last week said"
-_WHEN_BEFORE = re.compile(
-    r"\s+(?:on\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
-    r"|(?:this|last)\s+(?:week|weekend|month|year))$"
-)
+# A time, which is no part of a speaker: between the speaker and the verb ("11 US senators on Monday
+# called on", "Beijing last week said") or opening the clause ("Last week the US president said",
+# "Earlier this month the ministry said", "On Monday the ministry said").
+_WHEN = (r"(?:on\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+         r"|(?:(?:earlier|later|early)\s+)?(?:this|last|next|earlier|later|early)\s+"
+         r"(?:week|weekend|month|year|spring|summer|autumn|fall|winter|night|morning|time))")
+_WHEN_BEFORE = re.compile(rf"\s+{_WHEN}$", re.IGNORECASE)
+_WHEN_OPENING = re.compile(rf"{_WHEN},?\s+(?=\S)", re.IGNORECASE)
 _PRONOUNS = frozenset("he she they He She They".split())
 _NOT_SPEAKERS = frozenset(  # compared in lower case: "What Xi said in Davos"
     "which who whom whose that what where when it this these those there it’s it's".split()
 )
 _IDIOMS = frozenset("Having All Nobody None".split())
-# A time that opens a clause without a comma: "Last week the US president said", "This year Beijing said"
-_WHEN_OPENING = frozenset("Last This Next Earlier Later Early".split())
-_WHEN_UNITS = frozenset("week weekend month year spring summer autumn fall winter night morning time".split())
 _LEADING = frozenset(
     "As The A An the a an However But And Yet Now So Also Then Meanwhile Still Indeed "
     "Moreover Furthermore Instead Thus Here There While Although Though If When".split()
@@ -713,10 +713,10 @@ def _clause_subject(clause: str) -> tuple[str | None] | None:
 
 def _speaker_chunk(chunk: str) -> tuple[str | None] | None:
     """(name,) when `chunk` can be a speaker, else None; (None,) for a pronoun."""
+    when = _WHEN_OPENING.match(chunk)
+    if when:  # "Last week the US president said": the time is no part of the speaker
+        chunk = chunk[when.end():]
     words = chunk.split()
-    if len(words) > 2 and words[0] in _WHEN_OPENING and words[1].lower() in _WHEN_UNITS:
-        words = words[2:]  # "Last week the US president said": the time is no part of the speaker
-        chunk = " ".join(words)
     if not words or words[0].lower() in _NOT_SPEAKERS:
         return None
     if len(words) > 8 and not (len(words) <= 12 and (" of " in chunk or " at " in chunk)):

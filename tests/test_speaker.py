@@ -568,6 +568,9 @@ TRAINING_QUOTED = [
     ("The report states that exports fell.", "report"),
     ("Last week the US president said he wanted to close the gap in the 5G race.", "US president"),
     ("This year Beijing said it would retaliate.", "Beijing"),
+    ("On Monday the ministry said it would act.", "ministry"),
+    ("Earlier this month the ministry said it would act.", "ministry"),
+    ("Beijing earlier this month said it would act.", "Beijing"),
     ("US President Donald Trump outlined a fairer approach on Thursday, tweeting that America should compete.", "Donald Trump"),
     ("CSIS produced a report recommending that U.S. officials watch the talks.", "CSIS"),
     ("Chinese experts concede in private that matching Western chipmakers will take ten years.", "Chinese experts"),
@@ -576,15 +579,15 @@ TRAINING_QUOTED = [
 ]
 
 
-@pytest.mark.parametrize("text", [
-    "''It is an extremely dangerous trend,'' the official said.",
-    "A Pentagon expert called the deal ''really worrisome,'' according to a report in the Washington Times.",
-    "It is about more than money.'' The senator paused.",
+@pytest.mark.parametrize("text,name", [
+    ("''It is an extremely dangerous trend,'' the official said.", "official"),
+    ("A Pentagon expert called the deal ''really worrisome,'' according to a report in the Washington Times.", "Washington Times"),
+    ("It is about more than money.'' The senator paused.", None),  # closes a quotation it did not open
 ])
-def test_two_apostrophes_are_read_as_a_quotation_mark(text):
-    # as typewritten text and old web pages have them: each as '"' would be read
-    assert speaker(text) == speaker(text.replace("''", '"'))
-    assert speaker(text).voice == QUOTED
+def test_two_apostrophes_are_read_as_a_quotation_mark(text, name):
+    # as typewritten text and old web pages have them
+    found = speaker(text)
+    assert (found.voice, found.name) == (QUOTED, name)
 
 
 @pytest.mark.parametrize("text,name", TRAINING_QUOTED, ids=lambda x: x[:40] if isinstance(x, str) else x)
