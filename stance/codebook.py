@@ -93,6 +93,7 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 
+from stance.cache import Memo
 from stance.errors import StanceError
 
 try:  # the parser behind `re`: to reject regexes that match nothing (rules.py reads where cues start with it)
@@ -330,13 +331,27 @@ def phrase_words(cue: str) -> tuple[str, ...] | None:
     return tuple(_word_regex(w) for w in words)
 
 
-def compile_cue(cue: str) -> re.Pattern[str]:
-    """Compile one cue; ``ValueError`` says what is wrong with it."""
+def check_cue(cue: str) -> None:
+    """``ValueError`` saying what is wrong with a cue, if anything is.
+
+    A raw regex is compiled and checked (``_regex_problem``) the first time
+    this code meets it; that it was fine is then kept on disk (``stance.cache``),
+    so a later run reads the codebook without compiling its cues. A plain
+    phrase always makes a valid regex.
+    """
     regex = cue_regex(cue)
+    if not cue.strip().startswith(RE_PREFIX) or _checked_regexes().get(regex):
+        return
     problem = _regex_problem(regex)
     if problem:
         raise ValueError(problem)
-    return compiled_regex(regex)
+    _checked_regexes().put(regex, True)
+
+
+@cache
+def _checked_regexes() -> Memo:
+    """The regex cues found fine by this code under this Python, in this run or an earlier one."""
+    return Memo("regex-checks", [Path(__file__)])
 
 
 # Compiling is the slow part of reading a codebook: `re` parses patterns in
@@ -735,6 +750,13 @@ def _inflections(word: str) -> set[str]:
 @lru_cache(maxsize=32)  # a command reads one codebook several times (its file, the model's card, the rules)
 def _build(text: str, path: str, sha256: str) -> Codebook:
     try:
+        return _read(text, path, sha256)
+    finally:
+        _checked_regexes().save()  # the cues found fine stay fine, whatever else is wrong with the file
+
+
+def _read(text: str, path: str, sha256: str) -> Codebook:
+    try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise _toml_error(exc, text, path) from None
@@ -940,8 +962,7 @@ def _cues(entry: dict, key: str, label_id: str, where: TomlLocator, span: tuple[
     written: set[str] = set()
     for cue in value:
         try:
-            # A plain phrase always makes a valid regex; only raw ones need compiling here.
-            compile_cue(cue) if cue.strip().startswith(RE_PREFIX) else cue_regex(cue)
+            check_cue(cue)
         except ValueError as exc:
             raise CodebookError(
                 f"{key} of {label_id!r}: bad cue '{_shown(cue)}': {exc}",

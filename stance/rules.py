@@ -34,6 +34,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -41,6 +42,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from stance import prefilter as _prefilter
+from stance.cache import Memo
 from stance.codebook import CUE_FLAGS, PHRASE_SEP, Codebook, alternation, compiled_regex, cue_regex, parsed_regex, phrase_words, regex_items
 
 try:  # the parser behind `re`, to see where a cue can start; without it every cue is searched
@@ -190,6 +192,7 @@ class RuleSet:
             for ci in cis:
                 self._filed_keys[ci] |= {k}
         self._is_scanned = frozenset(scan)
+        _analysed().save()
         self._prefilter: _prefilter.Prefilter | None = None
         self._prefilter_folder: Path | None = None
         self._voted = 0  # sentences voted on since a prefilter folder was attached
@@ -632,7 +635,24 @@ def _phrase_head(words: Sequence[str]) -> str:
 
 
 def _analyse_regex(regex: str) -> tuple[frozenset[str] | None, frozenset[str] | None, int]:
-    """(exact first words or None, first-letter keys or None, capturing groups) of a cue regex."""
+    """(exact first words or None, first-letter keys or None, capturing groups) of a cue regex,
+    worked out once by this code (parsing is most of building the rules) and then kept on disk."""
+    known = _analysed().get(regex)
+    if isinstance(known, list) and len(known) == 3:
+        words, keys, groups = known
+        return (None if words is None else frozenset(words)), (None if keys is None else frozenset(keys)), groups
+    found = _work_out(regex)
+    _analysed().put(regex, [None if found[0] is None else sorted(found[0]), None if found[1] is None else sorted(found[1]), found[2]])
+    return found
+
+
+@cache
+def _analysed() -> Memo:
+    """What ``_work_out`` found of each regex, in this run or an earlier one (``stance.cache``)."""
+    return Memo("regex-starts", [Path(__file__), Path(__file__).with_name("codebook.py")])
+
+
+def _work_out(regex: str) -> tuple[frozenset[str] | None, frozenset[str] | None, int]:
     if _re_parser is None:
         return None, None, compiled_regex(regex).groups
     parsed = parsed_regex(regex)

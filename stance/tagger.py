@@ -28,6 +28,7 @@ import numpy as np
 
 from stance import __version__
 from stance.annotations import TRAINING_DIR, Annotation, Resolution, bundled_annotation_files, read_annotations, resolve
+from stance.cache import cache_dir
 from stance.codebook import Codebook, load_codebook
 from stance.corpus import SEEDS_DIR, Corpus, Document, iter_corpus, read_corpus
 from stance.errors import StanceError
@@ -272,16 +273,6 @@ def _voices(sentences: Sequence[Sentence]):
 
 
 # --- the default model ------------------------------------------------------
-
-
-def cache_dir() -> Path:
-    """Where models are cached: ``$STANCE_CACHE``, else the user's cache folder."""
-    root = os.environ.get("STANCE_CACHE")
-    if root:
-        return Path(root)
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("stance"))
 
 
 def bundled_documents(folders: Sequence[Path] | None = None) -> Iterator[tuple[list[Sentence], str]]:

@@ -1,0 +1,112 @@
+"""Where stance keeps what it works out once: models, the cue prefilter, and
+what it found about each cue regex.
+
+Reading a codebook checks every regex cue (compiled, parsed and searched for
+patterns that could run for ever), and building its rules works out which
+words each one can start at. For the default codebook's ~1,700 regex cues
+that was about 1.5 s of every run, the same each time. A ``Memo`` keeps
+those findings in one JSON file per kind, named by a hash of the code that
+finds them and of the Python that runs it, so a change to either starts
+afresh. A fact is looked up by the regex's own text: a changed cue is a new
+key, checked again. Only what was found *fine* is kept, never an error, so a
+bad cue is reported on every run.
+
+The memo is an optimisation: an unreadable or damaged file is ignored (and
+replaced), a folder that cannot be written leaves the run as fast as before.
+It holds plain strings and lists, read with ``json``, never code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+FORMAT = 1  # bump when what a memo holds changes shape
+MAX_FACTS = 50_000  # beyond this, a save keeps only the facts this process used
+
+
+def cache_dir() -> Path:
+    """Where models are cached: ``$STANCE_CACHE``, else the user's cache folder."""
+    root = os.environ.get("STANCE_CACHE")
+    if root:
+        return Path(root)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("stance"))
+
+
+class Memo:
+    """Facts about strings, worked out by the code in ``sources``, kept on disk between runs.
+
+    >>> import tempfile; folder = Path(tempfile.mkdtemp())
+    >>> memo = Memo("example", [], folder)
+    >>> memo.get("a+b") is None
+    True
+    >>> memo.put("a+b", [1, 2]); memo.save()
+    >>> Memo("example", [], folder).get("a+b")
+    [1, 2]
+    """
+
+    def __init__(self, name: str, sources: Iterable[Path], folder: Path | None = None) -> None:
+        key = hashlib.blake2b(f"{FORMAT} {sys.version}".encode(), digest_size=8)
+        for source in sources:
+            key.update(source.read_bytes())
+        self.path = (folder or cache_dir()) / "memo" / f"{name}-{key.hexdigest()}.json"
+        self._facts: dict[str, object] | None = None  # read on first use
+        self._used: set[str] = set()
+        self._new = False
+
+    def _read(self) -> dict[str, object]:
+        if self._facts is None:
+            try:
+                facts = json.loads(self.path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):  # none yet, unreadable or damaged: found again and written anew
+                facts = {}
+            self._facts = facts if isinstance(facts, dict) else {}
+        return self._facts
+
+    def get(self, item: str) -> object | None:
+        """What was found about ``item``, or None."""
+        fact = self._read().get(item)
+        if fact is not None:
+            self._used.add(item)
+        return fact
+
+    def put(self, item: str, fact: object) -> None:
+        """Keep ``fact`` (JSON data, not None) about ``item``; written by ``save``."""
+        self._read()[item] = fact
+        self._used.add(item)
+        self._new = True
+
+    def save(self) -> None:
+        """Write the facts found since the last save, merged with what other runs wrote meanwhile."""
+        if not self._new:
+            return
+        facts = self._read()
+        try:
+            on_disk = json.loads(self.path.read_text(encoding="utf-8"))
+            if isinstance(on_disk, dict):
+                facts = {**on_disk, **facts}
+        except (OSError, ValueError):
+            pass
+        if len(facts) > MAX_FACTS:  # an analyst's many drafts of a codebook: keep this run's
+            facts = {k: v for k, v in facts.items() if k in self._used}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Written beside and renamed into place: a run reading it meanwhile sees the old file or the new, whole.
+            with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=self.path.parent, suffix=".tmp", delete=False) as f:
+                json.dump(facts, f, ensure_ascii=False, separators=(",", ":"))
+            try:
+                os.replace(f.name, self.path)
+            except OSError:
+                os.unlink(f.name)
+                raise
+        except OSError:
+            return  # a read-only cache folder: the next run checks again
+        self._facts = facts
+        self._new = False
