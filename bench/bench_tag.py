@@ -8,6 +8,7 @@ the tagger's vote cache makes cheaper) as .txt files, then times
 `stance tag FOLDER --format jsonl -o FILE` in a fresh process on one
 core, after the default model is built and the cue prefilter compiled (each a
 one-off, reported apart; a first big run compiles the prefilter itself).
+Then start-up alone: `stance tag` on one sentence, five fresh processes.
 With ``--runs=N``, each setting runs N times and the best and median are
 reported too: on a shared machine runs vary by 10-20%.
 With ``--encoder``, times `stance tag --encoder` instead (with evidence), after
@@ -82,6 +83,15 @@ def main() -> None:
                       f"(CPU {cpu:.1f} s = {n / cpu:,.0f}/s; exit {run.returncode}); peak memory {used.ru_maxrss / 1024:.0f} MB", flush=True)
             if runs > 1:
                 print(f"  best of {runs}: {n / min(times):,.0f}/s, median {n / statistics.median(times):,.0f}/s")
+        # Start-up alone, what every run pays before its first sentence: one sentence, a fresh process each time.
+        one = Path(tmp) / "one.txt"
+        one.write_text("The ministry said the new export controls take effect on Monday.\n", encoding="utf-8")
+        starts = []
+        for _ in range(5):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "stance.cli", "tag", str(one), "--format", "jsonl", "-o", str(Path(tmp) / "one.jsonl")], check=True)
+            starts.append(time.perf_counter() - start)
+        print(f"stance tag on one sentence (start-up): median {statistics.median(starts):.2f} s, best {min(starts):.2f} s of 5 runs")
 
 
 if __name__ == "__main__":
