@@ -17,7 +17,6 @@ import bisect
 import dataclasses
 import gc
 import hashlib
-import os
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
