@@ -31,7 +31,7 @@ MAX_FACTS = 50_000  # beyond this, a save keeps only the facts this process used
 
 
 def cache_dir() -> Path:
-    """Where models are cached: ``$STANCE_CACHE``, else the user's cache folder."""
+    """The cache folder (models, the cue prefilter, the memos): ``$STANCE_CACHE``, else the user's cache folder."""
     root = os.environ.get("STANCE_CACHE")
     if root:
         return Path(root)
