@@ -20,9 +20,9 @@ Rules, in order (regular expressions only, no model, no network):
    "..., the spokesman Zhu Fenglian said"), after it ('..." says **Grzegorz
    Stec**') or, for a participle ("..., arguing that", "..., noting that"),
    the clause's subject. A verb of judging (deemed, labelled, hailed,
-   "calling it") quotes only when quoted words follow it ('deemed it
-   “totally insufficient”'); "admit", "forecast" and "tweeted" only with
-   the "that" of what was said.
+   "calling it") quotes only when quoted words follow it, up to twenty words
+   on ('deemed it “totally insufficient”'); "admit", "forecast", "tweeted",
+   "found" and "confirmed" only with the "that" of what was said or found.
    A speaker is a name, an organisation, a role ("the spokesman", "UN
    experts") or he/she/they; "which", "the number" or a whole clause is not,
    so "OpenAI, which has since accused DeepSeek" stays the author's.
@@ -240,7 +240,7 @@ def _cue_patterns() -> dict[str, re.Pattern[str]]:
 
 # Verbs that report speech only with what follows them, and what that is (a regex that follows
 # the verb): every other use of the word is the author's. One table, one loop.
-_QUOTED_SOON = r"(?=(?:\s+[^\s\ue000]+){0,8}?\s*\ue000)"  # quoted words (the hole for them) a few words on
+_QUOTED_SOON = r"(?=(?:\s+[^\s\ue000]+){0,20}?\s*\ue000)"  # quoted words (the hole for them) up to 20 words on
 _SAID_OR_ENDS = r"(?=(?:\s+(?:in private|in public|privately|publicly))?\s+that\b|\s*[,.:;\ue000\"“”]|\s*$)"
 _NEEDS: list[tuple[tuple[str, ...], str]] = [
     # "The Ministry of Commerce announced on Thursday that ...", "wrote in a post on X that":
@@ -257,9 +257,10 @@ _NEEDS: list[tuple[tuple[str, ...], str]] = [
     (("added", "adds", "adding", "maintained", "maintains", "maintain", "conceded", "concedes", "concede",
       "contended", "contends", "contend", "states"), _SAID_OR_ENDS),
     # "He forecasts that ...", "Chinese firms openly admit that ...", "tweeting that", "a report recommending
-    # that": not "forecasts of growth", "admitted to the WTO" or "tweeted a photo"
+    # that", "the survey found that", "the ministry confirmed that": not "forecasts of growth", "admitted to
+    # the WTO", "tweeted a photo", "found a buyer" or "tests confirmed the results"
     (("forecast", "forecasts", "forecasted", "admit", "admits", "admitted", "tweeted", "tweets", "tweeting",
-      "recommending"), r"\s+that\b"),
+      "recommending", "found", "finds", "find", "confirmed", "confirms", "confirm"), r"\s+that\b"),
     # "Regulators deemed it “totally insufficient”", "Scholz labelled the tariffs “illegal customs barriers”":
     # judging in words, when the words follow in quotation marks
     (("deemed", "deems", "labelled", "labeled", "labels", "branded", "brands", "lauded", "lauds", "hailed", "hails"),

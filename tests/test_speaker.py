@@ -576,6 +576,13 @@ TRAINING_QUOTED = [
     ("Chinese experts concede in private that matching Western chipmakers will take ten years.", "Chinese experts"),
     ("Falling back on that claim, 11 US senators on Monday called on the government to act.", "11 US senators"),
     ("German Chancellor Olaf Scholz shared his worries and likewise voiced criticism of the plan.", "Olaf Scholz"),
+    # judged in quoted words a long way on; found and confirmed, with the "that" of what was found
+    ("Germany's chancellor Scholz has labelled the higher tariffs proposed by the EU commission, which would cover "
+     "the whole EU economic area, “illegal customs barriers”.", "Scholz"),
+    ("The final report of the Iraq Survey Group found that Huawei had supplied switches to Iraq.",
+     "Iraq Survey Group final report"),  # a role "of" an organisation, as "Taiwan Affairs Office spokesman"
+    ("Researchers at Tsinghua University find that the chip uses less power.", "Researchers"),
+    ("The Commerce Department confirmed that the licences had been revoked.", "Commerce Department"),
 ]
 
 
@@ -615,6 +622,7 @@ def test_a_speaker_behind_a_long_name_an_aside_or_a_rarer_verb(text, name):
     "Will Poland, the Baltic states and other frontline allies feel snubbed?",
     "COMMUNIST CHINA, CFIUS AND THE ART OF ``DROPPING THE SHARK''",
     "The firm's ''clean'' record helped.",
+    "The firm found a buyer for its chip unit, and tests confirmed the results.",
 ])
 def test_the_new_verbs_need_their_speech(text):
     assert speaker(text).voice == AUTHOR
