@@ -22,7 +22,7 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -38,6 +38,21 @@ def cache_dir() -> Path:
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("stance"))
+
+
+def write_whole(path: Path, data: bytes) -> None:
+    """Write ``path`` whole or not at all, for files that several runs may write at once.
+
+    ``data`` goes to a hidden file beside ``path``, this process's and thread's own, which
+    then takes its place: a reader sees the old file or the new one, never half of it, and
+    a failed write (a full disk) leaves nothing beside it. Raises ``OSError``.
+    """
+    part = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.part")
+    try:
+        part.write_bytes(data)
+        os.replace(part, path)
+    finally:
+        part.unlink(missing_ok=True)
 
 
 class Memo:
@@ -98,14 +113,7 @@ class Memo:
             facts = {k: v for k, v in facts.items() if k in self._used}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            # Written beside and renamed into place: a run reading it meanwhile sees the old file or the new, whole.
-            with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=self.path.parent, suffix=".tmp", delete=False) as f:
-                json.dump(facts, f, ensure_ascii=False, separators=(",", ":"))
-            try:
-                os.replace(f.name, self.path)
-            except OSError:
-                os.unlink(f.name)
-                raise
+            write_whole(self.path, json.dumps(facts, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
         except OSError:
             return  # a read-only cache folder: the next run checks again
         self._facts = facts

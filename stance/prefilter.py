@@ -29,10 +29,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
+
+from stance.cache import write_whole
 
 try:  # the opcodes of `re`'s parse trees, which `pcre` translates
     from re import _constants as _rc  # type: ignore[attr-defined]
@@ -279,10 +280,8 @@ def build(folder: Path | None, regexes: Sequence[str], parsed: Sequence[object])
             folder.mkdir(parents=True, exist_ok=True)
             data = _hs.dumpb(database)
             card = {"sha256": hashlib.sha256(data).hexdigest(), "always": always, "cues": len(regexes)}
-            for path, content in ((folder / f"{name}.hsdb", data), (folder / f"{name}.json", json.dumps(card).encode())):
-                part = path.with_name(f"{path.name}.{os.getpid()}.part")  # two runs may build at once
-                part.write_bytes(content)
-                os.replace(part, path)
+            write_whole(folder / f"{name}.hsdb", data)  # two runs may build at once
+            write_whole(folder / f"{name}.json", json.dumps(card).encode())
         except OSError:
             pass  # no cache: the next run compiles again
     return Prefilter(database, always)

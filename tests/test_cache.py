@@ -8,7 +8,7 @@ import pytest
 
 from stance import codebook as codebook_module
 from stance import rules as rules_module
-from stance.cache import Memo
+from stance.cache import Memo, write_whole
 from stance.codebook import CodebookError, load_codebook
 from stance.corpus import SEEDS_DIR, read_corpus
 from stance.rules import RuleSet
@@ -91,6 +91,19 @@ def test_a_cache_folder_that_cannot_be_written_leaves_the_run_as_it_was(tmp_path
     finally:
         monkeypatch.undo()
         _forget_in_process()
+
+
+def test_a_file_is_written_whole_or_not_at_all_and_leaves_nothing_beside_it(tmp_path):
+    target = tmp_path / "prefilter.hsdb"
+    write_whole(target, b"old")
+    write_whole(target, b"new")
+    assert target.read_bytes() == b"new"
+    taken = tmp_path / "taken.json"
+    taken.mkdir()
+    (taken / "inside").write_text("x", encoding="utf-8")  # a folder in the file's place: the rename fails
+    with pytest.raises(OSError):
+        write_whole(taken, b"{}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["prefilter.hsdb", "taken.json"]  # no half-written part left
 
 
 def test_memo_merges_what_another_run_saved_meanwhile(fresh_cache):
