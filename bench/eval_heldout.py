@@ -19,7 +19,9 @@ For each kind (government, state-media, think-tank) a model is trained as
 training set — on the seeds and the paraphrases of the other kinds, then tags
 that kind's documents. Printed: topic micro-F1 and frame macro-F1 per kind
 and over all, for the combination, the cue rules alone and the model alone
-(trained without the cues, as ``stance train --no-cues``).
+(trained without the cues, as ``stance train --no-cues``); then how the
+combination's frames split between the cues' and the model's additions,
+how often each is right, and how many gold frames neither finds.
 
 With ``--bare``, the combination also tags every sentence on its own, as
 ``stance tag`` tags a table of texts one row each: no heading, neighbours
@@ -116,6 +118,24 @@ def main() -> None:
             pooled[name][1].extend(P)
     for name, (Y, P) in pooled.items():
         print(f"{'all':12s} {name:18s} {len(Y):5d} sentences  {score(codebook, Y, P)}")
+    print(whose_frames(set(codebook.frame_ids), *pooled["combination"], pooled["cue rules alone"][1]))
+
+
+def whose_frames(frames: set[str], gold: list[set[str]], combined: list[set[str]], cued: list[set[str]]) -> str:
+    """How the combination's frames split between what the cues give and what the model adds."""
+    def count(pairs) -> int:
+        return sum(len(x) for x in pairs)
+
+    rows = [(y & frames, p & frames, r & frames) for y, p, r in zip(gold, combined, cued, strict=True)]
+    right = count(r & y for y, _, r in rows)
+    given = count(r for _, _, r in rows)
+    added = count(p - r for _, p, r in rows)
+    added_right = count((p - r) & y for y, p, r in rows)
+    missed = count(y - p - r for y, p, r in rows)
+    taken = count(r - p for _, p, r in rows)
+    return (f"frames, all kinds: the cues give {given} (right {right / max(given, 1):.0%}), the model adds {added} "
+            f"(right {added_right / max(added, 1):.0%}) and takes away {taken}; "
+            f"{missed} of {count(y for y, _, _ in rows)} gold frames neither finds")
 
 
 def tagged_against(tagger, documents, gold: dict[str, set[str]]) -> tuple[list[set[str]], list[set[str]]]:

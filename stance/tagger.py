@@ -154,7 +154,9 @@ class Tagger:
             cues = votes_dense if self.model.use_cues else None
 
             def decide(p: np.ndarray) -> np.ndarray:
-                return decide_labels(blend(p, encoded, cues), {}, self.codebook, self.model.exclusive, cues)
+                # Each label at 0.5, frames too: the encoder brings evidence of its own, and the
+                # floor for frames without a cue (CUED_FRAME_FLOOR) was measured for the model alone.
+                return decide_labels(blend(p, encoded, cues), {}, self.codebook, self.model.exclusive, cues, frame_floor=0.0)
 
             lent, probs = probs, blend(probs, encoded, cues)  # lent: after the neighbours lent topics, before the encoder
         else:

@@ -6,13 +6,14 @@ import gc
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from stance.annotations import Annotation, read_annotations, write_annotations
 from stance.cli import main
 from stance.codebook import load_codebook, parse_codebook
 from stance.corpus import SEEDS_DIR
-from stance.model import Example, LabelModel, ModelError, train_model
+from stance.model import CUED_FRAME_FLOOR, Example, LabelModel, ModelError, decide_labels, train_model
 from stance.tagger import GC_THRESHOLD, Tagger, default_model, fewer_collections, load_tagger
 
 
@@ -165,6 +166,19 @@ def test_train_and_tag_on_a_small_custom_codebook(tmp_path):
     assert main(["tag", str(doc), "--codebook", str(book), "--model", str(out), "-o", str(tags)]) == 0
     got = [json.loads(l) for l in tags.read_text().splitlines()]
     assert "conflict" in got[0]["frames"] and "economy" in got[1]["frames"]
+
+
+def test_a_frame_with_cues_that_none_fired_needs_the_model_to_be_sure():
+    book = parse_codebook(CUSTOM.replace('cues = ["cost", "jobs"]', ""))  # "economy" has no cues
+    probs = np.array([[0.5, 0.5], [CUED_FRAME_FLOOR, CUED_FRAME_FLOOR], [0.1, 0.1]])
+    votes = np.array([[0, 0], [0, 0], [1, 0]], dtype=np.int8)  # a "conflict" cue fired in the third
+    thresholds = {"conflict": 0.3, "economy": 0.3}
+    decided = decide_labels(probs, thresholds, book, (), votes)
+    assert decided[:, 0].tolist() == [False, True, True]  # below the floor; at it; its own cue
+    assert decided[:, 1].tolist() == [True, True, False]  # no cues to fall back on: its threshold alone
+    # the model alone (no votes) and the encoder's blend (frame_floor=0) keep the thresholds
+    assert decide_labels(probs, thresholds, book)[:, 0].tolist() == [True, True, False]
+    assert decide_labels(probs, thresholds, book, (), votes, frame_floor=0.0)[:, 0].tolist() == [True, True, True]
 
 
 class _Payload:
