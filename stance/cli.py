@@ -865,7 +865,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("-n", type=_positive, default=20, help="how many sentences (default 20)")
-    p.add_argument("--topic", metavar="ID", help="focus on one topic: unsure whether it applies, or of the frames within it")
+    p.add_argument("--topic", metavar="ID", help="focus on one topic (or frame): unsure whether it applies, or of the other frames where it does")
     p.add_argument("--source", metavar="ID", help="only this source's sentences")
     _add_codebook(p)
     p.add_argument("--model", metavar="DIR", help="a model from `stance train` (default: the store's latest, else the default model)")
@@ -881,7 +881,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("-n", type=_positive, default=20, help="how many sentences (default 20)")
-    p.add_argument("--topic", metavar="ID", help="focus on one topic")
+    p.add_argument("--topic", metavar="ID", help="focus on one topic (or frame), as `stance queue --topic`")
     p.add_argument("--source", metavar="ID", help="only this source's sentences")
     p.add_argument("--annotator", metavar="NAME", help="who you are (default: $STANCE_ANNOTATOR, else your user name)")
     _add_codebook(p)
