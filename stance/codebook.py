@@ -78,6 +78,10 @@ A regex that can match the empty string is an error, and so is one that repeats
 a group in a way that backtracks for ever on some sentences: ``(a+)+``,
 ``(\\w+\\s?)+``, alternatives that can match the same characters, ``(.|\\s)*``, and
 four or more open repeats in a row that share characters, ``\\w*\\w*\\w*\\w*``.
+Reading cannot catch every such shape, so each new regex cue is also tried once,
+on runs of 2,000 characters (``aaaa…``, ``word word …``, the letters it names):
+one that takes over a quarter of a second is refused too (``(a|a)*b``,
+``(?:\\w+\\s?){1,3}x``), naming the file and line.
 """
 
 from __future__ import annotations
@@ -93,6 +97,7 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 
+from stance import slowregex as _slowregex
 from stance.cache import Memo
 from stance.errors import StanceError
 
@@ -345,13 +350,50 @@ def check_cue(cue: str) -> None:
     problem = _regex_problem(regex)
     if problem:
         raise ValueError(problem)
-    _checked_regexes().put(regex, True)
 
 
 @cache
 def _checked_regexes() -> Memo:
-    """The regex cues found fine by this code under this Python, in this run or an earlier one."""
-    return Memo("regex-checks", [Path(__file__)])
+    """The regex cues found fine by this code under this Python, in this run or an earlier one:
+    well formed (``_regex_problem``) and quick on long runs of characters (``stance.slowregex``)."""
+    return Memo("regex-checks", [Path(__file__), Path(_slowregex.__file__)])
+
+
+def _try_new_regexes(labels: dict[str, list[Label]], where: TomlLocator, trusted: bool) -> None:
+    """Try each regex cue not yet found fine on long runs of characters (``stance.slowregex``): one
+    that takes too long is a ``CodebookError``; the rest are remembered as fine. The cues of the
+    packaged default codebook are tried by the test suite instead (``trusted``)."""
+    memo = _checked_regexes()
+    pending: dict[str, tuple[str, str, str, str, int]] = {}  # regex -> (cue, key, label id, table, index)
+    for table, entries in labels.items():
+        for i, label in enumerate(entries):
+            for key, cues in (("cues", label.cues), ("negative_cues", label.negative_cues)):
+                for cue in cues:
+                    if cue.strip().startswith(RE_PREFIX):
+                        regex = cue_regex(cue)
+                        if regex not in pending and not memo.get(regex):
+                            pending[regex] = (cue, key, label.id, table, i)
+    if not pending:
+        return
+    if not trusted:
+        try:
+            slow = _slowregex.slow_regexes(list(pending), CUE_FLAGS)
+        except OSError:  # no child process here: the cues are used untried, and tried on a later run
+            return
+        if slow:
+            cue, key, label_id, table, i = pending[slow[0]]
+            span = where.span(table, i)
+            raise CodebookError(
+                f"{key} of {label_id!r}: bad cue '{_shown(cue)}': the regular expression took over "
+                f"{_slowregex.LIMIT} s on a run of {_slowregex.RUN:,} characters; it backtracks (tries more ways to "
+                "match than a computer can on a long sentence)" + (f", and so do {len(slow) - 1} more" if len(slow) > 1 else ""),
+                path=where.path,
+                line=where.value_line(cue, span) or where.key_line(key, span),
+                fix="repeat only parts that must end in a separator, e.g. (?:\\w+\\s){0,3} rather than (\\w+\\s?)+, "
+                "avoid .* twice in a row, make alternatives inside a repeat start differently, or remove the cue",
+            )
+    for regex in pending:
+        memo.put(regex, True)
 
 
 # Compiling is the slow part of reading a codebook: `re` parses patterns in
@@ -794,6 +836,7 @@ def _read(text: str, path: str, sha256: str) -> Codebook:
                 fix="give each axis its own id",
             )
         axes.append(axis)
+    _try_new_regexes(labels, where, trusted=sha256 == _default_sha256())
     if not labels["topics"] and not labels["frames"]:
         raise CodebookError(
             "the codebook has no topics and no frames, so there is nothing to label",
@@ -801,6 +844,12 @@ def _read(text: str, path: str, sha256: str) -> Codebook:
             fix='add [[topics]] or [[frames]] tables, each with an id, e.g. [[topics]] then id = "tariffs"',
         )
     return Codebook(name, version, tuple(labels["topics"]), tuple(labels["frames"]), tuple(axes), path, sha256)
+
+
+@cache
+def _default_sha256() -> str:
+    """The packaged default codebook's SHA-256 (its cues are tried by the test suite)."""
+    return hashlib.sha256(DEFAULT_CODEBOOK_PATH.read_bytes()).hexdigest()
 
 
 def _toml_error(exc: tomllib.TOMLDecodeError, text: str, path: str) -> CodebookError:

@@ -3,7 +3,7 @@
 Formats and the library that reads each (well-kept parsers, not our own):
 
 - ``.txt`` / ``.md``: decoded bytes; encoding detected with ``charset-normalizer``
-  (UTF-8 with or without BOM, UTF-16 via BOM, legacy single-byte code pages);
+  (UTF-8 with or without BOM, UTF-16 via BOM, legacy single- and double-byte code pages);
 - ``.html`` / ``.htm``: ``trafilatura`` extracts the main text (navigation,
   scripts and styles dropped), falling back to BeautifulSoup when it finds none;
 - ``.pdf``: ``pypdf`` reads the text layer;
@@ -235,8 +235,10 @@ def decode(data: bytes, path: str, *, binary_fix: str | None = None) -> str:
     UTF-16 without one when charset-normalizer sees it. Other bytes are
     read as Windows-1252, by far the most common legacy code page in the
     documents analysts meet (charset-normalizer alone often takes it for
-    cp1250), unless that turns them into another script's mojibake: then
-    charset-normalizer's guess (GBK, Windows-1251...). So Central European
+    cp1250), unless that turns them into another script's mojibake or into
+    mostly accented signs: then a Chinese, Japanese or Korean double-byte code
+    page (GBK, Big5, Shift-JIS, EUC-KR) when one reads as that language, even
+    a two-character note, else charset-normalizer's guess (Windows-1251...). So Central European
     and Turkish code pages come out as Windows-1252 mojibake: save those
     as UTF-8. A UTF-8 file with lines pasted in from Windows-1252 keeps its
     UTF-8 lines, and the pasted ones are read as Windows-1252.
@@ -316,12 +318,61 @@ def _other_script(text: str) -> bool:
 
 
 def _single_byte(data: bytes) -> str | None:
-    """Legacy bytes as text: Windows-1252 unless it reads as another script, then charset-normalizer's guess."""
+    """Legacy bytes as text: Windows-1252 unless it reads as another script, then a Chinese, Japanese or
+    Korean code page that reads as such, else charset-normalizer's guess."""
     western = _cp1252(data)
-    if western is not None and not _other_script(western):
+    other = western is None or _other_script(western)
+    if not other and not _mostly_accented(western):
         return western
+    east = _east_asian(data)
+    if east is not None or not other:
+        return east or western
     guess = _guess(data)
     return guess[1] if guess is not None else western
+
+
+def _mostly_accented(text: str) -> bool:
+    """Whether more than a quarter of the characters that are not spaces are not ASCII: Western text
+    has a few accents among plain letters, Chinese read as Windows-1252 ("ÃÀ¹úÏÞÖÆAIÐ¾Æ¬") barely any."""
+    ink = len(text) - sum(ch.isspace() for ch in text)
+    return sum(not ch.isascii() for ch in text) * 4 > ink
+
+
+# Double-byte code pages, in the order a tie goes: charset-normalizer finds the one whose reading is
+# least chaotic, but Chinese bytes also read without chaos as Korean hangul and hanja.
+EAST_ASIAN_CODE_PAGES = ("gb18030", "big5", "cp932", "cp949")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
+_CJK_MARKS = re.compile(r"[\u3000-\u303f\uff00-\uffef]")
+_HANGUL_WORD = re.compile(r"[\uac00-\ud7af\u4e00-\u9fff]+")
+
+
+def _east_asian(data: bytes) -> str | None:
+    """``data`` read in the double-byte code page it reads as, or None when none reads as Chinese,
+    Japanese or Korean: almost every character that is not ASCII is an ideograph, kana, hangul or
+    their punctuation, most of them stand beside another (a German "für" read as GBK leaves one
+    ideograph between Latin letters), and Korean breaks its words with spaces (Chinese read as
+    Korean runs on)."""
+    from charset_normalizer import from_bytes
+
+    for match in sorted(from_bytes(data, cp_isolation=list(EAST_ASIAN_CODE_PAGES)),
+                        key=lambda m: (m.chaos, EAST_ASIAN_CODE_PAGES.index(m.encoding) if m.encoding in EAST_ASIAN_CODE_PAGES else 9)):
+        text = str(match)
+        if match.chaos <= 0.1 and _reads_as_east_asian(text) and (match.encoding != "cp949" or _spaced_korean(text)):
+            return text
+    return None
+
+
+def _reads_as_east_asian(text: str) -> bool:
+    wide = [i for i, ch in enumerate(text) if _CJK.match(ch)]
+    foreign = sum(not ch.isascii() for ch in text) - len(wide) - len(_CJK_MARKS.findall(text))
+    near = set(wide)
+    paired = sum(i - 1 in near or i + 1 in near for i in wide)
+    return len(wide) >= 2 and foreign * 20 <= len(wide) and paired * 4 >= len(wide) * 3
+
+
+def _spaced_korean(text: str) -> bool:
+    words = _HANGUL_WORD.findall(text)
+    return sum(map(len, words)) <= 6 * len(words)
 
 
 def _mixed_utf8(data: bytes) -> str | None:

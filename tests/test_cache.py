@@ -58,6 +58,8 @@ def test_a_bad_regex_is_refused_on_every_run_never_remembered(fresh_cache, tmp_p
             load_codebook(path)
         assert "(a+)+" in str(err.value) and err.value.line == 3
         _forget_in_process()
+    assert not any("(a+)+" in memo.read_text(encoding="utf-8") for memo in (fresh_cache / "memo").glob("regex-checks-*.json"))
+    load_codebook(_write(tmp_path, "'re:\\bchips?\\b'"))  # the fix: the good cue is remembered once it loads
     memo = next((fresh_cache / "memo").glob("regex-checks-*.json"))
     kept = json.loads(memo.read_text(encoding="utf-8"))
     assert r"\bchips?\b" in "".join(kept) and not any("(a+)+" in regex for regex in kept)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
 
+from stance import slowregex
 from stance.codebook import (
     CUE_FLAGS,
     DEFAULT_CODEBOOK_PATH,
@@ -17,6 +19,7 @@ from stance.codebook import (
     parse_codebook,
 )
 from stance.errors import StanceError
+from stance.slowregex import slow_regexes
 
 # The ids and names of /work/shared/codebook.md, verbatim: exports, the store
 # and the evaluation depend on them.
@@ -424,10 +427,48 @@ def test_many_open_repeats_in_a_row_that_share_characters_are_refused(tmp_path, 
 
 
 @pytest.mark.parametrize("regex", [r"\b(?:\w+\s){0,3}tariffs?\b", r"\btariffs?(?:\s+(?:by|at|on)\s+)*\d", r"\b(?:ai|chips?)+\b", r"\btariffs?(?:\s+\w+)*\s+rose\b",
-                                   r"\b(?:\w+\s?){1,3}tariffs\b", r"(?:\b\w+\b\s*)+tariff", r"(?:\w+(?=\s))+x",
+                                   r"(?:\b\w+\b\s*)+tariff", r"(?:\w+(?=\s))+x",
                                    r"(?:U\.S\.|US)+ tariffs", r"[\s\S]*tariff", r"(?:[a-z]|\w)+ tariff", r"\btariffs?(?:\s+(?:by|at|on)\s+)*\d",
-                                   r"\w*\w*\w*x", r"\d+\s*\w+\s*%", r".*tariff.*china.*"])
+                                   r"\b\w+ tariffs\b", r"\w+\s*ban", r"\d+\s*%\s*\w+", r".*tariff.*china.*"])
 def test_a_repeat_of_few_passes_or_of_passes_that_must_end_somewhere_is_a_good_cue(tmp_path, regex):
     path = tmp_path / "c.toml"
     path.write_text(f"[[topics]]\nid = \"trade\"\ncues = ['re:{regex}']\n", encoding="utf-8")
     assert load_codebook(path).topics[0].cues == (f"re:{regex}",)
+
+
+@pytest.mark.parametrize("regex", [r"(a|a)*b", r"\btariffs?(?:a|ab|b)*c", r"(.*a){12}x", r".*.*.*=.*", r"(\w[\w\s]*)+!", r"\w*\w*\w*x",
+                                   r"\w*\w\w*x", r"\b(?:\w+\s?){1,3}tariffs\b", r"\d+\s*\w+\s*%"])
+def test_a_regex_that_reading_misses_but_that_backtracks_on_a_long_run_is_refused_when_tried(tmp_path, monkeypatch, regex):
+    # Each of these passed the reading of its shape, and `stance tag` then hung: on "Tariffs aaaa…"
+    # for the first two, while training the default model on the bundled text for the next four; the
+    # last three take seconds on a 2,000-character run without a space (a pasted key, a number) and hours on the
+    # longest sentence the segmenter keeps (10,000 characters).
+    monkeypatch.setattr(slowregex, "WAIT", 1.0)  # stop the child sooner than a slow machine needs
+    started = time.perf_counter()
+    err = error_of(tmp_path, f"[[topics]]\nid = \"trade\"\ncues = [\n  \"tariff\",\n  're:{regex}',\n]\n")
+    assert f"bad cue 're:{regex}'" in str(err) and "backtracks" in str(err) and err.line == 5
+    assert time.perf_counter() - started < 30
+
+
+def test_every_regex_cue_of_the_default_codebook_is_quick_on_long_runs():
+    # The packaged codebook's cues are not tried when it is read (`trusted`): this is their trial.
+    codebook = load_codebook()
+    regexes = sorted({cue_regex(c) for label in codebook.labels for c in (*label.cues, *label.negative_cues) if c.strip().startswith("re:")})
+    assert len(regexes) > 1000
+    assert slow_regexes(regexes, CUE_FLAGS) == []
+
+
+def test_a_regex_cue_tried_once_is_not_tried_again(tmp_path, monkeypatch):
+    text = "[[topics]]\nid = \"trade\"\ncues = ['re:\\btariffs? on (?:\\w+ ){0,2}imports from [A-Z]\\w+ ']\n"
+    assert load_codebook(write(tmp_path, text)).topics[0].cues
+    def tried(*_args, **_kwargs):
+        raise AssertionError("tried again")
+    monkeypatch.setattr(slowregex, "slow_regexes", tried)
+    assert load_codebook(write(tmp_path, text, "again.toml")).topics[0].cues
+
+
+def test_trials_stop_a_child_that_hangs_and_go_on_with_the_next_regex():
+    regexes = [r"\bchips?\b", r"(a|a)*b", r"\bexport controls?\b", r"(?:x|x)*y", r"\btariff"]
+    started = time.perf_counter()
+    assert slow_regexes(regexes, CUE_FLAGS, wait=1.0) == [r"(a|a)*b", r"(?:x|x)*y"]
+    assert time.perf_counter() - started < 20

@@ -153,6 +153,27 @@ def test_legacy_code_pages_of_other_scripts_and_mixed_files_keep_their_character
                     "utf16.txt": "The tariffs were raised. Trade fell.\n"}
 
 
+@pytest.mark.parametrize("text, code_page", [
+    ("美国限制AI芯片出口。\n", "gbk"), ("美国\n", "gbk"), ("中方坚决反对美方滥用出口管制。\n", "gb18030"),
+    ("美國限制AI晶片出口。\n", "big5"), ("台灣\n", "big5"),
+    ("中華民國外交部表示，台灣將持續與理念相近的國家合作，共同維護區域和平與穩定。\n", "big5"),
+    ("米国はAI半導体の輸出を規制した。\n", "cp932"), ("미국은 AI 반도체 수출을 제한했다.\n", "cp949"), ("美 수출통제 강화\n", "cp949"),
+])
+def test_short_chinese_japanese_and_korean_legacy_files_keep_their_characters(tmp_path, text, code_page):
+    # Short GBK with a Latin word in it, and any Big5, came out as Windows-1252 ("ÃÀ¹úÏÞÖÆAIÐ¾Æ¬") and
+    # were tagged as that, without a word said.
+    (tmp_path / "note.txt").write_bytes(text.encode(code_page))
+    assert [d.text for d in read(tmp_path).documents] == [text]
+
+
+@pytest.mark.parametrize("text", ["Der Außenminister sagte: „Zölle schaden.“ Über Größe.\n", "Zölle für Stahl\n", "Größe\n",
+                                  "À l'été, ça écœure. Où ça?\n", "Ação é coração – São Paulo, não.\n", "Ñandú año\n",
+                                  "£5 · 20° – 30 % ½ ©\n", "Übersee-Ökonomie ÄÖÜ\n", "Øresund Ålborg Æble\n"])
+def test_short_western_legacy_files_are_not_taken_for_east_asian_ones(tmp_path, text):
+    (tmp_path / "note.txt").write_bytes(text.encode("cp1252"))
+    assert [d.text for d in read(tmp_path).documents] == [text]
+
+
 def test_a_damaged_file_of_any_format_is_one_problem_and_the_others_go_through(tmp_path):
     (tmp_path / "a-good.txt").write_text("Export controls were tightened.\n")
     (tmp_path / "fake.docx").write_bytes(b"not a zip at all")
