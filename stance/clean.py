@@ -18,6 +18,8 @@ reason               what it catches
 ``contact``          postal addresses, phone numbers, e-mail and web addresses
 ``podcast_promo``    podcast promotions ("shares his takes", "On the ... Podcast")
 ``dateline``         a line holding only a date
+``front_matter``     a Markdown file's YAML or TOML header (``---`` ... ``---``:
+                     title, date, tags), the metadata a site generator reads
 ==================== =========================================================
 
 Headings (markdown ``#``, short title-case or upper-case lines, numbered
@@ -255,6 +257,8 @@ def flag_lines(lines: list[str]) -> list[LineFlag]:
     """
     triggers = _line_triggers(lines)
     flags = [classify_line(line, triggers) if line else CONTENT for line in lines]
+    for i in range(_front_matter_end(lines)):
+        flags[i] = FRONT_MATTER
     section: str | None = None
     for i, line in enumerate(lines):
         flag = flags[i]
@@ -310,6 +314,35 @@ def flag_lines(lines: list[str]) -> list[LineFlag]:
             flags[i] = LineFlag(boilerplate="table_of_contents")
     _flag_comments(lines, flags)
     return flags
+
+
+FRONT_MATTER = LineFlag(boilerplate="front_matter")
+MAX_FRONT_MATTER_LINES = 100
+_YAML_FIELD = re.compile(r"^(?:[\w.-]+\s*:(?:\s|$)|\s+\S|-\s|-$|#)")  # "title: …", an indented or listed value, a comment
+_TOML_FIELD = re.compile(r"^(?:[\w.\"-]+\s*=|\[[\w.\"-]+\]\s*$|\s+\S|#)")
+
+
+def _front_matter_end(lines: list[str]) -> int:
+    """How many lines a front-matter header takes at the top of ``lines`` (0 for none): a ``---``
+    (YAML) or ``+++`` (TOML) line first, the same line (or ``...`` for YAML) to close it within
+    ``MAX_FRONT_MATTER_LINES``, and only fields between: a paragraph of prose is never taken for one."""
+    first = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if first is None or lines[first].strip() not in ("---", "+++"):
+        return 0
+    fence = lines[first].strip()
+    field = _YAML_FIELD if fence == "---" else _TOML_FIELD
+    closers = ("---", "...") if fence == "---" else ("+++",)
+    fields = 0
+    for i in range(first + 1, min(len(lines), first + 1 + MAX_FRONT_MATTER_LINES)):
+        line = lines[i].rstrip()
+        if line.strip() in closers:
+            return i + 1 if fields else 0
+        if not line.strip():
+            continue
+        if not field.match(line):
+            return 0
+        fields += 1
+    return 0
 
 
 def _line_triggers(lines: list[str]) -> tuple[str, ...]:

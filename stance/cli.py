@@ -671,6 +671,12 @@ def _settle_format(args: argparse.Namespace) -> None:
         args.format = suffix if suffix in args.formats else args.default_format
 
 
+# Inputs named on the command line, by argparse dest: an empty one ("$UNSET") would read the current
+# folder as a corpus or a model, or fall back to a default, without a word.
+_NAMED_INPUTS = {"paths": "PATH", "files": "FILE", "codebook": "--codebook", "model": "--model",
+                 "annotations": "--annotations", "gold": "--gold"}
+
+
 def _guard_output(args: argparse.Namespace) -> None:
     """Refuse an -o that would overwrite, or be read as, one of the command's own inputs."""
     from stance.corpus import read_in_folder
@@ -679,6 +685,11 @@ def _guard_output(args: argparse.Namespace) -> None:
     folder_out = args.command == "train"  # train -o names a folder; every other -o a file
     if out is not None and not out.strip():
         raise StanceError("-o is empty (an unset shell variable?)", fix="give -o a " + ("folder" if folder_out else "file") + " name")
+    for dest, option in _NAMED_INPUTS.items():
+        given = getattr(args, dest, None)
+        if any(not name.strip() for name in ([given] if isinstance(given, str) else given or [])):
+            what = f"{option} is empty" if option.startswith("-") else f"a {option} is \"\""
+            raise StanceError(f"{what} (an unset shell variable?)", fix="give a file or folder name, or set the variable meant to hold it")
     db = getattr(args, "db", None)
     if db is not None and not db.strip():  # else the default store would take, or lack, the labels meant for another
         raise StanceError("--db is empty (an unset shell variable?)", fix="give --db a store's file or URL, or leave --db out for $STANCE_DB or the default store")
@@ -759,7 +770,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_codebook(p)
     p.add_argument("--model", metavar="DIR", help="a model trained with `stance train` (default: trained from the bundled annotations)")
     p.add_argument("--labeller", choices=("combined", "rules"), default="combined", help="rules: cue rules alone, for comparison")
-    p.add_argument("--no-evidence", action="store_true", help="leave `evidence` empty: about a third faster on big corpora")
+    p.add_argument("--no-evidence", action="store_true", help="leave `evidence` empty: about a sixth faster on big corpora (the speed bench)")
     p.add_argument("--encoder", action="store_true",
                    help="average in the fine-tuned encoder (needs `pip install 'stance[encoder]'`; the default one is "
                    "fine-tuned on first use, a few minutes; tags tens of sentences a second)")

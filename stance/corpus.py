@@ -39,6 +39,7 @@ import csv
 import hashlib
 import io
 import json
+import errno
 import os
 import re
 import stat
@@ -158,11 +159,13 @@ def doc_id_for(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
 
 
-def load_manifest(folder: Path) -> tuple[dict[str, Source], dict[str, str]]:
-    """Read ``folder/sources.toml``: sources by id, and source id by file name."""
+def load_manifest(folder: Path) -> tuple[dict[str, Source], dict[str, str], list[StanceError]]:
+    """Read ``folder/sources.toml``: sources by id, source id by file name, and the mistakes of its
+    entries, each by line (an entry with a mistake is left out; the others stand). A manifest that
+    cannot be read at all raises StanceError."""
     path = folder / MANIFEST
     if not path.is_file():
-        return {}, {}
+        return {}, {}, []
     try:
         text = path.read_text(encoding="utf-8")
         data = tomllib.loads(text)
@@ -175,46 +178,59 @@ def load_manifest(folder: Path) -> tuple[dict[str, Source], dict[str, str]]:
             line=getattr(exc, "lineno", None),
             fix="fix the TOML syntax; see the README's 'Sources manifest' section",
         ) from None
-    sources: dict[str, Source] = {}
-    by_file: dict[str, str] = {}
     entries = data.get("sources", [])
     if not isinstance(entries, list):
         raise StanceError("'sources' must be a list of tables, not a table", path=str(path), fix="write each entry under its own [[sources]] header")
-    for n, entry in enumerate(entries, start=1):
-        if not isinstance(entry, dict) or not entry.get("id"):
-            raise StanceError(
-                f"[[sources]] entry {n} has no id",
-                path=str(path),
-                fix='give every [[sources]] entry an id = "..."',
-            )
-        unknown = [key for key in entry if key not in MANIFEST_KEYS]
-        if unknown:  # a misspelt key ("fiel") would leave its files, or its metadata, out without a word
-            from stance.codebook import TomlLocator
+    from stance.codebook import TomlLocator
 
-            where = TomlLocator(text, str(path))
-            raise where.unknown_key(unknown[0], MANIFEST_KEYS, where.key_line(unknown[0], where.span("sources", n - 1)), "[[sources]] entries")
-        source = Source(
-            id=str(entry["id"]),
-            name=str(entry.get("name", entry["id"])),
-            outlet=str(entry.get("outlet", "")),
-            kind=str(entry.get("kind", "")),
-            country=str(entry.get("country", "")),
-            language=str(entry.get("language", "")),
-            date=str(entry.get("date", "")),
-        )
-        if source.id in sources:
-            raise StanceError(f"two [[sources]] entries have the id {source.id!r}", path=str(path), fix="give each source its own id, or merge the two entries")
+    where = TomlLocator(text, str(path))
+    sources: dict[str, Source] = {}
+    by_file: dict[str, str] = {}
+    mistakes: list[StanceError] = []
+    for n, entry in enumerate(entries, start=1):
+        span = where.span("sources", n - 1)
+        try:
+            source, files = _manifest_entry(folder, entry, n, sources, by_file, where, span)
+        except StanceError as exc:
+            exc.path, exc.line = str(path), exc.line or span[0]
+            mistakes.append(exc)
+            continue
         sources[source.id] = source
-        files = entry.get("files", [])
-        if not isinstance(files, list):
-            raise StanceError(f"[[sources]] {source.id!r}: files must be a list", path=str(path), fix=f'write files = ["{files}"]')
-        for name in map(str, files):
-            listed = Path(folder, name)  # "./a.txt", or a whole path into this folder, is "a.txt"
-            name = listed.name if listed.parent.resolve() == folder.resolve() else name
-            if name in by_file:
-                raise StanceError(f"{name!r} is listed under two sources", path=str(path), fix="list each file under one source")
-            by_file[name] = source.id
-    return sources, by_file
+        by_file.update((name, source.id) for name in files)
+    return sources, by_file, mistakes
+
+
+def _manifest_entry(folder: Path, entry: object, n: int, sources: dict[str, Source], by_file: dict[str, str],
+                    where, span: tuple[int, int]) -> tuple[Source, list[str]]:
+    """The ``n``-th [[sources]] entry as a Source and the names of its files, or StanceError."""
+    if not isinstance(entry, dict) or not entry.get("id"):
+        raise StanceError(f"[[sources]] entry {n} has no id", fix='give every [[sources]] entry an id = "..."')
+    unknown = [key for key in entry if key not in MANIFEST_KEYS]
+    if unknown:  # a misspelt key ("fiel") would leave its files, or its metadata, out without a word
+        raise where.unknown_key(unknown[0], MANIFEST_KEYS, where.key_line(unknown[0], span), "[[sources]] entries")
+    source = Source(
+        id=str(entry["id"]),
+        name=str(entry.get("name", entry["id"])),
+        outlet=str(entry.get("outlet", "")),
+        kind=str(entry.get("kind", "")),
+        country=str(entry.get("country", "")),
+        language=str(entry.get("language", "")),
+        date=str(entry.get("date", "")),
+    )
+    if source.id in sources:
+        raise StanceError(f"two [[sources]] entries have the id {source.id!r}", line=where.key_line("id", span),
+                          fix="give each source its own id, or merge the two entries")
+    files = entry.get("files", [])
+    if not isinstance(files, list):
+        raise StanceError(f"[[sources]] {source.id!r}: files must be a list", line=where.key_line("files", span), fix=f'write files = ["{files}"]')
+    names = []
+    for name in map(str, files):
+        listed = Path(folder, name)  # "./a.txt", or a whole path into this folder, is "a.txt"
+        name = listed.name if listed.parent.resolve() == folder.resolve() else name
+        if name in by_file or name in names:
+            raise StanceError(f"{name!r} is listed under two sources", line=where.key_line("files", span), fix="list each file under one source")
+        names.append(name)
+    return source, names
 
 
 MANIFEST_KEYS = ("id", "name", "outlet", "kind", "country", "language", "date", "files")
@@ -644,26 +660,29 @@ def table_rows(path: Path, text: str, columns: Sequence[str], required: Sequence
     if not text.strip():
         raise StanceError("the file is empty", path=str(path),
                           fix=f"give it a header line ({', '.join(required)}) and a row per text, or leave the file out")
-    first = io.StringIO(text, newline="").readline()  # ends at "\n", "\r\n" or an old Mac's "\r"
-    delimiter = next((d for d in CSV_DELIMITERS if set(required) <= set(_names(next(csv.reader([first], delimiter=d), []), columns))), None)
+    lines = io.StringIO(text, newline="").readlines()  # each ends at "\n", "\r\n" or an old Mac's "\r"
+    declared = excel_separator(lines[0])
+    skipped = 1 if declared else 0  # Excel's "sep=;" line: the header is the line after it
+    first = lines[skipped] if len(lines) > skipped else ""
+    delimiters = (declared, *CSV_DELIMITERS) if declared else CSV_DELIMITERS
+    delimiter = next((d for d in delimiters if set(required) <= set(_names(next(csv.reader([first], delimiter=d), []), columns))), None)
     if delimiter is None:
-        header = next(csv.reader([first]), [])
+        header = next(csv.reader([first], delimiter=declared or ","), [])
         missing = [c for c in required if c not in _names(header, columns)]
         raise StanceError(
             f"the table has no {' or '.join(repr(c) for c in missing)} column (columns: {', '.join(header) or 'none'})",
             path=str(path),
-            line=1,
+            line=1 + skipped,
             fix=f"give it the columns {', '.join(columns)} ({', '.join(required)} required), separated by commas, semicolons or tabs",
         )
     csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))  # one long cell is one long text, not an error
-    lines = io.StringIO(text, newline="").readlines()
-    reader = csv.reader(lines, delimiter=delimiter, skipinitialspace=True)
+    reader = csv.reader(lines[skipped:], delimiter=delimiter, skipinitialspace=True)
     try:
         names = _names(next(reader), columns)
-        _refuse_twice(path, names, columns)
-        end = reader.line_num
+        _refuse_twice(path, names, columns, line=1 + skipped)
+        end = reader.line_num + skipped
         for cells in reader:
-            start, end = end + 1, reader.line_num
+            start, end = end + 1, reader.line_num + skipped
             if end > start and end == len(lines) and "".join(lines[start - 1 : end]).count('"') % 2:
                 # Quotes come in pairs (one inside a cell is doubled): an odd count in a record that runs
                 # to the end of the file is a quote opened here and never closed, which swallowed the rest.
@@ -677,7 +696,16 @@ def table_rows(path: Path, text: str, columns: Sequence[str], required: Sequence
             elif cells:
                 yield start, dict(zip(names, cells))
     except csv.Error as exc:
-        yield Problem(str(path), f"the table cannot be read from here on ({exc})", "save it again as CSV", reader.line_num or 1)
+        yield Problem(str(path), f"the table cannot be read from here on ({exc})", "save it again as CSV", (reader.line_num or 1) + skipped)
+
+
+_EXCEL_SEPARATOR = re.compile(r'^\ufeff?"?sep=(.)"?\s*$', re.IGNORECASE)
+
+
+def excel_separator(line: str) -> str | None:
+    """The separator a CSV's first line declares the way Excel writes it (``sep=;``), or None."""
+    match = _EXCEL_SEPARATOR.match(line)
+    return match.group(1) if match else None
 
 
 def _names(header: Sequence[str], columns: Sequence[str]) -> list[str]:
@@ -685,12 +713,12 @@ def _names(header: Sequence[str], columns: Sequence[str]) -> list[str]:
     return [name.strip().lower() if name.strip().lower() in columns else name for name in header]
 
 
-def _refuse_twice(path: Path, names: Sequence[str], columns: Sequence[str]) -> None:
+def _refuse_twice(path: Path, names: Sequence[str], columns: Sequence[str], line: int = 1) -> None:
     """A column stance reads named twice ("Text" and "text"): one of the two would be dropped unseen."""
     twice = _twice(names, columns)
     if twice:
         raise StanceError(f"the table has more than one {' and more than one '.join(repr(c) for c in twice)} column (column names are read whatever their case)",
-                          path=str(path), line=1, fix="rename or delete the copies, so that each column is named once")
+                          path=str(path), line=line, fix="rename or delete the copies, so that each column is named once")
 
 
 def _twice(names: Sequence[str], columns: Sequence[str]) -> list[str]:
@@ -832,6 +860,18 @@ def read_in_folder(folder: str | os.PathLike, path: str | os.PathLike) -> bool:
     )
 
 
+def _dangling(path: Path) -> Problem:
+    """A symbolic link that leads to nothing: its target is gone, or links lead back to themselves."""
+    try:
+        path.resolve(strict=True)
+        what = "a symbolic link whose target is gone"
+    except RuntimeError:  # Python 3.11's word for a loop of links
+        what = "a symbolic link that leads back to itself (a loop of links)"
+    except OSError as exc:
+        what = "a symbolic link that leads back to itself (a loop of links)" if exc.errno == errno.ELOOP else "a symbolic link whose target is gone"
+    return Problem(shown_path(path), what, "point the link at a file or folder, or name the file itself")
+
+
 def shown_path(path: str | os.PathLike) -> str:
     """A path as it can be printed and written: a file name that is not UTF-8 keeps its other characters."""
     return os.fsencode(path).decode("utf-8", errors="replace")
@@ -846,9 +886,23 @@ def read_file(
     """Read one file into documents (several for a table), problems, and notes on what was changed."""
     shown = shown_path(path)
     suffix = path.suffix.lower()
+    if path.is_symlink() and not path.exists():
+        yield _dangling(path)
+        return
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        mode = stat.S_IFREG  # said below, where the file is opened
+    if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):  # a pipe or a device would be read forever
+        yield Problem(shown, "not a regular file (a pipe, socket or device)", "give a file saved on disk")
+        return
     if suffix not in READERS:
         fix = "save it as CSV (text column 'text')" if suffix in SPREADSHEET_SUFFIXES else f"use one of {', '.join(sorted(SUPPORTED))}"
-        yield Problem(shown, f"unsupported file type '{suffix or '(none)'}'", fix)
+        if not suffix:
+            yield Problem(shown, "the file's name has no suffix, and stance knows a file's format by its suffix",
+                          f"rename it with the suffix of its format ({', '.join(sorted(SUPPORTED))})")
+            return
+        yield Problem(shown, f"unsupported file type '{suffix}'", fix)
         return
     try:
         status = path.stat()
@@ -924,7 +978,7 @@ def iter_corpus(
     for raw_path in paths:
         root = Path(raw_path)
         if not root.exists():
-            corpus.problems.append(Problem(shown_path(root), "no such file or folder", "check the path"))
+            corpus.problems.append(_dangling(root) if root.is_symlink() else Problem(shown_path(root), "no such file or folder", "check the path"))
             continue
         manifests: dict[Path, tuple[dict[str, Source], dict[str, str]]] = {}
         for path in _walk(root, corpus.problems):
@@ -935,7 +989,9 @@ def iter_corpus(
             folder = path.parent
             if folder not in manifests:
                 try:
-                    manifests[folder] = load_manifest(folder)
+                    sources, by_file, mistakes = load_manifest(folder)
+                    manifests[folder] = sources, by_file
+                    corpus.problems.extend(Problem(exc.path or str(folder), exc.message, exc.fix or "", exc.line) for exc in mistakes)
                     corpus.problems.extend(
                         Problem(shown_path(folder / MANIFEST), f"it lists {name!r}, which is not in the folder", "correct the name in files = [...] (names are case-sensitive)")
                         if Path(name).name == name else

@@ -30,7 +30,9 @@ coefficients — is kept as a ``Linear`` (plain arrays), which gives exactly
 the pipeline's probabilities without importing scikit-learn, pandas or a
 model-file reader. Saving writes those arrays and JSON, never a pickle:
 loading reads them with ``allow_pickle=False``, so a tampered file fails
-with ``ModelError`` and never runs code.
+with ``ModelError`` and never runs code. The card holds the SHA-256 of the
+other files and of itself (``SEAL``), so a file edited or damaged after
+training is refused by name before anything in it is used.
 """
 
 from __future__ import annotations
@@ -361,7 +363,7 @@ class Linear:
         (``ValueError``), as is anything that does not fit together."""
         described = json.loads((directory / LINEAR_FILE).read_text(encoding="utf-8"))
         if described.get("format") != LINEAR_FORMAT:
-            raise ValueError(f"format {described.get('format')!r}, expected {LINEAR_FORMAT}")
+            raise _DamagedFile(LINEAR_FILE, f"format {described.get('format')!r}, expected {LINEAR_FORMAT}")
         with np.load(directory / ARRAYS_FILE, allow_pickle=False) as stored:
             arrays = {name: stored[name] for name in stored.files}
         if any(array.dtype != np.float64 for array in arrays.values()):
@@ -376,9 +378,9 @@ class Linear:
             block = dict(block)
             name, column, weight = str(block.pop("name")), str(block.pop("column")), float(block.pop("weight"))
             if not np.isfinite(weight):
-                raise ValueError(f"the weight of the {name!r} block is {weight}")
+                raise _DamagedFile(LINEAR_FILE, f"the weight of the {name!r} block is {weight}")
             if block.get("token_pattern") not in SAVED_TOKEN_PATTERNS:
-                raise ValueError(f"the token pattern {block.get('token_pattern')!r} is not one stance trains with")
+                raise _DamagedFile(LINEAR_FILE, f"the token pattern {block.get('token_pattern')!r} is not one stance trains with")
             blocks.append(Block(name, column, weight, WordTfidf.from_settings(block, arrays.get(f"idf_{i}"))))
         return cls(tuple(blocks), arrays["coef"], arrays["intercept"])
 
@@ -503,8 +505,10 @@ class LabelModel:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         files = self.linear.files() if self.linear is not None else {}
-        card = dict(self.card)
+        card = {key: value for key, value in self.card.items() if key != SEAL}
         card.update(learned=list(self.learned), thresholds=self.thresholds, constants=self.constants, codebook=self.codebook.to_toml(), uses_cues=self.use_cues, inherits_topics=self.inherit)
+        card["files"] = {name: hashlib.sha256(content).hexdigest() for name, content in sorted(files.items())}
+        card[SEAL] = card_digest(card)
         files[CARD_FILE] = json.dumps(card, indent=2, ensure_ascii=False).encode("utf-8")
         _write_together(directory, files, drop=(ARRAYS_FILE, LINEAR_FILE))  # a model with nothing learned leaves no old arrays behind
         return directory
@@ -515,12 +519,16 @@ class LabelModel:
         card_path = directory / CARD_FILE
         if not card_path.is_file():
             raise ModelError("no model here (model.json is missing)", path=str(directory), fix="train one with `stance train ... -o DIR`")
+        card = _sealed_card(card_path)
+        files = card.pop("files", None)
         try:
-            card = json.loads(card_path.read_text(encoding="utf-8"))
             codebook = parse_codebook(card.pop("codebook"), str(card_path))
+        except (StanceError, KeyError, TypeError, AttributeError) as exc:
+            raise ModelError(f"the model card's codebook is damaged ({getattr(exc, 'message', exc)})", path=str(card_path), fix="retrain the model") from None
+        try:
             learned = tuple(card.pop("learned"))
-            thresholds = {str(k): float(v) for k, v in card.pop("thresholds").items()}
-            constants = {str(k): float(v) for k, v in card.pop("constants", {}).items()}
+            thresholds = {str(k): _number(v) for k, v in card.pop("thresholds").items()}
+            constants = {str(k): _number(v) for k, v in card.pop("constants", {}).items()}
             labels = set(codebook.label_ids)
             if (
                 not set(learned) <= labels
@@ -547,14 +555,16 @@ class LabelModel:
                     fix="train it again with `stance train ... -o DIR`",
                 )
             try:
+                _check_files(directory, files)
                 linear = Linear.load(directory)
             except FileNotFoundError as exc:  # a folder copied in part: not damage, and not the other file
                 raise ModelError(f"the model is incomplete: {Path(exc.filename).name} is missing", path=str(directory),
                                  fix="copy the whole model folder, or train the model again") from None
             except (OSError, ValueError, KeyError, TypeError, AttributeError, EOFError, zipfile.BadZipFile) as exc:
+                damaged = LINEAR_FILE if isinstance(exc, json.JSONDecodeError) else getattr(exc, "file", ARRAYS_FILE)
                 raise ModelError(
-                    f"the model's arrays are damaged or were tampered with ({type(exc).__name__}: {exc})",
-                    path=str(directory / (LINEAR_FILE if isinstance(exc, json.JSONDecodeError) else ARRAYS_FILE)),
+                    f"{damaged} is damaged or was tampered with ({type(exc).__name__}: {exc})",
+                    path=str(directory / damaged),
                     fix="train the model again instead of loading it",
                 ) from None
             if linear.coef.shape[1] != len(learned):
@@ -564,6 +574,64 @@ class LabelModel:
                     fix="train the model again instead of loading it",
                 )
         return cls(codebook=codebook, linear=linear, learned=learned, thresholds=thresholds, card=card, constants=constants, use_cues=bool(card.get("uses_cues", True)), inherit=bool(card.get("inherits_topics", True)))
+
+
+SEAL = "sha256"  # the card's own digest, beside the digests of the files it goes with ("files")
+
+
+def card_digest(card: dict) -> str:
+    """The SHA-256 of a model card's content without its seal: the same however the JSON is laid out."""
+    content = {key: value for key, value in card.items() if key != SEAL}
+    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")).hexdigest()
+
+
+def _sealed_card(card_path: Path) -> dict:
+    """The model card, refused unless it is as training wrote it: its seal matches its content.
+    Catches a hand edit, a bad copy or a half-merged file; not a forger, who can reseal (the
+    guarantee against a hostile file is that nothing in it is unpickled or run)."""
+    try:
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+    except (ValueError, OSError) as exc:
+        raise ModelError(f"the model card is damaged ({exc})", path=str(card_path), fix="retrain the model") from None
+    if not isinstance(card, dict):
+        raise ModelError("the model card is damaged (not a JSON object)", path=str(card_path), fix="retrain the model")
+    if SEAL not in card:
+        raise ModelError(
+            "this model was saved by an older stance, without the checksums that show its files are as trained",
+            path=str(card_path),
+            fix="train it again with `stance train ... -o DIR`",
+        )
+    if card.pop(SEAL) != card_digest(card):
+        raise ModelError(
+            "model.json was changed after training (its SHA-256 no longer matches its content): a hand edit or damage",
+            path=str(card_path),
+            fix="train the model again; thresholds and labels come from training, not from editing the card",
+        )
+    return card
+
+
+class _DamagedFile(ValueError):
+    """A model file that is not as training wrote it, by name."""
+
+    def __init__(self, file: str, message: str) -> None:
+        super().__init__(message)
+        self.file = file
+
+
+def _check_files(directory: Path, files: object) -> None:
+    """Refuse the model's array and vocabulary files unless each has the SHA-256 its card says."""
+    if not isinstance(files, dict) or set(files) != {LINEAR_FILE, ARRAYS_FILE}:
+        raise _DamagedFile(CARD_FILE, f"the card's 'files' should name {LINEAR_FILE} and {ARRAYS_FILE} with their SHA-256")
+    for name in (LINEAR_FILE, ARRAYS_FILE):
+        if hashlib.sha256((directory / name).read_bytes()).hexdigest() != files[name]:
+            raise _DamagedFile(name, "it was changed after training (its SHA-256 is not the one the model card holds)")
+
+
+def _number(value: object) -> float:
+    """A threshold or rate as the card holds it: a JSON number, never a string or true/false."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{value!r} is not a number")
+    return float(value)
 
 
 def model_directory(path: str | Path) -> Path:

@@ -99,7 +99,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from stance.active import sentence_uncertainty, threshold_array
 from stance.annotations import ADJUDICATION_PREFIX, DECISION_KINDS, ROW_KINDS, Annotation, holding, read_annotations, standing, unknown_ids_fix, write_annotations
-from stance.corpus import DEFAULT_MAX_BYTES, Corpus, Document, Note, Problem, Source, iter_corpus, read_file, source_for_file
+from stance.corpus import DEFAULT_MAX_BYTES, Corpus, Document, Note, Problem, Source, excel_separator, iter_corpus, read_file, source_for_file
 from stance.errors import StanceError
 from stance.segment import Sentence, iter_sentences, normalise_text
 
@@ -1586,8 +1586,10 @@ def _row_lines(path: Path) -> list[int]:
         return []
     if path.suffix.lower() == ".jsonl":
         return [n for n, line in enumerate(data.splitlines(), start=1) if line.strip()]
-    reader = csv.DictReader(io.StringIO(data, newline=""))
-    return [reader.line_num for _ in reader]
+    lines = io.StringIO(data, newline="").readlines()
+    skipped = 1 if lines and excel_separator(lines[0]) else 0  # as ``table_rows`` reads it
+    reader = csv.DictReader(lines[skipped:])
+    return [reader.line_num + skipped for _ in reader]
 
 
 def read_annotation_rows(paths: Iterable[str | Path], codebook=None) -> tuple[list[tuple[str, int | None, Annotation]], list[StanceError]]:

@@ -87,3 +87,18 @@ def test_listening_to_reason_is_not_a_podcast_promotion():
     assert sentence_boilerplate("Washington should listen to its allies.") is None
     assert sentence_boilerplate("Listen to the full episode on our website.") == "podcast_promo"
     assert sentence_boilerplate("Listen now wherever you get your podcasts.") == "podcast_promo"
+
+
+def test_a_markdown_files_front_matter_is_boilerplate_and_prose_between_rules_is_not():
+    # A blog post's YAML header ("tags: - export controls") was tagged as content.
+    post = ["---", 'title: "US tightens chip export controls"', "date: 2025-01-15", "tags:", "  - export controls",
+            "  - AI", "---", "", "# Chips", "", "Tariffs hurt consumers."]
+    flags = flag_lines(post)
+    assert [f.boilerplate for f in flags[:7]] == ["front_matter"] * 7
+    assert flags[8].heading and flags[8].boilerplate is None and flags[10] == flag_lines(["Tariffs hurt consumers."])[0]
+    hugo = ["+++", 'title = "Chips"', "[params]", 'region = "EU"', "+++", "Tariffs hurt consumers."]
+    assert [f.boilerplate for f in flag_lines(hugo)] == ["front_matter"] * 5 + [None]
+    ruled = ["---", "Tariffs hurt consumers. China objected.", "---", "More text."]  # rules around prose, not fields
+    assert not any(f.boilerplate for f in flag_lines(ruled))
+    unclosed = ["---", "title: Chips", "", "Tariffs hurt consumers."]
+    assert not any(f.boilerplate for f in flag_lines(unclosed))

@@ -497,6 +497,22 @@ def test_an_empty_db_is_refused_not_read_as_the_default_store(tmp_path, monkeypa
     assert not (tmp_path / "default.db").exists() and not (tmp_path / "t.jsonl").exists()
 
 
+@pytest.mark.parametrize("argv, said", [
+    (["tag", ""], 'a PATH is ""'), (["segment", str(SEEDS_DIR), " "], 'a PATH is ""'),
+    (["tag", str(SEEDS_DIR), "--codebook", ""], "--codebook is empty"), (["tag", str(SEEDS_DIR), "--model", ""], "--model is empty"),
+    (["evaluate", "--annotations", ""], "--annotations is empty"), (["train", "--annotations", "", "-o", "m"], "--annotations is empty"),
+])
+def test_an_empty_path_codebook_or_model_is_refused_not_read_as_the_current_folder(tmp_path, monkeypatch, capsys, argv, said):
+    # `stance tag "$DOC"` with the variable unset read the current folder as the corpus, and
+    # `--codebook "$CB"` fell back to the default codebook, without a word.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "stray.txt").write_text("Tariffs rose.\n")
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert said in err and "unset shell variable" in err and err.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["stray.txt"]
+
+
 @pytest.mark.parametrize("url", [":memory:", "sqlite://", "sqlite:///"])
 def test_a_store_in_memory_is_refused_since_nothing_would_be_kept(url, capsys):
     # `--db sqlite:///` opened a store in memory: an ingest or an import into it was gone when the command ended.

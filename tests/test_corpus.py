@@ -200,6 +200,18 @@ def test_tables_as_spreadsheets_save_them_semicolons_old_mac_lines_big_cells_mul
     assert [(Path(p.path).name, p.line) for p in corpus.problems] == [("multi.csv", 6)]
 
 
+def test_a_csv_that_excel_saved_with_its_sep_line_is_read_with_that_separator_and_true_lines(tmp_path):
+    # Excel's "sep=;" first line used to be taken for the header: "no 'text' column (columns: sep=;)".
+    (tmp_path / "excel.csv").write_text('sep=;\ntext;source\nTariffs rose, then fell.;merics\n"Chips; and more.";csis\n')
+    (tmp_path / "quoted.csv").write_text('"sep=|"\r\nid|text\r\n1|Trade fell.\r\n')
+    (tmp_path / "no-text.csv").write_text("sep=;\nid;body\n1;x\n")
+    corpus = read(tmp_path)
+    assert {(Path(d.path).name, d.text, d.source) for d in corpus.documents} == {
+        ("excel.csv:3", "Tariffs rose, then fell.", "merics"), ("excel.csv:4", "Chips; and more.", "csis"), ("quoted.csv:3", "Trade fell.", "quoted")}
+    (problem,) = corpus.problems
+    assert problem.line == 2 and "(columns: id, body)" in str(problem)
+
+
 def test_a_quote_never_closed_is_named_by_its_line_and_the_rows_before_it_go_through(tmp_path):
     (tmp_path / "t.csv").write_text('id,text\n1,Tariffs rose.\n2,"Unclosed quote here.\n3,Chips matter.\n')
     corpus = read(tmp_path)
@@ -251,12 +263,27 @@ def test_folders_pipes_and_repeats(tmp_path):
     assert problems["readme-only"].startswith("no documents in this folder (only 1 file(s) stance does not read")
 
 
+def test_links_that_lead_nowhere_devices_and_names_without_a_suffix_say_what_they_are(tmp_path):
+    # A loop of links was "no such file or folder", /dev/null "unsupported file type '(none)'".
+    (tmp_path / "a.txt").write_text("Tariffs rose.\n")
+    (tmp_path / "loop1.txt").symlink_to(tmp_path / "loop2.txt")
+    (tmp_path / "loop2.txt").symlink_to(tmp_path / "loop1.txt")
+    (tmp_path / "gone.txt").symlink_to(tmp_path / "moved-away.txt")
+    (tmp_path / "NOTES").write_text("Tariffs rose.\n")
+    corpus = read(tmp_path, tmp_path / "loop1.txt", "/dev/null")
+    assert [Path(d.path).name for d in corpus.documents] == ["a.txt"]
+    problems = [(Path(p.path).name, p.message) for p in corpus.problems]
+    assert problems.count(("loop1.txt", "a symbolic link that leads back to itself (a loop of links)")) == 2  # in the folder, and named
+    assert ("gone.txt", "a symbolic link whose target is gone") in problems
+    assert ("null", "not a regular file (a pipe, socket or device)") in problems
+    assert ("NOTES", "the file's name has no suffix, and stance knows a file's format by its suffix") in problems
+
+
 def test_manifest_mistakes_are_named_and_the_files_still_read(tmp_path):
     (tmp_path / "a.txt").write_text("Tariffs rose.\n")
     manifest = tmp_path / "sources.toml"
     for toml, message in (
         ('[[sources]]\nid = "m"\nfiles = "a.txt"\n', "[[sources]] 'm': files must be a list"),
-        ('[[sources]]\nid = "m"\nfiles = ["a.txt"]\n[[sources]]\nid = "m"\n', "two [[sources]] entries have the id 'm'"),
         ('[[sources]]\nid = "m"\nfiles = ["A.TXT"]\n', "it lists 'A.TXT', which is not in the folder"),
         # These three used to leave the entry's files, or all its metadata, out without a word.
         ('[[sources]]\nid = "m"\nfiel = ["a.txt"]\n', "unknown key 'fiel' in [[sources]] entries"),
@@ -275,6 +302,24 @@ def test_manifest_mistakes_are_named_and_the_files_still_read(tmp_path):
         assert [d.source for d in corpus.documents] == ["m"] and not corpus.problems
     manifest.write_bytes('[[sources]]\nid = "m"\nname = "Café"\n'.encode("cp1252"))
     assert [p.message for p in read(tmp_path).problems] == ["the sources manifest is not UTF-8 text"]
+
+
+def test_every_mistake_of_a_manifest_is_named_by_line_and_its_good_entries_stand(tmp_path):
+    # Only the first mistake used to be said, and one bad entry dropped the whole manifest.
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (tmp_path / name).write_text("Tariffs rose.\n")
+    (tmp_path / "sources.toml").write_text(
+        '[[sources]]\nid = "merics"\nfiles = ["a.txt"]\n\n'
+        '[[sources]]\nid = "csis"\nfiel = ["b.txt"]\n\n'
+        '[[sources]]\nid = "merics"\nfiles = ["c.txt"]\n\n'
+        '[[sources]]\nid = "xinhua"\nfiles = "c.txt"\n\n'
+        '[[sources]]\nname = "no id"\n'
+    )
+    corpus = read(tmp_path)
+    assert [(p.line, p.message) for p in corpus.problems] == [
+        (7, "unknown key 'fiel' in [[sources]] entries"), (10, "two [[sources]] entries have the id 'merics'"),
+        (15, "[[sources]] 'xinhua': files must be a list"), (17, "[[sources]] entry 5 has no id")]
+    assert {Path(d.path).name: d.source for d in corpus.documents} == {"a.txt": "merics", "b.txt": "b", "c.txt": "c"}
 
 
 def test_word_tables_are_read_in_their_place(tmp_path):

@@ -742,6 +742,14 @@ def test_import_rejects_unknown_label_ids_by_file_and_line_and_writes_nothing(tm
     assert seeded.count_events() == 0
 
 
+def test_import_of_a_csv_excel_saved_with_its_sep_line_names_true_lines(tmp_path, seeded):
+    path = tmp_path / "excel.csv"
+    path.write_text("sep=;\ntext;topics;frames\nx;ai;\ny;tarifs;\n", encoding="utf-8")
+    with pytest.raises(AnnotationFileError) as info:
+        seeded.import_files([path], annotator="me", codebook=CODEBOOK)
+    assert [(p.path, p.line) for p in info.value.problems] == [(str(path), 4)]
+
+
 def test_export_refuses_an_unknown_format(tmp_path, seeded):
     with pytest.raises(StanceError, match=r"\.csv or \.jsonl"):
         seeded.export_annotations(tmp_path / "labels.xlsx")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import hashlib
 import json
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from stance.annotations import Annotation, read_annotations, write_annotations
 from stance.cli import main
 from stance.codebook import load_codebook, parse_codebook
 from stance.corpus import SEEDS_DIR
-from stance.model import CUED_FRAME_FLOOR, Example, LabelModel, ModelError, decide_labels, train_model
+from stance.model import CUED_FRAME_FLOOR, Example, LabelModel, ModelError, card_digest, decide_labels, train_model
 from stance.tagger import GC_THRESHOLD, Tagger, default_model, fewer_collections, load_tagger
 
 
@@ -198,6 +199,16 @@ def _small_model(tmp_path: Path) -> Path:
     return train_model(codebook, examples, sets).save(tmp_path / "m")
 
 
+def _forge(directory):
+    """Reseal a model's card after its files were edited, as a forger would: the checks behind the
+    checksums must still refuse what was edited."""
+    card = json.loads((directory / "model.json").read_text())
+    card["files"] = {name: hashlib.sha256((directory / name).read_bytes()).hexdigest()
+                     for name in ("linear.json", "linear.npz") if (directory / name).is_file()}
+    card["sha256"] = card_digest(card)
+    (directory / "model.json").write_text(json.dumps(card))
+
+
 def test_tampered_model_is_refused_cleanly(tmp_path):
     import numpy as np
 
@@ -214,6 +225,7 @@ def test_tampered_model_is_refused_cleanly(tmp_path):
     payload[0] = _Payload(marker)
     with open(arrays, "wb") as out:
         np.savez(out, **dict(good, coef=payload))
+        _forge(directory)
     with pytest.raises(ModelError, match="tampered"):
         LabelModel.load(directory)
     assert not marker.exists()
@@ -221,15 +233,18 @@ def test_tampered_model_is_refused_cleanly(tmp_path):
     for bad in (dict(good, coef=good["coef"][:-1]), dict(good, coef=good["coef"][:, :1], intercept=good["intercept"][:1])):
         with open(arrays, "wb") as out:
             np.savez(out, **bad)
+            _forge(directory)
         with pytest.raises(ModelError):
             LabelModel.load(directory)
     for damaged in (b"not an archive at all", good_bytes[:1000]):  # the second: a copy cut short
         arrays.write_bytes(damaged)
+        _forge(directory)
         with pytest.raises(ModelError, match="damaged"):
             LabelModel.load(directory)
     card = json.loads((directory / "model.json").read_text())
     for bad in (dict(card, learned=card["learned"] + ["zzz"]), dict(card, thresholds={**card["thresholds"], "conflict": float("nan")})):
         (directory / "model.json").write_text(json.dumps(bad))
+        _forge(directory)
         with pytest.raises(ModelError, match="do not fit together"):
             LabelModel.load(directory)
     (directory / "model.json").write_text(json.dumps(card))
@@ -250,6 +265,7 @@ def test_a_tampered_model_card_is_refused_when_loaded_not_a_traceback_when_taggi
     card = json.loads((directory / "model.json").read_text())
     for key, bad in (("exclusive", ["bogus"]), ("exclusive", "topics"), ("uses_cues", "no"), ("inherits_topics", 1)):
         (directory / "model.json").write_text(json.dumps(dict(card, **{key: bad})))
+        _forge(directory)
         with pytest.raises(ModelError, match="card is damaged"):
             LabelModel.load(directory)
         assert main(["tag", str(doc), "--model", str(directory), "--format", "csv"]) == 1
@@ -266,12 +282,14 @@ def test_a_token_pattern_edited_in_the_model_is_refused_never_compiled(tmp_path,
     for pattern in ("(", r"(\w+\s?)+$"):
         described["blocks"][0]["token_pattern"] = pattern
         (directory / "linear.json").write_text(json.dumps(described))
+        _forge(directory)
         with pytest.raises(ModelError, match="token pattern"):
             LabelModel.load(directory)
         assert main(["tag", str(doc), "--model", str(directory), "--format", "csv"]) == 1
-        assert "the model's arrays are damaged or were tampered with" in capsys.readouterr().err
+        assert "linear.json is damaged or was tampered with" in capsys.readouterr().err
     described["blocks"][0]["token_pattern"] = r"(?u)\b\w\w+\b"  # what models trained before numbers were left out hold
     (directory / "linear.json").write_text(json.dumps(described))
+    _forge(directory)
     assert LabelModel.load(directory).learned
 
 
@@ -293,6 +311,7 @@ def test_a_model_whose_numbers_are_not_finite_or_whose_idf_is_gone_is_refused(tm
     ):
         with open(arrays, "wb") as out:
             np.savez(out, **bad)
+            _forge(directory)
         with pytest.raises(ModelError, match="tampered"):
             LabelModel.load(directory)
     with open(arrays, "wb") as out:
@@ -300,8 +319,60 @@ def test_a_model_whose_numbers_are_not_finite_or_whose_idf_is_gone_is_refused(tm
     described = json.loads((directory / "linear.json").read_text())
     described["blocks"][0]["weight"] = float("nan")
     (directory / "linear.json").write_text(json.dumps(described))
+    _forge(directory)
     with pytest.raises(ModelError, match="tampered"):
         LabelModel.load(directory)
+
+
+def test_a_model_file_edited_after_training_is_refused_by_name_and_a_relaid_card_still_loads(tmp_path, capsys):
+    # Each of these edits used to load and tag with labels the training never gave: a term swapped
+    # in the vocabulary, a coefficient of 1e308, a threshold lowered in the card.
+    import numpy as np
+
+    directory = _small_model(tmp_path)
+    doc = tmp_path / "a.txt"
+    doc.write_text("They clash over jobs.\n")
+    originals = {name: (directory / name).read_bytes() for name in ("model.json", "linear.json", "linear.npz")}
+    card = json.loads(originals["model.json"])
+    (directory / "model.json").write_text(json.dumps(card))  # laid out on one line: the same content
+    assert LabelModel.load(directory).thresholds == card["thresholds"]
+
+    described = json.loads(originals["linear.json"])
+    terms = described["blocks"][0]["terms"]
+    terms[0], terms[1] = terms[1], terms[0]
+    with np.load(directory / "linear.npz") as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    arrays["coef"][0, 0] = 1e308
+    packed = tmp_path / "edited.npz"
+    np.savez(packed, **arrays)
+    lowered = dict(card, thresholds={label: 0.01 for label in card["thresholds"]})
+    for name, edited in (("linear.json", json.dumps(described).encode()), ("linear.npz", packed.read_bytes()),
+                         ("model.json", json.dumps(lowered, indent=2).encode())):
+        (directory / name).write_bytes(edited)
+        with pytest.raises(ModelError, match="changed after training") as caught:
+            LabelModel.load(directory)
+        assert caught.value.path == str(directory / name)
+        assert main(["tag", str(doc), "--model", str(directory), "--format", "csv"]) == 1
+        assert f"{name}: " in capsys.readouterr().err
+        (directory / name).write_bytes(originals[name])
+    assert LabelModel.load(directory).learned
+
+    # Behind the checksums, for a card resealed by hand: numbers as strings, a codebook that is not one.
+    (directory / "model.json").write_text(json.dumps(dict(card, thresholds={label: "0.5" for label in card["thresholds"]})))
+    _forge(directory)
+    with pytest.raises(ModelError, match="card is damaged.*not a number"):
+        LabelModel.load(directory)
+    (directory / "model.json").write_text(json.dumps(dict(card, codebook="[[frames]\nid = ")))
+    _forge(directory)
+    with pytest.raises(ModelError, match="card's codebook is damaged") as caught:
+        LabelModel.load(directory)
+    assert caught.value.fix == "retrain the model"
+
+    # A card without a seal: saved before stance sealed its models.
+    (directory / "model.json").write_text(json.dumps({key: value for key, value in card.items() if key not in ("sha256", "files")}))
+    with pytest.raises(ModelError, match="older stance.*checksums") as caught:
+        LabelModel.load(directory)
+    assert "stance train" in caught.value.fix
 
 
 def test_a_model_saved_by_an_older_stance_says_to_retrain(tmp_path):
