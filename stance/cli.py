@@ -974,7 +974,9 @@ def _megabytes(value: str) -> float:
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
     if not (math.isfinite(number) and number * 1e6 >= 1):  # also refuses nan
-        raise argparse.ArgumentTypeError(f"{value} is not a size: give megabytes above zero, e.g. 50")
+        too_small = math.isfinite(number) and 0 < number * 1e6 < 1
+        raise argparse.ArgumentTypeError(f"{value} MB is less than one byte: give megabytes, e.g. 50" if too_small
+                                         else f"{value} is not a size: give megabytes above zero, e.g. 50")
     return number
 
 

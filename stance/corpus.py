@@ -709,8 +709,9 @@ def excel_separator(line: str) -> str | None:
 
 
 def _names(header: Sequence[str], columns: Sequence[str]) -> list[str]:
-    """Column names as stance reads them: "Text", " text " and "TEXT" are all ``text``."""
-    return [name.strip().lower() if name.strip().lower() in columns else name for name in header]
+    """Column names as stance reads them: "Text", " text " and "TEXT" are all ``text``, and so is
+    "\ufefftext" (a byte-order mark left by a tool that saved an already marked file)."""
+    return [key if (key := name.lstrip("\ufeff").strip().lower()) in columns else name for name in header]
 
 
 def _refuse_twice(path: Path, names: Sequence[str], columns: Sequence[str], line: int = 1) -> None:
@@ -771,7 +772,19 @@ def _is_json_array(text: str) -> bool:
 def _read_table(path: Path, data: bytes) -> Iterator[_Raw | Problem | Note]:
     text = yield from _decoded(path, data)
     for item in table_rows(path, text, TABLE_COLUMNS, ("text",)):
-        yield item if isinstance(item, Problem) else _table_row(path, item[1], item[0])
+        if isinstance(item, Problem):
+            yield item
+            continue
+        line, row = item
+        row_item = _table_row(path, row, line)
+        if isinstance(row_item, _Raw):
+            unread = [name for name in ("source", "date", "title", "id") if cell_text(row.get(name)) is None]
+            if unread:
+                what = " and ".join(f"{name} ({kind_of(row[name])})" for name in unread)
+                yield Note(str(path), f"the row's {what} cannot be one value, so it was left out"
+                           + (" and the file's name stands for the source" if "source" in unread else ""),
+                           'give each as a string ("source": "merics")', line)
+        yield row_item
 
 
 READERS = {

@@ -112,7 +112,8 @@ def test_max_mb_must_be_a_size(size, capsys):
     with pytest.raises(SystemExit):
         main(["segment", "--max-mb", size])
     err = capsys.readouterr().err
-    assert "--max-mb" in err and ("not a size" in err or "not a number" in err)
+    assert "--max-mb" in err and ("not a size" in err or "not a number" in err or "less than one byte" in err)
+    assert ("less than one byte" in err) == (size == "1e-9")  # above zero, yet no file fits: it used to say "give megabytes above zero"
 
 
 def test_labels_a_codebook_lacks_say_so(tmp_path, capsys):

@@ -212,6 +212,19 @@ def test_a_csv_that_excel_saved_with_its_sep_line_is_read_with_that_separator_an
     assert problem.line == 2 and "(columns: id, body)" in str(problem)
 
 
+def test_a_cell_that_cannot_be_one_value_is_said_and_a_doubled_byte_order_mark_is_no_column_name(tmp_path):
+    # A list as a JSONL row's source used to be replaced by the file's name without a word, and a
+    # CSV saved twice with a byte-order mark had no 'text' column ("\ufefftext").
+    (tmp_path / "rows.jsonl").write_text('{"text": "Tariffs rose.", "source": ["a", "b"]}\n{"text": "Chips matter.", "source": "  ", "date": false}\n')
+    (tmp_path / "marked.csv").write_bytes("\ufeff\ufefftext,source\nTrade fell.,merics\n".encode("utf-8"))
+    corpus = read(tmp_path)
+    assert sorted((d.text, d.source) for d in corpus.documents) == [("Chips matter.", "rows"), ("Tariffs rose.", "rows"), ("Trade fell.", "merics")]
+    assert [(n.line, n.message) for n in corpus.notes] == [
+        (1, "the row's source (a list) cannot be one value, so it was left out and the file's name stands for the source"),
+        (2, "the row's date (true or false) cannot be one value, so it was left out")]
+    assert not corpus.problems
+
+
 def test_a_quote_never_closed_is_named_by_its_line_and_the_rows_before_it_go_through(tmp_path):
     (tmp_path / "t.csv").write_text('id,text\n1,Tariffs rose.\n2,"Unclosed quote here.\n3,Chips matter.\n')
     corpus = read(tmp_path)
