@@ -5,7 +5,7 @@ Formats and the library that reads each (well-kept parsers, not our own):
 - ``.txt`` / ``.md``: decoded bytes; encoding detected with ``charset-normalizer``
   (UTF-8 with or without BOM, UTF-16 via BOM, legacy single- and double-byte code pages);
 - ``.html`` / ``.htm``: ``trafilatura`` extracts the main text (navigation,
-  scripts and styles dropped), falling back to BeautifulSoup when it finds none;
+  scripts and styles dropped; headings marked ``## …``), falling back to BeautifulSoup when it finds none;
 - ``.pdf``: ``pypdf`` reads the text layer;
 - ``.docx``: ``python-docx`` paragraphs;
 - ``.eml``: the standard library's ``email`` parser (body, subject as title,
@@ -493,11 +493,14 @@ def _read_html(path: Path, data: bytes) -> Iterator[_Raw | Note]:
     html = yield from _decoded(path, data)  # the HTML parser would drop NULs without a word
     import trafilatura
 
-    text = trafilatura.extract(html, include_comments=False, include_tables=True, favor_recall=True)
+    settings = dict(include_comments=False, include_tables=True, favor_recall=True)
+    text = trafilatura.extract(html, **settings)
     meta = trafilatura.extract_metadata(html)
     title = (meta.title if meta and meta.title else "") or ""
     date = (meta.date if meta and meta.date else "") or ""
-    if not text:
+    if text:
+        text = _marked_headings(text, trafilatura.extract(html, output_format="xml", **settings) or "", title)
+    else:
         from bs4 import BeautifulSoup
 
         soup = BeautifulSoup(html, "html.parser")
@@ -507,6 +510,27 @@ def _read_html(path: Path, data: bytes) -> Iterator[_Raw | Note]:
         lines = (line.strip() for line in soup.get_text("\n").splitlines())
         text = "\n".join(line for line in lines if line)
     yield _Raw(text=text or "", title=title or _first_line(text or ""), date=date)
+
+
+def _marked_headings(text: str, xml: str, title: str) -> str:
+    """Trafilatura's text with each heading it found (``<head rend="h2">`` in its XML) marked the
+    Markdown way (``## What the rules mean``), so that cleaning knows it for a heading whatever its
+    case, and with the page's title on top as its heading when the text lost it (a headline
+    outside an ``<article>``): a sentence's topic carries from its headings."""
+    from xml.etree import ElementTree
+
+    try:
+        heads = [(head, "".join(head.itertext()).strip()) for head in ElementTree.fromstring(xml).iter("head")]
+    except ElementTree.ParseError:
+        heads = []
+    levels: dict[str, int] = {}
+    for head, words in heads:
+        level = head.get("rend", "h2")[1:]
+        levels.setdefault(words, min(int(level), 6) if level.isdigit() else 2)
+    lines = [f"{'#' * levels[line.strip()]} {line.strip()}" if line.strip() in levels else line for line in text.split("\n")]
+    if title and not any(title.strip() == line.strip() for line in text.split("\n")[:5]) and title not in levels:
+        lines[:0] = [f"# {title.strip()}", ""]
+    return "\n".join(lines)
 
 
 def _read_pdf(path: Path, data: bytes) -> Iterator[_Raw]:

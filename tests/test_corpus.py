@@ -76,6 +76,25 @@ def test_html_drops_scripts_and_navigation(tmp_path):
     assert doc.title in {"Chips", "Chip curbs"}
 
 
+def test_an_html_pages_headings_are_headings_and_a_lost_headline_comes_back_on_top(tmp_path):
+    # A web page's <h1> and <h2> came out as plain lines ("What the new rules mean ..." a sentence
+    # without a heading's context), and a headline outside an <article> was dropped altogether.
+    from stance.segment import segment
+
+    (tmp_path / "article.html").write_text(
+        "<html><body><article><h1>US widens chip curbs</h1><p>The US tightened export controls. Beijing objected.</p>"
+        "<h2>What the new rules mean for Nvidia and its rivals</h2><p>These controls will only bite later.</p></article></body></html>")
+    (tmp_path / "bare.html").write_text(
+        "<html><head><title>Chip curbs</title></head><body><h1>Chip curbs</h1><p>The US tightened export controls on chips. "
+        "Beijing objected strongly.</p><p>Tariffs hurt consumers, economists said.</p></body></html>")
+    docs = {Path(d.path).name: d for d in read(tmp_path).documents}
+    article = [(s.text, s.heading) for s in segment(docs["article.html"])]
+    assert article == [("# US widens chip curbs", True), ("The US tightened export controls.", False), ("Beijing objected.", False),
+                       ("## What the new rules mean for Nvidia and its rivals", True), ("These controls will only bite later.", False)]
+    bare = [(s.text, s.heading) for s in segment(docs["bare.html"])]
+    assert bare[0] == ("# Chip curbs", True) and [text for text, _ in bare].count("# Chip curbs") == 1
+
+
 def test_pdf_docx_and_eml(tmp_path):
     pdf = tmp_path / "report.pdf"
     c = canvas.Canvas(str(pdf), pagesize=A4)
