@@ -117,9 +117,10 @@ def _opener_class() -> str:
 # ``_DOT_CANDIDATE`` (most do; ``_cuts`` picks). A candidate starts only where a
 # run of terminal punctuation starts: from inside the run it would end where the
 # run's own candidate ended, and trying each start rescanned the run (200,000
-# full stops in a row took 30 s). Zero-width spaces and byte-order marks count
+# full stops in a row took 30 s). Zero-width spaces, byte-order marks and the
+# invisible marks of writing direction (U+200E/F, U+202A-E, U+2066-9, U+061C) count
 # as white space here, as they do to a reader.
-_OPENING = r"[\s\u200b\u2060\ufeff]+[\"'“‘«„‹¿¡(\[「『（]?(?:[" + _opener_class() + r"]|[a-z][A-Z])"
+_OPENING = r"[\s\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\u061c\ufeff]+[\"'“‘«„‹¿¡(\[「『（]?(?:[" + _opener_class() + r"]|[a-z][A-Z])"
 _STOPS = "[.!?…。！？．।॥؟۔]"  # and the Devanagari danda, the Arabic question mark, the Urdu full stop
 _CANDIDATE_REST = (
     r"(?<!" + _STOPS + _STOPS + r")(?>" + _STOPS + r"*[\"'”’»)\]」』）]*)"

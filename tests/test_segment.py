@@ -168,6 +168,10 @@ def exact(text: str) -> list[str]:
         ("Exports of chips to China fell 20%. 📉 Analysts expect more cuts.", ["Exports of chips to China fell 20%.", "📉 Analysts expect more cuts."]),
         ("Exports fell. \ufeffBeijing protested.", ["Exports fell.", "\ufeffBeijing protested."]),
         ("Exports fell. \u200bBeijing protested.", ["Exports fell.", "\u200bBeijing protested."]),
+        # The invisible marks of writing direction, pasted from a right-to-left page: they joined two sentences.
+        ("Exports fell. \u202eBeijing protested.", ["Exports fell.", "\u202eBeijing protested."]),
+        ("Exports fell. \u200fBeijing protested.", ["Exports fell.", "\u200fBeijing protested."]),
+        ("Exports fell. \u2067Beijing protested.\u2069", ["Exports fell.", "\u2067Beijing protested.\u2069"]),
         # The full-width full stop used like 。, but not in a full-width decimal.
         ("美国提高了关税．中国表示将采取反制措施．", ["美国提高了关税．", "中国表示将采取反制措施．"]),
         ("出口增长３．５％．进口下降．", ["出口增长３．５％．", "进口下降．"]),
