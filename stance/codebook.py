@@ -80,7 +80,7 @@ a group in a way that backtracks for ever on some sentences: ``(a+)+``,
 four or more open repeats in a row that share characters, ``\\w*\\w*\\w*\\w*``.
 Reading cannot catch every such shape, so each new regex cue is also tried once,
 on runs of 2,000 characters (``aaaa…``, ``word word …``, the letters it names):
-one that takes over a quarter of a second is refused too (``(a|a)*b``,
+one that takes over half a second is refused too (``(a|a)*b``,
 ``(?:\\w+\\s?){1,3}x``), naming the file and line.
 """
 

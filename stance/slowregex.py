@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 RUN = 2_000  # characters in each trial text: a cubic regex takes seconds on it, a linear one microseconds
-LIMIT = 0.25  # seconds one trial may take: a quadratic regex takes about a hundredth of this
+LIMIT = 0.5  # seconds one trial may take: a quadratic regex takes a tenth of this or less, a cubic one seconds
 WAIT = 5.0  # seconds the child may go without finishing a cue before it is stopped (a slow machine's margin)
 
 def trials(regex: str) -> list[str]:
