@@ -958,7 +958,7 @@ def read_file(
         yield Problem(shown, f"cannot open the file ({exc.strerror})", "check the path and its permissions")
         return
     if not data.strip():
-        yield Problem(shown, "the file is empty", "remove it or add its text")
+        yield Problem(shown, "the file is empty" if not data else f"the file holds only white space ({_size(len(data))})", "remove it or add its text")
         return
     source = source or source_for_file(path)
     try:

@@ -133,6 +133,7 @@ def test_tables_give_one_document_per_row(tmp_path):
 def test_bad_inputs_each_give_one_clear_line_and_the_rest_goes_through(tmp_path):
     (tmp_path / "good.txt").write_text("Export controls were tightened.\n")
     (tmp_path / "empty.txt").write_text("")
+    (tmp_path / "blank.txt").write_text(" \n\t\n")
     (tmp_path / "binary.txt").write_bytes(bytes(range(256)) * 4)
     (tmp_path / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     (tmp_path / "notext.csv").write_text("title,body\nA,B\n")
@@ -148,6 +149,7 @@ def test_bad_inputs_each_give_one_clear_line_and_the_rest_goes_through(tmp_path)
     assert [Path(d.path).name for d in docs] == ["good.txt"]
     problems = {Path(p.path.split(":")[0]).name: str(p) for p in corpus.problems}
     assert "empty" in problems["empty.txt"]
+    assert "holds only white space (4 bytes)" in problems["blank.txt"]  # it said "empty", and the analyst saw a file that is not
     assert "binary" in problems["binary.txt"]
     assert "unsupported" in problems["image.png"]
     assert "'text' column" in problems["notext.csv"] and "notext.csv:1" in problems["notext.csv"]
