@@ -687,8 +687,9 @@ def _guard_output(args: argparse.Namespace) -> None:
         raise StanceError("-o is empty (an unset shell variable?)", fix="give -o a " + ("folder" if folder_out else "file") + " name")
     for dest, option in _NAMED_INPUTS.items():
         given = getattr(args, dest, None)
-        if any(not name.strip() for name in ([given] if isinstance(given, str) else given or [])):
-            what = f"{option} is empty" if option.startswith("-") else f"a {option} is \"\""
+        blank = next((name for name in ([given] if isinstance(given, str) else given or []) if not name.strip()), None)
+        if blank is not None:
+            what = f"{option} is empty" if option.startswith("-") else f"a {option} is \"{blank}\""
             raise StanceError(f"{what} (an unset shell variable?)", fix="give a file or folder name, or set the variable meant to hold it")
     db = getattr(args, "db", None)
     if db is not None and not db.strip():  # else the default store would take, or lack, the labels meant for another

@@ -338,13 +338,18 @@ def _single_byte(data: bytes) -> str | None:
     Korean code page that reads as such, else charset-normalizer's guess."""
     western = _cp1252(data)
     other = western is None or _other_script(western)
-    if not other and not _mostly_accented(western):
+    if not other and not _mostly_accented(western) and not _NON_ASCII_RUN.search(western):
         return western
     east = _east_asian(data)
     if east is not None or not other:
         return east or western
     guess = _guess(data)
     return guess[1] if guess is not None else western
+
+
+# Three characters in a row that are not ASCII, nor a space, nor a letter Western text doubles
+# ("öß", "çõ"): Windows-1252's reading of a Chinese word inside English ("(¦æ¬F°|)").
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f\s]*[^\x00-\x7fA-Za-zÀ-ÖØ-öø-ÿ\s][^\x00-\x7f\s]*(?<=[^\x00-\x7f\s]{3})")
 
 
 def _mostly_accented(text: str) -> bool:
@@ -355,7 +360,8 @@ def _mostly_accented(text: str) -> bool:
 
 
 # Double-byte code pages, in the order a tie goes: charset-normalizer finds the one whose reading is
-# least chaotic, but Chinese bytes also read without chaos as Korean hangul and hanja.
+# least chaotic, but Chinese bytes also read without chaos as Korean hangul and hanja (which
+# ``_plausible`` refuses where it can: Korean does not write hanja inside a hangul word).
 EAST_ASIAN_CODE_PAGES = ("gb18030", "big5", "cp932", "cp949")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 _CJK_MARKS = re.compile(r"[\u3000-\u303f\uff00-\uffef]")
@@ -373,7 +379,7 @@ def _east_asian(data: bytes) -> str | None:
     for match in sorted(from_bytes(data, cp_isolation=list(EAST_ASIAN_CODE_PAGES)),
                         key=lambda m: (m.chaos, EAST_ASIAN_CODE_PAGES.index(m.encoding) if m.encoding in EAST_ASIAN_CODE_PAGES else 9)):
         text = str(match)
-        if match.chaos <= 0.1 and _reads_as_east_asian(text) and (match.encoding != "cp949" or _spaced_korean(text)):
+        if match.chaos <= 0.1 and _reads_as_east_asian(text) and _plausible(match.encoding, text):
             return text
     return None
 
@@ -384,6 +390,24 @@ def _reads_as_east_asian(text: str) -> bool:
     near = set(wide)
     paired = sum(i - 1 in near or i + 1 in near for i in wide)
     return len(wide) >= 2 and foreign * 20 <= len(wide) and paired * 4 >= len(wide) * 3
+
+
+def _plausible(encoding: str, text: str) -> bool:
+    """Whether a reading in a double-byte code page is what that language writes: Japanese today
+    hardly uses half-width katakana ("ﾍ郇鄴" is Russian read as Shift-JIS), and Korean writes the
+    2,350 common syllables EUC-KR holds, spaced into words (Japanese read as Korean gives rare
+    syllables, Chinese read as Korean runs on)."""
+    if encoding == "cp932":
+        return not re.search("[\uff61-\uff9f]", text)
+    if encoding == "cp949":
+        hangul = "".join(re.findall("[\uac00-\ud7af]", text))
+        try:
+            hangul.encode("euc_kr")
+        except UnicodeEncodeError:
+            return False
+        mixed = any(re.search("[\uac00-\ud7af]", word) and re.search("[\u4e00-\u9fff]", word) for word in _HANGUL_WORD.findall(text))
+        return bool(hangul) and not mixed and _spaced_korean(text)
+    return True
 
 
 def _spaced_korean(text: str) -> bool:
@@ -523,12 +547,17 @@ def _marked_headings(text: str, xml: str, title: str) -> str:
         heads = [(head, "".join(head.itertext()).strip()) for head in ElementTree.fromstring(xml).iter("head")]
     except ElementTree.ParseError:
         heads = []
-    levels: dict[str, int] = {}
-    for head, words in heads:
+    lines = text.split("\n")
+    at = 0
+    for head, words in heads:  # in order: a paragraph with a heading's words stays a paragraph
+        found = next((i for i in range(at, len(lines)) if lines[i].strip() == words), None)
+        if found is None or not words:
+            continue
         level = head.get("rend", "h2")[1:]
-        levels.setdefault(words, min(int(level), 6) if level.isdigit() else 2)
-    lines = [f"{'#' * levels[line.strip()]} {line.strip()}" if line.strip() in levels else line for line in text.split("\n")]
-    if title and not any(title.strip() == line.strip() for line in text.split("\n")[:5]) and title not in levels:
+        lines[found] = f"{'#' * (min(int(level), 6) if level.isdigit() else 2)} {words}"
+        at = found + 1
+    headed = {words for _, words in heads}
+    if title and not any(title.strip() == line.strip() for line in text.split("\n")[:5]) and title.strip() not in headed:
         lines[:0] = [f"# {title.strip()}", ""]
     return "\n".join(lines)
 

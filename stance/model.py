@@ -517,6 +517,8 @@ class LabelModel:
     def load(cls, directory: str | Path) -> "LabelModel":
         directory = model_directory(directory)
         card_path = directory / CARD_FILE
+        if not directory.exists():
+            raise ModelError("no such model folder", path=str(directory), fix="check the path, or train one with `stance train ... -o DIR`")
         if not card_path.is_file():
             raise ModelError("no model here (model.json is missing)", path=str(directory), fix="train one with `stance train ... -o DIR`")
         card = _sealed_card(card_path)
@@ -561,9 +563,11 @@ class LabelModel:
                 raise ModelError(f"the model is incomplete: {Path(exc.filename).name} is missing", path=str(directory),
                                  fix="copy the whole model folder, or train the model again") from None
             except (OSError, ValueError, KeyError, TypeError, AttributeError, EOFError, zipfile.BadZipFile) as exc:
-                damaged = LINEAR_FILE if isinstance(exc, json.JSONDecodeError) else getattr(exc, "file", ARRAYS_FILE)
+                named = Path(exc.filename).name if isinstance(exc, OSError) and exc.filename else None
+                damaged = LINEAR_FILE if isinstance(exc, json.JSONDecodeError) else getattr(exc, "file", named if named in (LINEAR_FILE, ARRAYS_FILE) else ARRAYS_FILE)
+                said = str(exc) if isinstance(exc, _DamagedFile) else f"{type(exc).__name__}: {exc}"
                 raise ModelError(
-                    f"{damaged} is damaged or was tampered with ({type(exc).__name__}: {exc})",
+                    f"{damaged} is damaged or was tampered with ({said})",
                     path=str(directory / damaged),
                     fix="train the model again instead of loading it",
                 ) from None
@@ -581,8 +585,20 @@ SEAL = "sha256"  # the card's own digest, beside the digests of the files it goe
 
 def card_digest(card: dict) -> str:
     """The SHA-256 of a model card's content without its seal: the same however the JSON is laid out."""
-    content = {key: value for key, value in card.items() if key != SEAL}
+    content = _canonical({key: value for key, value in card.items() if key != SEAL})
     return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")).hexdigest()
+
+
+def _canonical(value: object) -> object:
+    """``value`` with each whole float as an int: a JSON tool that writes ``1.0`` as ``1`` (jq) has
+    changed the layout, not the content."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _canonical(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_canonical(item) for item in value]
+    return value
 
 
 def _sealed_card(card_path: Path) -> dict:
@@ -590,7 +606,7 @@ def _sealed_card(card_path: Path) -> dict:
     Catches a hand edit, a bad copy or a half-merged file; not a forger, who can reseal (the
     guarantee against a hostile file is that nothing in it is unpickled or run)."""
     try:
-        card = json.loads(card_path.read_text(encoding="utf-8"))
+        card = json.loads(card_path.read_text(encoding="utf-8-sig"))  # a BOM: saved by Notepad, not changed
     except (ValueError, OSError) as exc:
         raise ModelError(f"the model card is damaged ({exc})", path=str(card_path), fix="retrain the model") from None
     if not isinstance(card, dict):

@@ -31,7 +31,7 @@ from pathlib import Path
 
 RUN = 2_000  # characters in each trial text: a cubic regex takes seconds on it, a linear one microseconds
 LIMIT = 0.5  # seconds one trial may take: a quadratic regex takes a tenth of this or less, a cubic one seconds
-WAIT = 5.0  # seconds the child may go without finishing a cue before it is stopped (a slow machine's margin)
+WAIT = 5.0  # seconds the child may go without finishing a trial before it is stopped (a slow machine's margin)
 
 def trials(regex: str) -> list[str]:
     """The texts a regex is tried on: runs of each character it names and of a few common ones,
@@ -42,7 +42,7 @@ def trials(regex: str) -> list[str]:
     pairs = dict.fromkeys(a + b for a, b in zip(named, named[1:]) if a != b)
     texts = [ch * RUN for ch in singles]
     texts += [pair * (RUN // 2) for pair in list(pairs)[:12]]
-    texts += [("word " * RUN)[:RUN], ("a " * RUN)[:RUN], ("ab, " * RUN)[:RUN]]
+    texts += [("word " * RUN)[:RUN], ("a " * RUN)[:RUN], ("ab, " * RUN)[:RUN], ("2024 " * RUN)[:RUN]]  # and figures: "2000 2001 …"
     return texts + [start + text for start in starts(regex) for text in texts]
 
 
@@ -188,10 +188,11 @@ def _try(regexes: list[str], flags: int, wait: float) -> list[float]:
             try:
                 line = lines.get(timeout=wait)
             except queue.Empty:
-                break  # stuck on regexes[len(done)]
+                break  # stuck on one trial of regexes[len(done)]
             if not line:  # the child died on it (out of memory, say): as slow as stuck
                 break
-            done.append(float(line))
+            if line.strip() != "+":  # "+": one more trial done, so the wait starts again
+                done.append(float(line))
     finally:
         child.kill()
         child.wait()
@@ -200,7 +201,8 @@ def _try(regexes: list[str], flags: int, wait: float) -> list[float]:
 
 def child() -> None:
     """The child's side: reads ``{"flags", "regexes"}`` as JSON on stdin, and prints each regex's worst
-    trial time in seconds, a line each, as soon as it has it."""
+    trial time in seconds, a line each, as soon as it has it, with a ``+`` line after each trial, so
+    that a busy machine's many quick trials are not taken for one stuck trial."""
     job = json.loads(sys.stdin.read())
     for regex in job["regexes"]:
         pattern = re.compile(regex, job["flags"])
@@ -211,4 +213,5 @@ def child() -> None:
             worst = max(worst, time.perf_counter() - start)
             if worst > LIMIT:
                 break
+            print("+", flush=True)
         print(worst, flush=True)

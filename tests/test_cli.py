@@ -499,7 +499,7 @@ def test_an_empty_db_is_refused_not_read_as_the_default_store(tmp_path, monkeypa
 
 
 @pytest.mark.parametrize("argv, said", [
-    (["tag", ""], 'a PATH is ""'), (["segment", str(SEEDS_DIR), " "], 'a PATH is ""'),
+    (["tag", ""], 'a PATH is ""'), (["segment", str(SEEDS_DIR), " "], 'a PATH is " "'),
     (["tag", str(SEEDS_DIR), "--codebook", ""], "--codebook is empty"), (["tag", str(SEEDS_DIR), "--model", ""], "--model is empty"),
     (["evaluate", "--annotations", ""], "--annotations is empty"), (["train", "--annotations", "", "-o", "m"], "--annotations is empty"),
 ])

@@ -93,6 +93,12 @@ def test_an_html_pages_headings_are_headings_and_a_lost_headline_comes_back_on_t
                        ("## What the new rules mean for Nvidia and its rivals", True), ("These controls will only bite later.", False)]
     bare = [(s.text, s.heading) for s in segment(docs["bare.html"])]
     assert bare[0] == ("# Chip curbs", True) and [text for text, _ in bare].count("# Chip curbs") == 1
+    (tmp_path / "echo.html").write_text(  # a paragraph with a heading's words is still a paragraph
+        "<html><body><article><h2>Reaction</h2><p>Reaction</p><p>Industry groups criticised the decision as harmful.</p>"
+        "<h3>2024</h3><p>2024</p><p>Tariffs in 2024 were higher than ever.</p></article></body></html>")
+    echo = [(s.text, s.heading) for s in segment(next(d for d in read(tmp_path / "echo.html").documents))]
+    assert [text for text, _ in echo] == ["## Reaction", "Reaction", "Industry groups criticised the decision as harmful.",
+                                         "### 2024", "2024", "Tariffs in 2024 were higher than ever."]
 
 
 def test_pdf_docx_and_eml(tmp_path):
@@ -179,6 +185,9 @@ def test_legacy_code_pages_of_other_scripts_and_mixed_files_keep_their_character
     ("美國限制AI晶片出口。\n", "big5"), ("台灣\n", "big5"),
     ("中華民國外交部表示，台灣將持續與理念相近的國家合作，共同維護區域和平與穩定。\n", "big5"),
     ("米国はAI半導体の輸出を規制した。\n", "cp932"), ("미국은 AI 반도체 수출을 제한했다.\n", "cp949"), ("美 수출통제 강화\n", "cp949"),
+    # A Chinese name inside English: Windows-1252 read it as "(¦æ¬F°|)" among plain words.
+    ("Taipei said the curbs would hurt exports. The Executive Yuan (行政院) promised support.\n", "big5"),
+    ("Analysts read the notice. " * 60 + "中国AI芯片 was the headline.\n", "gbk"),
 ])
 def test_short_chinese_japanese_and_korean_legacy_files_keep_their_characters(tmp_path, text, code_page):
     # Short GBK with a Latin word in it, and any Big5, came out as Windows-1252 ("ÃÀ¹úÏÞÖÆAIÐ¾Æ¬") and

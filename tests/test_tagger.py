@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -335,6 +336,10 @@ def test_a_model_file_edited_after_training_is_refused_by_name_and_a_relaid_card
     originals = {name: (directory / name).read_bytes() for name in ("model.json", "linear.json", "linear.npz")}
     card = json.loads(originals["model.json"])
     (directory / "model.json").write_text(json.dumps(card))  # laid out on one line: the same content
+    assert LabelModel.load(directory).thresholds == card["thresholds"]
+    whole = re.sub(r"(?<=[:\[ ])(-?\d+)\.0(?=[,\n\]}])", r"\1", json.dumps(card, indent=1))  # jq writes 1.0 as 1
+    assert whole != json.dumps(card, indent=1)
+    (directory / "model.json").write_bytes(b"\xef\xbb\xbf" + whole.encode())  # and Notepad adds a BOM
     assert LabelModel.load(directory).thresholds == card["thresholds"]
 
     described = json.loads(originals["linear.json"])
