@@ -18,6 +18,7 @@ reason               what it catches
 ``contact``          postal addresses, phone numbers, e-mail and web addresses
 ``podcast_promo``    podcast promotions ("shares his takes", "On the ... Podcast")
 ``dateline``         a line holding only a date
+``rule``             a line that only divides: ``---``, ``* * *``, ``=====``
 ``front_matter``     a Markdown file's YAML or TOML header (``---`` ... ``---``:
                      title, date, tags), the metadata a site generator reads
 ==================== =========================================================
@@ -49,6 +50,8 @@ CONTENT = LineFlag()
 HEADING = LineFlag(heading=True)  # shared, like CONTENT: a frozen dataclass costs a microsecond to build
 
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
+_RULE = re.compile(r"([-*_=~])(?:\s*\1){2,}")  # "---", "* * *", "=====": a line that only divides
+RULE = LineFlag(boilerplate="rule")
 _SECTION_MARKER = re.compile(r"^\s*(?:\d{1,2}|[IVX]{1,5})\.?\s*$")
 _NUMBERED_TITLE = re.compile(r"^\s*\d{1,2}[.)]\s+\S")
 _BULLET = re.compile(r"^\s*(?:[-*•▪◦–]|\d{1,2}[.)])\s+")
@@ -220,6 +223,8 @@ def classify_line(line: str, triggers: tuple[str, ...] = _LINE_TRIGGERS) -> Line
     stripped = line.strip()
     if not stripped:
         return CONTENT
+    if stripped[0] in "-*_=~" and _RULE.fullmatch(stripped):
+        return RULE
     if triggers and len(stripped) <= MAX_BOILERPLATE_LINE:
         low = stripped.lower()
         if _triggered(low, triggers):

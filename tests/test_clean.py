@@ -99,6 +99,20 @@ def test_a_markdown_files_front_matter_is_boilerplate_and_prose_between_rules_is
     hugo = ["+++", 'title = "Chips"', "[params]", 'region = "EU"', "+++", "Tariffs hurt consumers."]
     assert [f.boilerplate for f in flag_lines(hugo)] == ["front_matter"] * 5 + [None]
     ruled = ["---", "Tariffs hurt consumers. China objected.", "---", "More text."]  # rules around prose, not fields
-    assert not any(f.boilerplate for f in flag_lines(ruled))
+    assert [f.boilerplate for f in flag_lines(ruled)] == ["rule", None, "rule", None]
     unclosed = ["---", "title: Chips", "", "Tariffs hurt consumers."]
-    assert not any(f.boilerplate for f in flag_lines(unclosed))
+    assert [f.boilerplate for f in flag_lines(unclosed)] == ["rule", None, None, None]
+
+
+def test_a_line_that_only_divides_is_boilerplate_and_never_glued_to_the_next_sentence():
+    # "---" ends in a hyphen, so the segmenter carried it into the next paragraph's first sentence.
+    from stance.corpus import Document
+    from stance.segment import segment
+
+    for rule in ("---", "* * *", "=====", "___", " ~~~ "):
+        assert classify_line(rule).boilerplate == "rule"
+    for text in ("- tariffs", "--", "-- Reuters", "*** Tariffs rose ***", "== Section =="):
+        assert classify_line(text).boilerplate != "rule"
+    document = Document(doc_id="d", source="s", path="rule.md", title="t", date="", text="First para.\n\n---\n\nTariffs rose sharply. China objected.\n")
+    assert [(s.text, s.boilerplate_reason) for s in segment(document)] == [
+        ("First para.", None), ("---", "rule"), ("Tariffs rose sharply.", None), ("China objected.", None)]
