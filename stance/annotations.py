@@ -140,6 +140,7 @@ class AnnotationSet:
     annotations: list[Annotation] = field(default_factory=list)
     problems: list[StanceError] = field(default_factory=list)
     without_rows: list[str] = field(default_factory=list)  # files read whole that hold no row: a CSV header alone
+    lines: list[int] = field(default_factory=list)  # where each of ``annotations`` starts in its file
 
 
 class Decided(Protocol):
@@ -401,6 +402,7 @@ def read_annotations(paths: Iterable[str | Path], codebook=None) -> AnnotationSe
                 continue
             try:
                 result.annotations.append(_annotation(row, shown, n, known, topic_ids, frame_ids))
+                result.lines.append(n)
             except StanceError as exc:
                 result.problems.append(exc)
     return result

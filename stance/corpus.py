@@ -36,10 +36,10 @@ export leaves dropped, gives a ``Note``, said the same way.
 from __future__ import annotations
 
 import csv
+import errno
 import hashlib
 import io
 import json
-import errno
 import os
 import re
 import stat
@@ -338,7 +338,7 @@ def _single_byte(data: bytes) -> str | None:
     Korean code page that reads as such, else charset-normalizer's guess."""
     western = _cp1252(data)
     other = western is None or _other_script(western)
-    if not other and not _mostly_accented(western) and not _NON_ASCII_RUN.search(western):
+    if not other and not _mostly_accented(western) and not _signs_in_a_row(western):
         return western
     east = _east_asian(data)
     if east is not None or not other:
@@ -347,9 +347,15 @@ def _single_byte(data: bytes) -> str | None:
     return guess[1] if guess is not None else western
 
 
-# Three characters in a row that are not ASCII, nor a space, nor a letter Western text doubles
-# ("öß", "çõ"): Windows-1252's reading of a Chinese word inside English ("(¦æ¬F°|)").
-_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f\s]*[^\x00-\x7fA-Za-zÀ-ÖØ-öø-ÿ\s][^\x00-\x7f\s]*(?<=[^\x00-\x7f\s]{3})")
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f\s]{3,}")
+_LATIN_LETTER = re.compile(r"[À-ÖØ-öø-ÿ]")
+
+
+def _signs_in_a_row(text: str) -> bool:
+    """Whether three or more characters in a row are not ASCII nor space, and not all of them letters
+    Western text puts side by side ("öß", "çõ"): Windows-1252's reading of a Chinese word inside
+    English ("(¦æ¬F°|)")."""
+    return any(_LATIN_LETTER.sub("", run.group()) for run in _NON_ASCII_RUN.finditer(text))
 
 
 def _mostly_accented(text: str) -> bool:
@@ -515,15 +521,18 @@ def _read_text(path: Path, data: bytes) -> Iterator[_Raw | Note]:
 
 def _read_html(path: Path, data: bytes) -> Iterator[_Raw | Note]:
     html = yield from _decoded(path, data)  # the HTML parser would drop NULs without a word
-    import trafilatura
+    from trafilatura import bare_extraction
+    from trafilatura.utils import normalize_unicode
+    from trafilatura.xml import xmltotxt
 
-    settings = dict(include_comments=False, include_tables=True, favor_recall=True)
-    text = trafilatura.extract(html, **settings)
-    meta = trafilatura.extract_metadata(html)
-    title = (meta.title if meta and meta.title else "") or ""
-    date = (meta.date if meta and meta.date else "") or ""
+    # One pass gives the main text's tree (its headings) and the metadata: what ``trafilatura.extract``
+    # and ``extract_metadata`` give, at a third of the cost of calling them.
+    found = bare_extraction(html, include_comments=False, include_tables=True, favor_recall=True, with_metadata=True)
+    text = normalize_unicode(xmltotxt(found.body, False)) if found is not None and found.body is not None else ""
+    title = (found.title if found is not None else "") or ""
+    date = (found.date if found is not None else "") or ""
     if text:
-        text = _marked_headings(text, trafilatura.extract(html, output_format="xml", **settings) or "", title)
+        text = _marked_headings(text, found.body.iter("head"), title)
     else:
         from bs4 import BeautifulSoup
 
@@ -536,17 +545,12 @@ def _read_html(path: Path, data: bytes) -> Iterator[_Raw | Note]:
     yield _Raw(text=text or "", title=title or _first_line(text or ""), date=date)
 
 
-def _marked_headings(text: str, xml: str, title: str) -> str:
-    """Trafilatura's text with each heading it found (``<head rend="h2">`` in its XML) marked the
+def _marked_headings(text: str, found_heads: Iterable, title: str) -> str:
+    """Trafilatura's text with each heading it found (``<head rend="h2">`` in its tree) marked the
     Markdown way (``## What the rules mean``), so that cleaning knows it for a heading whatever its
     case, and with the page's title on top as its heading when the text lost it (a headline
     outside an ``<article>``): a sentence's topic carries from its headings."""
-    from xml.etree import ElementTree
-
-    try:
-        heads = [(head, "".join(head.itertext()).strip()) for head in ElementTree.fromstring(xml).iter("head")]
-    except ElementTree.ParseError:
-        heads = []
+    heads = [(head, "".join(head.itertext()).strip()) for head in found_heads]
     lines = text.split("\n")
     at = 0
     for head, words in heads:  # in order: a paragraph with a heading's words stays a paragraph
@@ -714,7 +718,7 @@ def table_rows(path: Path, text: str, columns: Sequence[str], required: Sequence
         raise StanceError("the file is empty", path=str(path),
                           fix=f"give it a header line ({', '.join(required)}) and a row per text, or leave the file out")
     lines = io.StringIO(text, newline="").readlines()  # each ends at "\n", "\r\n" or an old Mac's "\r"
-    declared = excel_separator(lines[0])
+    declared = _excel_separator(lines[0])
     skipped = 1 if declared else 0  # Excel's "sep=;" line: the header is the line after it
     first = lines[skipped] if len(lines) > skipped else ""
     delimiters = (declared, *CSV_DELIMITERS) if declared else CSV_DELIMITERS
@@ -755,7 +759,7 @@ def table_rows(path: Path, text: str, columns: Sequence[str], required: Sequence
 _EXCEL_SEPARATOR = re.compile(r'^\ufeff?"?sep=(.)"?\s*$', re.IGNORECASE)
 
 
-def excel_separator(line: str) -> str | None:
+def _excel_separator(line: str) -> str | None:
     """The separator a CSV's first line declares the way Excel writes it (``sep=;``), or None."""
     match = _EXCEL_SEPARATOR.match(line)
     return match.group(1) if match else None
@@ -929,12 +933,11 @@ def read_in_folder(folder: str | os.PathLike, path: str | os.PathLike) -> bool:
 def _dangling(path: Path) -> Problem:
     """A symbolic link that leads to nothing: its target is gone, or links lead back to themselves."""
     try:
-        path.resolve(strict=True)
-        what = "a symbolic link whose target is gone"
-    except RuntimeError:  # Python 3.11's word for a loop of links
-        what = "a symbolic link that leads back to itself (a loop of links)"
+        os.stat(path)
+        looped = False
     except OSError as exc:
-        what = "a symbolic link that leads back to itself (a loop of links)" if exc.errno == errno.ELOOP else "a symbolic link whose target is gone"
+        looped = exc.errno == errno.ELOOP
+    what = "a symbolic link that leads back to itself (a loop of links)" if looped else "a symbolic link whose target is gone"
     return Problem(shown_path(path), what, "point the link at a file or folder, or name the file itself")
 
 

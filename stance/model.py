@@ -358,13 +358,13 @@ class Linear:
         _write_together(Path(directory), self.files())
 
     @classmethod
-    def load(cls, directory: Path) -> "Linear":
-        """Read what ``save`` wrote. Arrays are read without pickle: an object array is refused
-        (``ValueError``), as is anything that does not fit together."""
-        described = json.loads((directory / LINEAR_FILE).read_text(encoding="utf-8"))
+    def load(cls, contents: dict[str, bytes]) -> "Linear":
+        """Read what ``files`` gave, by file name. Arrays are read without pickle: an object array is
+        refused (``ValueError``), as is anything that does not fit together."""
+        described = json.loads(contents[LINEAR_FILE].decode("utf-8"))
         if described.get("format") != LINEAR_FORMAT:
             raise _DamagedFile(LINEAR_FILE, f"format {described.get('format')!r}, expected {LINEAR_FORMAT}")
-        with np.load(directory / ARRAYS_FILE, allow_pickle=False) as stored:
+        with np.load(io.BytesIO(contents[ARRAYS_FILE]), allow_pickle=False) as stored:
             arrays = {name: stored[name] for name in stored.files}
         if any(array.dtype != np.float64 for array in arrays.values()):
             raise ValueError("the arrays are not all 64-bit floats")
@@ -557,8 +557,7 @@ class LabelModel:
                     fix="train it again with `stance train ... -o DIR`",
                 )
             try:
-                _check_files(directory, files)
-                linear = Linear.load(directory)
+                linear = Linear.load(_checked_files(directory, files))
             except FileNotFoundError as exc:  # a folder copied in part: not damage, and not the other file
                 raise ModelError(f"the model is incomplete: {Path(exc.filename).name} is missing", path=str(directory),
                                  fix="copy the whole model folder, or train the model again") from None
@@ -634,13 +633,16 @@ class _DamagedFile(ValueError):
         self.file = file
 
 
-def _check_files(directory: Path, files: object) -> None:
-    """Refuse the model's array and vocabulary files unless each has the SHA-256 its card says."""
+def _checked_files(directory: Path, files: object) -> dict[str, bytes]:
+    """The model's vocabulary and array files, read once, by name; refused unless each has the
+    SHA-256 its card says."""
     if not isinstance(files, dict) or set(files) != {LINEAR_FILE, ARRAYS_FILE}:
         raise _DamagedFile(CARD_FILE, f"the card's 'files' should name {LINEAR_FILE} and {ARRAYS_FILE} with their SHA-256")
-    for name in (LINEAR_FILE, ARRAYS_FILE):
-        if hashlib.sha256((directory / name).read_bytes()).hexdigest() != files[name]:
+    contents = {name: (directory / name).read_bytes() for name in (LINEAR_FILE, ARRAYS_FILE)}
+    for name, content in contents.items():
+        if hashlib.sha256(content).hexdigest() != files[name]:
             raise _DamagedFile(name, "it was changed after training (its SHA-256 is not the one the model card holds)")
+    return contents
 
 
 def _number(value: object) -> float:

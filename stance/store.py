@@ -78,10 +78,8 @@ ids; for ``boilerplate`` one reason, or none for "not boilerplate"),
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import hashlib
-import io
 import json
 import os
 import re
@@ -99,7 +97,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from stance.active import sentence_uncertainty, threshold_array
 from stance.annotations import ADJUDICATION_PREFIX, DECISION_KINDS, ROW_KINDS, Annotation, holding, read_annotations, standing, unknown_ids_fix, write_annotations
-from stance.corpus import DEFAULT_MAX_BYTES, Corpus, Document, Note, Problem, Source, excel_separator, iter_corpus, read_file, source_for_file
+from stance.corpus import DEFAULT_MAX_BYTES, Corpus, Document, Note, Problem, Source, iter_corpus, read_file, source_for_file
 from stance.errors import StanceError
 from stance.segment import Sentence, iter_sentences, normalise_text
 
@@ -1578,20 +1576,6 @@ class AnnotationFileError(StanceError):
         self.problems = problems
 
 
-def _row_lines(path: Path) -> list[int]:
-    """The line of each row ``read_annotations`` reads from ``path``, in order."""
-    try:
-        data = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
-        return []
-    if path.suffix.lower() == ".jsonl":
-        return [n for n, line in enumerate(data.splitlines(), start=1) if line.strip()]
-    lines = io.StringIO(data, newline="").readlines()
-    skipped = 1 if lines and excel_separator(lines[0]) else 0  # as ``table_rows`` reads it
-    reader = csv.DictReader(lines[skipped:])
-    return [reader.line_num + skipped for _ in reader]
-
-
 def read_annotation_rows(paths: Iterable[str | Path], codebook=None) -> tuple[list[tuple[str, int | None, Annotation]], list[StanceError]]:
     """Annotation rows with their file and line, and the bad rows (``read_annotations`` checks them)."""
     rows: list[tuple[str, int | None, Annotation]] = []
@@ -1600,11 +1584,7 @@ def read_annotation_rows(paths: Iterable[str | Path], codebook=None) -> tuple[li
         path = Path(raw)
         found = read_annotations([path], codebook)
         problems.extend(found.problems)
-        bad = {p.line for p in found.problems}
-        lines = [n for n in _row_lines(path) if n not in bad]
-        if len(lines) != len(found.annotations):
-            lines = [None] * len(found.annotations)
-        rows.extend((str(path), n, a) for n, a in zip(lines, found.annotations))
+        rows.extend((str(path), n, a) for n, a in zip(found.lines, found.annotations))
     return rows, problems
 
 

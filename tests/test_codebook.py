@@ -440,12 +440,13 @@ def test_a_repeat_of_few_passes_or_of_passes_that_must_end_somewhere_is_a_good_c
                                    r"\w*\w\w*x", r"\b(?:\w+\s?){1,3}tariffs\b", r"\d+\s*\w+\s*%",
                                    r"\b(?:sanctions|restrictions)\s+on\s+(?:.+,\s*)+and\s+china\b", r"\b(?:\d+[.,]?\d*\s+){2,}(?:percent|%)"])
 def test_a_regex_that_reading_misses_but_that_backtracks_on_a_long_run_is_refused_when_tried(tmp_path, monkeypatch, regex):
-    # Each of these passed the reading of its shape, and `stance tag` then hung: on "Tariffs aaaa…"
-    # for the first two, while training the default model on the bundled text for the next four; the
-    # last three take seconds on a 2,000-character run without a space (a pasted key, a number) and hours on the
-    # longest sentence the segmenter keeps (10,000 characters). The very last passed its trial on runs
-    # alone and hung on a list of twenty company names ("sanctions on Huawei, ZTE, SMIC, …"); the one
-    # after it on a row of fifteen years ("2000 2001 … 2014 (in tonnes)": killed at 60 s).
+    # Each of these passed the reading of its shape, and `stance tag` then hung:
+    # - the first two on "Tariffs aaaa…";
+    # - the next four while training the default model on the bundled text;
+    # - the next three take seconds on a 2,000-character run without a space (a pasted key, a
+    #   number) and hours on the longest sentence the segmenter keeps (10,000 characters);
+    # - the last two passed a trial on runs alone, and hung on a list of twenty company names
+    #   ("sanctions on Huawei, ZTE, SMIC, …") and on a row of fifteen years ("2000 2001 … 2014").
     monkeypatch.setattr(slowregex, "WAIT", 1.0)  # stop the child sooner than a slow machine needs
     started = time.perf_counter()
     err = error_of(tmp_path, f"[[topics]]\nid = \"trade\"\ncues = [\n  \"tariff\",\n  're:{regex}',\n]\n")
