@@ -130,8 +130,19 @@ def test_a_topic_its_own_cue_gives_is_not_said_to_come_from_its_paragraph(tagged
     t = find(tagged_seeds, "With the cost of inference dropping tenfold each year, the proliferation of GPUs")
     assert "semiconductors" in t.topics and "cue: GPU" in t.evidence["semiconductors"]
     assert not any(w.startswith("context: from") for w in t.evidence["semiconductors"])
-    # export_controls has no cue here and too little of its own: its neighbours gave it, which comes first
-    assert "export_controls" in t.topics and t.evidence["export_controls"][0].startswith("context: from its paragraph")
+    # Across the seeds: a topic its own cue gives never says it came from the context, and a topic
+    # the neighbours gave says so first.
+    lent = 0
+    for tagged in tagged_seeds.values():
+        for topic in tagged.topics:
+            said = tagged.evidence.get(topic, [])
+            context = [i for i, w in enumerate(said) if w.startswith("context: from")]
+            if any(w.startswith("cue: ") for w in said):
+                assert not context, (tagged.text, topic, said)
+            elif context:
+                assert context == [0], (tagged.text, topic, said)
+                lent += 1
+    assert lent >= 10, lent
 
 
 CUSTOM = """
