@@ -1,6 +1,6 @@
 """Held out by kind: the documents of training/, tagged by models that never saw their kind.
 
-    .venv/bin/python bench/eval_heldout.py [--bare] [ORIGINALS_DIR]
+    .venv/bin/python bench/eval_heldout.py [--bare] [--fresh=N] [ORIGINALS_DIR]
 
 Without ORIGINALS_DIR it tags the paraphrased documents of ``training/``
 and scores them against their own annotation files: it runs from the
@@ -22,6 +22,11 @@ and over all, for the combination, the cue rules alone and the model alone
 (trained without the cues, as ``stance train --no-cues``); then how the
 combination's frames split between the cues' and the model's additions,
 how often each is right, and how many gold frames neither finds.
+
+With ``--fresh=N``, round N of ``training/`` as the fresh test it was before it
+was added: its documents (every kind) tagged by a model trained on the seeds
+and the rounds before it (every kind), as the default model then stood, and
+by the cue rules; scored per kind and in all.
 
 With ``--bare``, the combination also tags every sentence on its own, as
 ``stance tag`` tags a table of texts one row each: no heading, neighbours
@@ -45,10 +50,19 @@ LABELS = Path(__file__).resolve().parent / "heldout"
 KINDS = ("government", "state-media", "think-tank")
 
 
-def gold_labels() -> dict[str, dict[str, set[str]]]:
-    """kind -> sentence id -> labels (topics and frames) of the originals."""
+def round_of(path: Path) -> int:
+    """The round an annotation or label file belongs to: ``annotations-government.csv`` 1,
+    ``annotations-government-5.csv`` 5."""
+    last = path.stem.rsplit("-", 1)[-1]
+    return int(last) if last.isdigit() else 1
+
+
+def gold_labels(only_round: int | None = None) -> dict[str, dict[str, set[str]]]:
+    """kind -> sentence id -> labels (topics and frames) of the originals (of one round, if given)."""
     out: dict[str, dict[str, set[str]]] = {}
     for path in sorted(LABELS.glob("labels-*.csv")):
+        if only_round is not None and round_of(path) != only_round:
+            continue
         with open(path, encoding="utf-8", newline="") as f:
             for row in csv.DictReader(f):
                 labels = {x for x in (row["topics"] + ";" + row["frames"]).split(";") if x}
@@ -61,15 +75,19 @@ def kind_files(kind: str) -> list[Path]:
     return sorted((TRAINING_DIR / kind).glob("annotations-*.csv"))
 
 
-def paraphrase_labels(codebook) -> dict[str, dict[str, set[str]]]:
-    """kind -> sentence id -> labels (topics and frames) of the paraphrases in training/."""
-    return {kind: {a.sentence_id: set(a.topics) | set(a.frames) for a in read_annotations(kind_files(kind), codebook).annotations} for kind in KINDS}
+def paraphrase_labels(codebook, only_round: int | None = None) -> dict[str, dict[str, set[str]]]:
+    """kind -> sentence id -> labels (topics and frames) of the paraphrases in training/ (of one round, if given)."""
+    return {kind: {a.sentence_id: set(a.topics) | set(a.frames)
+                   for a in read_annotations([p for p in kind_files(kind) if only_round in (None, round_of(p))], codebook).annotations}
+            for kind in KINDS}
 
 
-def training_examples(codebook, leave_out: str):
-    """Seeds and the paraphrased documents of every kind but ``leave_out``, with their context."""
+def training_examples(codebook, leave_out: str | None = None, before_round: int | None = None):
+    """Seeds and the paraphrased documents of every kind but ``leave_out`` (of the rounds before
+    ``before_round``, if given), with their context."""
     folders = [SEEDS_DIR] + [TRAINING_DIR / kind for kind in KINDS if kind != leave_out]
-    files = seed_annotation_files() + [p for kind in KINDS if kind != leave_out for p in kind_files(kind)]
+    files = seed_annotation_files() + [p for kind in KINDS if kind != leave_out for p in kind_files(kind)
+                                       if before_round is None or round_of(p) < before_round]
     by_id: dict = {}
     by_text: dict = {}
     index_context(bundled_documents(folders), by_id, by_text)
@@ -83,31 +101,38 @@ def score(codebook, gold: list[set[str]], predicted: list[set[str]]) -> str:
 
 
 def main() -> None:
-    args = [a for a in sys.argv[1:] if a != "--bare"]
-    bare = len(args) < len(sys.argv) - 1
-    if len(args) > 1 or (args and not Path(args[0]).is_dir()):
+    fresh = [a for a in sys.argv[1:] if a.startswith("--fresh=")]
+    args = [a for a in sys.argv[1:] if a != "--bare" and a not in fresh]
+    bare = "--bare" in sys.argv[1:]
+    if len(args) > 1 or (args and not Path(args[0]).is_dir()) or (fresh and not fresh[0][8:].isdigit()):
         sys.exit(__doc__)
+    only_round = int(fresh[0][8:]) if fresh else None
     codebook = load_codebook()
     if args:
-        documents, gold = Path(args[0]), gold_labels()
+        documents, gold = Path(args[0]), gold_labels(only_round)
         print(f"the original documents in {documents}")
     else:
-        documents, gold = TRAINING_DIR, paraphrase_labels(codebook)
+        documents, gold = TRAINING_DIR, paraphrase_labels(codebook, only_round)
         print(f"the paraphrased documents in {documents}")
     rules = rules_only_tagger()
+    if only_round is not None:
+        print(f"round {only_round}, tagged as it stood before it was added (trained on the seeds and rounds 1-{only_round - 1})")
     pooled: dict[str, tuple[list, list]] = {"combination": ([], []), "cue rules alone": ([], []), "model alone": ([], [])}
     if bare:
         pooled["combination, bare"] = ([], [])
+    models: dict[str, tuple] = {}  # what each kind's models learn from -> (combination, model alone)
     for kind in KINDS:
         if not (documents / kind).is_dir():
             print(f"{kind}: no documents at {documents / kind}, skipped")
             continue
-        examples, label_sets, sources = training_examples(codebook, kind)
-        labellers = {
-            "combination": Tagger(train_model(codebook, examples, label_sets, sources=sources)),
-            "cue rules alone": rules,
-            "model alone": Tagger(train_model(codebook, examples, label_sets, sources=sources, use_cues=False)),
-        }
+        if only_round is not None and not gold.get(kind):
+            continue
+        held_out = None if only_round is not None else kind  # a fresh round: one model for every kind
+        if held_out not in models:
+            examples, label_sets, sources = training_examples(codebook, held_out, before_round=only_round)
+            models[held_out] = (Tagger(train_model(codebook, examples, label_sets, sources=sources)),
+                                Tagger(train_model(codebook, examples, label_sets, sources=sources, use_cues=False)))
+        labellers = {"combination": models[held_out][0], "cue rules alone": rules, "model alone": models[held_out][1]}
         if bare:
             labellers["combination, bare"] = labellers["combination"]
         for name, labeller in labellers.items():
