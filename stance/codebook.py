@@ -19,6 +19,8 @@ File format
     description = "..."              # optional
     cues = ["export control", "entity list", 're:\\bchip (?:ban|curbs?)\\b']
     negative_cues = []               # optional: any hit vetoes the label
+    from_context = true              # optional, topics only: may a sentence take this topic
+                                     # from its paragraph, heading or previous sentence?
 
     [[frames]]                       # the lens a sentence uses (zero or more)
     id = "cooperation"
@@ -33,6 +35,13 @@ File format
 Ids must be unique across topics and frames together. A codebook may have
 no topics or no frames (not neither), no axes and no cues. Unknown keys are errors, so a
 typo such as ``cue = [...]`` is never silently ignored.
+
+``from_context = false`` keeps a topic to the sentences whose own words give
+it: others are not lent it by their paragraph, heading or previous sentence
+(``stance.model.inherit_topics``). It suits a backdrop, such as the default
+codebook's ``geopolitics`` and ``economy``, which a paragraph can be set
+against without each of its sentences being about it; a subject such as
+export controls carries over ("These controls will only bite later").
 
 Cue syntax
 ----------
@@ -111,7 +120,7 @@ DEFAULT_CODEBOOK_PATH = Path(__file__).with_name("default_codebook.toml")
 
 _TABLES = {"topics": "topic", "frames": "frame"}
 _TOP_KEYS = ("name", "version", "topics", "frames", "axes")
-_LABEL_KEYS = ("id", "name", "description", "cues", "negative_cues")
+_LABEL_KEYS = ("id", "name", "description", "cues", "negative_cues", "from_context")
 _AXIS_KEYS = ("id", "name", "positive", "negative")
 _ID_RE = re.compile(r"[a-z][a-z0-9_]*\Z")
 
@@ -133,6 +142,7 @@ class Label:
     kind: str  # "topic" | "frame"
     cues: tuple[str, ...] = ()
     negative_cues: tuple[str, ...] = ()
+    from_context: bool = True  # topics: a sentence may take it from its neighbours (frames never do)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,14 +192,19 @@ class Codebook:
         raise KeyError(f"no label {label_id!r} in codebook {self.name!r}; known: {', '.join(self.label_ids)}")
 
     @property
-    def labelling(self) -> tuple[tuple[str, str, tuple[str, ...], tuple[str, ...]], ...]:
-        """What labelling depends on: each label's id, kind, cues and negative cues, in order.
+    def context_topic_columns(self) -> tuple[int, ...]:
+        """The columns of the topics a sentence may take from its neighbours (``from_context``)."""
+        return tuple(j for j, label in enumerate(self.topics) if label.from_context)
+
+    @property
+    def labelling(self) -> tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], bool], ...]:
+        """What labelling depends on: each label's id, kind, cues, negative cues and ``from_context``, in order.
 
         Names, descriptions, the codebook's name and version, and the axes only
         describe labels, so a model trained under one codebook tags under another
         whose ``labelling`` is equal.
         """
-        return tuple((label.id, label.kind, label.cues, label.negative_cues) for label in self.labels)
+        return tuple((label.id, label.kind, label.cues, label.negative_cues, label.from_context) for label in self.labels)
 
     @property
     def fingerprint(self) -> str:
@@ -206,6 +221,8 @@ class Codebook:
                 out += _toml_list("cues", label.cues)
                 if label.negative_cues:
                     out += _toml_list("negative_cues", label.negative_cues)
+                if not label.from_context:
+                    out.append("from_context = false")
         for axis in self.axes:
             out += ["", "[[axes]]", f"id = {_toml_str(axis.id)}", f"name = {_toml_str(axis.name)}"]
             out += [f"positive = {_toml_str(axis.positive)}", f"negative = {_toml_str(axis.negative)}"]
@@ -915,7 +932,28 @@ def _label(entry: dict, kind: str, table: str, index: int, where: TomlLocator) -
             line=where.value_line(both[0], span),
             fix="keep it in one of the two lists",
         )
-    return Label(label_id, name, description, kind, cues, negative)
+    return Label(label_id, name, description, kind, cues, negative, _from_context(entry, kind, label_id, where, span))
+
+
+def _from_context(entry: dict, kind: str, label_id: str, where: TomlLocator, span: tuple[int, int]) -> bool:
+    if "from_context" not in entry:
+        return True
+    value = entry["from_context"]
+    if kind != "topic":
+        raise CodebookError(
+            f"frame {label_id!r}: 'from_context' is for topics only; a frame is never taken from a sentence's neighbours",
+            path=where.path,
+            line=where.key_line("from_context", span),
+            fix="remove the line",
+        )
+    if not isinstance(value, bool):
+        raise CodebookError(
+            f"'from_context' of {label_id!r} must be true or false, not {_type_name(value)} {value!r}",
+            path=where.path,
+            line=where.key_line("from_context", span),
+            fix="write from_context = false (or leave the line out: true)",
+        )
+    return value
 
 
 def _axis(entry: dict, index: int, frame_ids: list[str], seen: dict[str, str], where: TomlLocator) -> Axis:

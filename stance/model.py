@@ -200,6 +200,12 @@ def inherit_topics(probs: np.ndarray, examples: Sequence[Example], topic_cols: S
     not what they inherited. Headings reach every sentence of their section
     through the context features all the same.
 
+    ``topic_cols`` are the topics that may be lent: the codebook's
+    ``context_topic_columns``, which leave out a backdrop topic marked
+    ``from_context = false`` (by default ``geopolitics`` and ``economy``:
+    held out by kind, lent they were right 29% and 15% of the time, the
+    subjects 54%; topic micro-F1 0.722 -> 0.740 without lending them).
+
     The reach matters where a "paragraph" is a whole article (state-media
     bodies often come without paragraph breaks): a topic named once should
     not colour thirty sentences. Held out by kind on the paraphrases of
@@ -815,7 +821,7 @@ def out_of_fold(
         # neighbours lend their (out-of-fold) probabilities. Inheriting within each
         # fold would see only the neighbours that fell in the same fold, and the
         # thresholds chosen on that were too low for tagging whole documents.
-        probs = inherit_topics(probs, examples, range(len(codebook.topic_ids)))
+        probs = inherit_topics(probs, examples, codebook.context_topic_columns)
     return probs
 
 

@@ -145,7 +145,7 @@ class Tagger:
         probs = self.model.predict_proba(examples, votes_dense, X)
         own = probs
         if self.model.inherit:
-            probs = inherit_topics(probs, examples, range(n_topics))
+            probs = inherit_topics(probs, examples, self.codebook.context_topic_columns)
         encoded = None
         if self.encoder is not None and examples:
             from stance.encoder import blend
@@ -490,6 +490,9 @@ def _difference(trained: Codebook, given: Codebook) -> str:
     changed = sorted(i for i in old.keys() & new.keys() if (old[i].cues, old[i].negative_cues) != (new[i].cues, new[i].negative_cues))
     if changed:
         parts.append(f"changed cues: {', '.join(changed[:5])}{' ...' if len(changed) > 5 else ''}")
+    lent = sorted(i for i in old.keys() & new.keys() if old[i].from_context != new[i].from_context)
+    if lent:
+        parts.append(f"changed from_context: {', '.join(lent)}")
     moved = [i for i in old if i in new and old[i].kind != new[i].kind]
     if moved:
         parts.append(f"now a {new[moved[0]].kind}: {', '.join(moved)}")

@@ -188,6 +188,8 @@ def test_codebook_page_shows_labels_and_refuses_a_broken_codebook(app_env):
     assert [t.label for t in at.tabs] == ["Labels", "Edit", "Model", "Cue rules", "Learning curve"]
     topics = at.dataframe[0].value
     assert "export_controls" in set(topics["id"])
+    kept = topics.set_index("id")["from context"]  # the backdrop topics, which no neighbour lends
+    assert kept["geopolitics"].startswith("no") and kept["export_controls"] == "yes"
     area = at.text_area[0]
     assert "export_controls" in area.value
     area.set_value(area.value.replace('id = \'cooperation\'', 'id = \'export_controls\'', 1)).run()

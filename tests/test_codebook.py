@@ -125,6 +125,30 @@ def test_to_toml_round_trips_the_default_codebook():
     assert again.axes == book.axes
 
 
+def test_the_default_backdrop_topics_are_not_taken_from_context():
+    book = load_codebook()
+    assert [label.id for label in book.topics if not label.from_context] == ["geopolitics", "economy"]
+    assert all(label.from_context for label in book.frames)  # frames are never lent: the flag says nothing of them
+    assert [book.topic_ids[j] for j in book.context_topic_columns] == [t for t in TOPICS if t not in ("geopolitics", "economy")]
+    again = parse_codebook(book.to_toml())
+    assert again.context_topic_columns == book.context_topic_columns and again.labelling == book.labelling
+
+
+def test_from_context_changes_what_labelling_depends_on(tmp_path):
+    # A model's thresholds were chosen with its topics lent or not: the flag is part of its labelling.
+    lent = parse_codebook('[[topics]]\nid = "order"\n')
+    kept = parse_codebook('[[topics]]\nid = "order"\nfrom_context = false\n')
+    assert lent.labelling != kept.labelling and kept.context_topic_columns == ()
+    assert parse_codebook('[[topics]]\nid = "order"\nfrom_context = true\n').labelling == lent.labelling
+
+
+def test_from_context_must_be_true_or_false_and_only_on_topics(tmp_path):
+    err = error_of(tmp_path, '[[topics]]\nid = "order"\nfrom_context = "no"\n')
+    assert err.line == 3 and "must be true or false" in str(err) and "from_context = false" in err.fix
+    err = error_of(tmp_path, '[[topics]]\nid = "ai"\n\n[[frames]]\nid = "rivalry"\nname = "Rivalry"\nfrom_context = false\n')
+    assert err.line == 7 and "topics only" in str(err) and err.fix == "remove the line"
+
+
 def test_to_toml_round_trips_quotes_backslashes_and_unicode():
     book = parse_codebook(
         """

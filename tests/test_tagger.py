@@ -15,6 +15,7 @@ from stance.annotations import Annotation, read_annotations, write_annotations
 from stance.cli import main
 from stance.codebook import load_codebook, parse_codebook
 from stance.corpus import SEEDS_DIR
+from stance.segment import Sentence
 from stance.model import CUED_FRAME_FLOOR, Example, LabelModel, ModelError, card_digest, decide_labels, train_model
 from stance.tagger import GC_THRESHOLD, Tagger, default_model, fewer_collections, load_tagger
 
@@ -143,6 +144,45 @@ def test_a_topic_its_own_cue_gives_is_not_said_to_come_from_its_paragraph(tagged
                 assert context == [0], (tagged.text, topic, said)
                 lent += 1
     assert lent >= 10, lent
+
+
+def test_a_backdrop_topic_is_never_taken_from_the_neighbours(tagged_seeds):
+    # The default codebook keeps geopolitics and economy to the sentences whose own words give them
+    # (from_context = false); the seeds' export controls, chips and AI still flow between neighbours.
+    lent = {}
+    for tagged in tagged_seeds.values():
+        for topic in tagged.topics:
+            if tagged.evidence.get(topic, [""])[0].startswith("context: from"):
+                lent[topic] = lent.get(topic, 0) + 1
+    assert not lent.keys() & {"geopolitics", "economy"}, lent
+    assert len(lent) >= 3, lent
+
+
+def test_from_context_false_keeps_a_topic_to_the_sentence_that_names_it():
+    texts = ["Chip curbs strain the world order.", "Nobody said more."]
+    sentences = [Sentence(f"t#{i}", "t", "test", "t.txt", i, 0, 0, len(x), x, False, False, None) for i, x in enumerate(texts)]
+    inputs = [Example(x, doc="t", paragraph=0, index=i) for i, x in enumerate(texts)]
+    for toml, second in ((FROM_CONTEXT, ("chips",)), (FROM_CONTEXT.replace("from_context = false\n", ""), ("chips", "order"))):
+        codebook = parse_codebook(toml)
+        # The cues alone, lending as a trained model does: what the second sentence gets is only what it is lent.
+        tagger = Tagger(LabelModel(codebook, None, (), {label: 0.5 for label in codebook.label_ids}, {"version": "cues"}, inherit=True))
+        first, after = tagger.tag(sentences, inputs)
+        assert set(first.topics) == {"chips", "order"}
+        assert after.topics == second, after.scores
+        assert all(after.evidence[topic][0].startswith("context: from") for topic in second)
+
+
+FROM_CONTEXT = """
+[[topics]]
+id = "chips"
+cues = ["chip"]
+[[topics]]
+id = "order"
+cues = ["world order"]
+from_context = false
+[[frames]]
+id = "rivalry"
+"""
 
 
 CUSTOM = """
