@@ -29,9 +29,9 @@ with labels_tab:
             "id": label.id, "name": label.name, "colour": colours.get(label.id, ""), "description": label.description,
             "cues": len(label.cues), "examples of cues": ", ".join(label.cues[:6]) + (" …" if len(label.cues) > 6 else ""),
             "vetoes": ", ".join(label.negative_cues),
-            "from context": "yes" if label.from_context else "no: its own words only",
+            **({"from context": "yes" if label.from_context else "no: its own words only"} if label.kind == "topic" else {}),
         } for label in items]), hide_index=True, width="stretch", height=35 * (len(items) + 1) + 3,
-            column_order=["id", "name", "description", "cues", "examples of cues", "vetoes"] + (["from context"] if title == "Topics" else []),
+            column_order=["id", "name", "description", "cues", "examples of cues", "vetoes", "from context"],
             column_config={"description": st.column_config.TextColumn(width="large")})
         if title == "Frames":
             st.markdown(common.legend(codebook), unsafe_allow_html=True)

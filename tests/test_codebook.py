@@ -134,7 +134,7 @@ def test_the_default_backdrop_topics_are_not_taken_from_context():
     assert again.context_topic_columns == book.context_topic_columns and again.labelling == book.labelling
 
 
-def test_from_context_changes_what_labelling_depends_on(tmp_path):
+def test_from_context_changes_what_labelling_depends_on():
     # A model's thresholds were chosen with its topics lent or not: the flag is part of its labelling.
     lent = parse_codebook('[[topics]]\nid = "order"\n')
     kept = parse_codebook('[[topics]]\nid = "order"\nfrom_context = false\n')

@@ -16,7 +16,7 @@ from stance.cli import main
 from stance.codebook import load_codebook, parse_codebook
 from stance.corpus import SEEDS_DIR
 from stance.segment import Sentence
-from stance.model import CUED_FRAME_FLOOR, Example, LabelModel, ModelError, card_digest, decide_labels, train_model
+from stance.model import CUED_FRAME_FLOOR, Example, LabelModel, ModelError, card_digest, decide_labels, out_of_fold, train_model
 from stance.tagger import GC_THRESHOLD, Tagger, default_model, fewer_collections, load_tagger
 
 
@@ -170,6 +170,23 @@ def test_from_context_false_keeps_a_topic_to_the_sentence_that_names_it():
         assert set(first.topics) == {"chips", "order"}
         assert after.topics == second, after.scores
         assert all(after.evidence[topic][0].startswith("context: from") for topic in second)
+
+
+def test_thresholds_are_chosen_on_topics_lent_as_tagging_lends_them():
+    # Training picks each threshold on out-of-fold probabilities after the neighbours lent theirs:
+    # a topic kept from context must be picked on its own probabilities, as it will be tagged.
+    examples, label_sets = [], []
+    for i in range(30):  # the first sentence names both topics, the second neither
+        examples += [Example(f"Chip curbs strain the world order {i}.", doc=f"d{i}", paragraph=0, index=0),
+                     Example(f"Officials met on day {i}.", doc=f"d{i}", paragraph=0, index=1)]
+        label_sets += [frozenset({"chips", "order"}), frozenset({"chips"} if i % 2 else set())]
+    for toml, order_lent in ((FROM_CONTEXT, False), (FROM_CONTEXT.replace("from_context = false\n", ""), True)):
+        codebook = parse_codebook(toml)
+        lent, own = (out_of_fold(codebook, examples, label_sets, folds=3, inherit=inherit) for inherit in (True, False))
+        chips, order = codebook.label_ids.index("chips"), codebook.label_ids.index("order")
+        assert (lent[1::2, chips] > own[1::2, chips]).all()
+        assert bool((lent[1::2, order] > own[1::2, order]).all()) is order_lent
+        assert np.array_equal(lent[::2, order], own[::2, order])
 
 
 FROM_CONTEXT = """
