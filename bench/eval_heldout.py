@@ -101,12 +101,13 @@ def score(codebook, gold: list[set[str]], predicted: list[set[str]]) -> str:
 
 
 def main() -> None:
-    fresh = [a for a in sys.argv[1:] if a.startswith("--fresh=")]
-    args = [a for a in sys.argv[1:] if a != "--bare" and a not in fresh]
+    fresh = [a.removeprefix("--fresh=") for a in sys.argv[1:] if a.startswith("--fresh=")]
+    args = [a for a in sys.argv[1:] if a != "--bare" and not a.startswith("--fresh=")]
     bare = "--bare" in sys.argv[1:]
-    if len(args) > 1 or (args and not Path(args[0]).is_dir()) or (fresh and not fresh[0][8:].isdigit()):
+    # round 1 has no rounds before it to train on: a fresh test starts at round 2
+    if len(args) > 1 or (args and not Path(args[0]).is_dir()) or (fresh and not (fresh[0].isdigit() and int(fresh[0]) >= 2)):
         sys.exit(__doc__)
-    only_round = int(fresh[0][8:]) if fresh else None
+    only_round = int(fresh[0]) if fresh else None
     codebook = load_codebook()
     if args:
         documents, gold = Path(args[0]), gold_labels(only_round)

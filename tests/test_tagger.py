@@ -15,8 +15,8 @@ from stance.annotations import Annotation, read_annotations, write_annotations
 from stance.cli import main
 from stance.codebook import load_codebook, parse_codebook
 from stance.corpus import SEEDS_DIR
-from stance.segment import Sentence
 from stance.model import CUED_FRAME_FLOOR, Example, LabelModel, ModelError, card_digest, decide_labels, out_of_fold, train_model
+from stance.segment import Sentence
 from stance.tagger import GC_THRESHOLD, Tagger, default_model, fewer_collections, load_tagger
 
 
