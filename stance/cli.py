@@ -701,6 +701,7 @@ def _guard_output(args: argparse.Namespace) -> None:
     if folder_out and Path(out).exists() and not Path(out).is_dir():
         raise StanceError("-o names a file, and a model is saved as a folder", path=out, fix="give a folder name, e.g. -o models/mine")
     from stance.model import CARD_FILE, model_directory
+    from stance.store import DB_ENV, default_path
 
     if folder_out and Path(out).is_dir() and not (Path(out) / CARD_FILE).is_file() and any(not p.name.startswith(".") for p in Path(out).iterdir()):
         # the model's files would land among documents (read as such next time) or replace a file of the same name
@@ -708,7 +709,10 @@ def _guard_output(args: argparse.Namespace) -> None:
                           fix="give a new or empty folder, e.g. -o models/mine (a model's own folder is trained again in place)")
 
     model = getattr(args, "model", None)
-    inputs = [("codebook", getattr(args, "codebook", None)), ("model", model and str(model_directory(model))), ("store", getattr(args, "db", None))]
+    # the store, however it is named (--db, $STANCE_DB or the default file), and whether or not this
+    # command reads it: writing over it would lose every saved annotation
+    store = getattr(args, "db", None) or os.environ.get(DB_ENV) or str(default_path())
+    inputs = [("codebook", getattr(args, "codebook", None)), ("model", model and str(model_directory(model))), ("store", os.path.expanduser(store))]
     inputs += [("annotation file", a) for a in getattr(args, "annotations", None) or []]
     inputs += [("annotation file", a) for a in getattr(args, "gold", None) or []]
     inputs += [("input", p) for p in (_paths(args) if hasattr(args, "paths") else [])]
@@ -716,6 +720,8 @@ def _guard_output(args: argparse.Namespace) -> None:
         if not given or "://" in str(given) or not os.path.exists(given):
             continue
         if os.path.exists(out) and os.path.samefile(out, given):  # samefile: also on case-insensitive disks
+            if what == "store":
+                raise StanceError("-o is the annotation store: writing there would lose every saved annotation", path=out, fix="write the output to another file")
             raise StanceError(f"-o is also the {what} this command reads", path=out, fix="write the output to another file")
         if what == "model" and os.path.isdir(given) and os.path.realpath(out).startswith(os.path.realpath(given) + os.sep):
             raise StanceError("-o is inside the model folder this command reads", path=out, fix="write the output outside it")

@@ -319,6 +319,7 @@ def _normalise_columns(data: pd.DataFrame) -> pd.DataFrame:
         data[name] = pd.to_numeric(data[name], errors="coerce").astype(float)
     for name in ("index", "paragraph"):
         data[name] = pd.to_numeric(data[name], errors="coerce").fillna(0).astype(np.int64)
+    data["speaker_name"] = data["speaker_name"].fillna("")  # a JSONL or Parquet null, as a CSV's empty cell
     primary = data["primary_frame"]
     if isinstance(primary.dtype, pd.CategoricalDtype):
         if "" in set(primary.cat.categories):
@@ -1662,8 +1663,9 @@ def _reasons(value, label: str | None, primary: str | None) -> list[str]:
     if not isinstance(value, Mapping):
         return []
     for key in (label, primary):
-        if key and value.get(key):
-            return list(value[key])
+        found = value.get(key) if key else None  # a list, or an array when the table was read back from JSONL
+        if found is not None and len(found):
+            return [str(reason) for reason in found]
     return []
 
 

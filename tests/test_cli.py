@@ -148,6 +148,26 @@ def test_an_output_never_overwrites_or_feeds_the_commands_own_inputs(tmp_path, c
     assert not (tmp_path / "typo.db").exists()
 
 
+def test_an_output_never_overwrites_the_store_named_by_the_environment(tmp_path, monkeypatch, capsys):
+    """$STANCE_DB names the store as --db does: no command may write its output over it."""
+    store = tmp_path / "team.db"
+    monkeypatch.setenv("STANCE_DB", str(store))
+    doc = tmp_path / "notes.txt"
+    doc.write_text("The tariffs were raised. Trade fell sharply.\n")
+    labels = tmp_path / "labels.csv"
+    labels.write_text("text,topics,frames,annotator\nThe tariffs were raised.,trade_tariffs,economic_cost,ana\n")
+    assert main(["ingest", str(doc)]) == 0
+    assert main(["annotations", "import", str(labels)]) == 0
+    capsys.readouterr()
+    for argv in (["agreement"], ["segment", str(doc), "--format", "csv"], ["sources", str(doc), "--format", "csv"],
+                 ["queue", "--format", "csv"], ["export", str(doc), "--format", "csv"]):
+        assert main([*argv, "-o", str(store)]) == 1, argv
+        err = capsys.readouterr().err
+        assert "-o is the annotation store" in err and "Traceback" not in err, (argv, err)
+    assert main(["annotations", "export", "-o", str(tmp_path / "back.csv")]) == 0
+    assert [r["topics"] for r in csv.DictReader((tmp_path / "back.csv").open())] == ["trade_tariffs"]
+
+
 @pytest.mark.parametrize("command, name", [("segment", "sentences.csv"), ("tag", "tags.csv"), ("sources", "sources.csv"), ("export", "tagged.csv")])
 def test_a_failed_run_keeps_the_previous_output_and_the_suffix_names_the_format(tmp_path, capsys, command, name):
     doc = tmp_path / "a.txt"

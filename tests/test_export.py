@@ -265,6 +265,27 @@ def test_cli_export_then_report_and_xlsx_from_the_export(tmp_path, capsys):
     assert "cannot tell the format" in capsys.readouterr().err
 
 
+def test_a_report_reads_the_same_from_every_export_format(tmp_path, capsys):
+    """The evidence's reasons and quoted speakers come back from JSONL and Parquet as from CSV
+    (a JSONL export's reasons are arrays, its missing speaker names nulls: a traceback and "quoted: nan")."""
+    from stance.cli import main
+
+    reports = {}
+    for ext in ("csv", "jsonl", "parquet"):
+        assert main(["export", "-o", str(tmp_path / f"seeds.{ext}")]) == 0
+        for kind in ("md", "html", "xlsx"):
+            command = "compare" if kind == "xlsx" else "report"
+            assert main([command, str(tmp_path / f"seeds.{ext}"), "-o", str(tmp_path / f"{ext}.{kind}")]) == 0, (ext, kind)
+        text = (tmp_path / f"{ext}.md").read_text(encoding="utf-8")
+        reports[ext] = re.sub(r"\d{4}-\d\d-\d\dT[\d:.+]+|\w+_charts/", "", text)
+    assert "Traceback" not in capsys.readouterr().err
+    assert reports["jsonl"] == reports["csv"] == reports["parquet"]
+    assert "quoted: nan" not in reports["csv"] and "quoted: <NA>" not in reports["csv"]
+    assert re.search(r"quoted: [A-Z]", reports["csv"])
+    whys = {ext: re.findall(r"why: [^<]+", (tmp_path / f"{ext}.html").read_text(encoding="utf-8")) for ext in reports}
+    assert whys["jsonl"] == whys["csv"] == whys["parquet"] and any("cue: " in why for why in whys["csv"])
+
+
 def test_xlsx_keeps_words_apart_at_a_vertical_tab_and_drops_other_controls():
     from stance.export import _xlsx_value
 
