@@ -52,7 +52,7 @@ from typing import Any, NamedTuple, Protocol, TypeVar
 
 from stance.corpus import Problem, cell_text, decode, kind_of, line_of, table_rows
 from stance.errors import StanceError
-from stance.export import replacing
+from stance.export import FORMULA_STARTS, replacing
 from stance.segment import normalise_text
 
 COLUMNS = ("text", "topics", "frames", "primary_frame", "sentence_id", "source", "annotator", "note")
@@ -400,6 +400,10 @@ def read_annotations(paths: Iterable[str | Path], codebook=None) -> AnnotationSe
             n, row = item
             if n in machine:
                 continue
+            text = row.get("text")
+            if path.suffix.lower() != ".jsonl" and isinstance(text, str) and text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+                # the apostrophe stance's own CSVs put before a text a spreadsheet would run as a formula
+                row = {**row, "text": text[1:]}
             try:
                 result.annotations.append(_annotation(row, shown, n, known, topic_ids, frame_ids))
                 result.lines.append(n)

@@ -740,20 +740,35 @@ def table_rows(path: Path, text: str, columns: Sequence[str], required: Sequence
         end = reader.line_num + skipped
         for cells in reader:
             start, end = end + 1, reader.line_num + skipped
-            if end > start and end == len(lines) and "".join(lines[start - 1 : end]).count('"') % 2:
-                # Quotes come in pairs (one inside a cell is doubled): an odd count in a record that runs
-                # to the end of the file is a quote opened here and never closed, which swallowed the rest.
-                yield Problem(str(path), "a quote opened on this line is never closed, so the rest of the file reads as one cell",
+            if end == len(lines) and _quote_left_open("".join(lines[start - 1 : end]), delimiter):
+                # The last record ends inside a quoted cell: a quote opened here and never closed, which
+                # swallowed the rest of the file (or, on the last line, the rest of the row's cells).
+                yield Problem(str(path), "a quote opened on this line is never closed, so everything after it reads as one cell",
                               'close the quote, and double any quote inside a cell ("")', start)
                 return
             if any(cell.strip() for cell in cells[len(names):]):
                 # A separator inside a cell left unquoted: the cells after it would land in the wrong columns.
                 yield Problem(str(path), f"the row has {len(cells)} cells and the header names {len(names)} columns, so its cells would land in the wrong columns",
                               f"put quotes around a cell that holds the separator ({delimiter!r}), or name the extra column in the header", start)
+            elif cells and (short := [c for c in required if c in names[len(cells):]]):
+                # A row cut short: its missing cells would read as empty (for labels: as "none", wiping stored ones).
+                yield Problem(str(path), f"the row has {len(cells)} cells and the header names {len(names)} columns, so it has no {' or '.join(repr(c) for c in short)} cell",
+                              f"give the row a cell for every column of the header (an empty cell is two separators side by side: {delimiter * 2})", start)
             elif cells:
                 yield start, dict(zip(names, cells))
     except csv.Error as exc:
         yield Problem(str(path), f"the table cannot be read from here on ({exc})", "save it again as CSV", (reader.line_num or 1) + skipped)
+
+
+def _quote_left_open(record: str, delimiter: str) -> bool:
+    """Whether a CSV record ends inside a quoted cell (a stray quote inside an unquoted cell, as in
+    ``5" screen``, is text, not an opening)."""
+    try:
+        for _ in csv.reader([record], delimiter=delimiter, skipinitialspace=True, strict=True):
+            pass
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
 
 
 _EXCEL_SEPARATOR = re.compile(r'^\ufeff?"?sep=(.)"?\s*$', re.IGNORECASE)

@@ -339,6 +339,30 @@ def test_tag_output_given_as_annotations_is_left_out_but_rows_a_person_corrected
     assert "rules (cue rules alone, nothing trained, 12 sentences)" in out
 
 
+def test_a_reviewed_tag_csv_imports_sentences_its_formula_guard_begins(tmp_path, capsys):
+    """`stance tag -o x.csv` puts an apostrophe before a text a spreadsheet would run ("@Reuters ...");
+    the rows a person checked must still match their stored sentences."""
+    doc = tmp_path / "wire.txt"
+    doc.write_text("@Reuters reported new export controls on chips.\n\n-5% is what tariffs took off exports.\n\nChina said it would respond.\n")
+    db = str(tmp_path / "team.db")
+    tags = tmp_path / "tags.csv"
+    assert main(["ingest", str(doc), "--db", db]) == 0 and main(["tag", str(doc), "-o", str(tags)]) == 0
+    rows = list(csv.DictReader(tags.open(encoding="utf-8")))
+    assert [r["text"][:2] for r in rows] == ["'@", "'-", "Ch"]
+    for r in rows:
+        r["labelled_by"], r["annotator"] = "human:ana", "ana"
+    with tags.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    capsys.readouterr()
+    assert main(["annotations", "import", str(tags), "--db", db]) == 0
+    assert "3 rows: 3 recorded, 0 already in the store, 0 unmatched" in capsys.readouterr().out
+    assert main(["annotations", "export", "--db", db, "-o", str(tmp_path / "back.jsonl")]) == 0
+    texts = sorted(json.loads(line)["text"] for line in (tmp_path / "back.jsonl").read_text(encoding="utf-8").splitlines())
+    assert texts == ["-5% is what tariffs took off exports.", "@Reuters reported new export controls on chips.", "China said it would respond."]
+
+
 def test_leave_one_source_out_says_when_sentences_name_no_source(tmp_path, capsys):
     labels = tmp_path / "labels.csv"
     rows = ["text,topics,frames,source"] + [f"Tariffs on steel rose by {i} percent.,trade_tariffs,,{'a' if i < 3 else ''}" for i in range(15)]

@@ -263,6 +263,28 @@ def test_a_quote_never_closed_is_named_by_its_line_and_the_rows_before_it_go_thr
     assert problem.line == 3 and "never closed" in str(problem) and 'double any quote' in str(problem)
 
 
+def test_a_quote_never_closed_on_the_last_line_is_named_and_a_stray_quote_in_a_cell_is_text(tmp_path):
+    # A quote opened on the file's last line swallowed only the rest of that row, and went unsaid.
+    (tmp_path / "last.csv").write_text('id,text\n1,Tariffs rose.\n2,"Unclosed on the last line.\n')
+    (tmp_path / "inch.csv").write_text('id,text\n1,Tariffs rose.\n2,A 5" wafer was shown.\n')
+    corpus = read(tmp_path)
+    assert sorted(d.text for d in corpus.documents) == ['A 5" wafer was shown.', "Tariffs rose.", "Tariffs rose."]
+    (problem,) = corpus.problems
+    assert problem.path.endswith("last.csv") and problem.line == 3 and "never closed" in str(problem)
+
+
+def test_an_annotation_row_cut_short_is_refused_and_a_document_row_missing_an_optional_cell_is_read(tmp_path):
+    from stance.annotations import read_annotations
+
+    (tmp_path / "labels.csv").write_text("text,topics,frames,annotator\nChina said this hurts cooperation.,export_controls\nTariffs rose.,trade_tariffs,,ana\n")
+    found = read_annotations([tmp_path / "labels.csv"])
+    assert [a.text for a in found.annotations] == ["Tariffs rose."]
+    (problem,) = found.problems
+    assert problem.line == 2 and "so it has no 'frames' cell" in str(problem) and ",," in str(problem)
+    (tmp_path / "docs.csv").write_text("text,source,date\nOne text.,merics\n")
+    assert [d.source for d in read(tmp_path / "docs.csv").documents] == ["merics"]
+
+
 def test_a_row_with_more_cells_than_columns_or_a_column_named_twice_is_named_not_misread(tmp_path):
     # An unquoted comma in a text used to cut it there and make the rest its source; "Text" and "text"
     # used to keep one of the two columns without a word.
