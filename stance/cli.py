@@ -571,6 +571,7 @@ def _compare_inputs(args: argparse.Namespace, text: bool = True):
     inputs = load_inputs(
         args.paths, codebook_path=args.codebook, model_dir=args.model,
         store=_open_store(args, existing=True) if getattr(args, "db", None) else None, gold_files=args.gold, text=text,
+        max_bytes=int(args.max_mb * 1e6),
     )
     _report_reading(inputs.read_notes, inputs.problems)
     return inputs
@@ -603,7 +604,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     fmt = args.format or format_for(args.output, EXPORT_FORMATS)
     codebook = load_codebook(args.codebook)
     store = _open_store(args, existing=True) if args.db else None
-    tagged, corpus = tag_paths(list(args.paths) or None, codebook_path=args.codebook, model_dir=args.model, store=store)
+    tagged, corpus = tag_paths(list(args.paths) or None, codebook_path=args.codebook, model_dir=args.model, store=store,
+                               max_bytes=int(args.max_mb * 1e6))
     if not tagged and corpus.problems:  # nothing read: an -o keeps what it held
         return _nothing_read(corpus, 0)
     prov = provenance(codebook=codebook, model_version=load_tagger(args.codebook, args.model).model.version,
@@ -912,6 +914,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_codebook(p)
         p.add_argument("--model", metavar="DIR", help="a model trained with `stance train` (default: trained from the bundled annotations)")
         p.add_argument("--db", metavar="URL", help="a store whose human labels override predictions")
+        p.add_argument("--max-mb", type=_megabytes, default=DEFAULT_MAX_BYTES / 1e6, help="skip documents larger than this (default 50)")
 
     def add_grouping(p: argparse.ArgumentParser) -> None:
         p.add_argument("--topic", metavar="ID", help="one topic id (default: every topic)")

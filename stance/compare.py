@@ -1695,12 +1695,14 @@ def load_inputs(
     store=None,
     gold_files: Sequence[str | Path] | None = None,
     text: bool = True,
+    max_bytes: int | None = None,
 ) -> Inputs:
     """Tag documents under ``paths`` (default: the seeds), or read ``stance export`` files back.
 
     Human labels for the quality figures come from ``gold_files`` (annotation
     CSV/JSONL), else, on the bundled seeds, from the seed annotations.
-    ``text=False`` skips the sentence text of exports (faster; no evidence text).
+    ``text=False`` skips the sentence text of exports (faster; no evidence text);
+    ``max_bytes`` skips larger documents (default: the corpus reader's limit).
     """
     from stance.annotations import read_annotations, resolve, seed_annotation_files
     from stance.codebook import load_codebook
@@ -1733,7 +1735,7 @@ def load_inputs(
     else:
         from stance.tagger import load_tagger, tag_paths
 
-        tagged, corpus = tag_paths(paths or None, codebook_path=codebook_path, model_dir=model_dir, store=store)
+        tagged, corpus = tag_paths(paths or None, codebook_path=codebook_path, model_dir=model_dir, store=store, max_bytes=max_bytes)
         if not tagged and corpus.problems:
             raise StanceError("nothing could be read", path=", ".join(paths) or None,
                               fix="; ".join(str(p) for p in corpus.problems[:3]))

@@ -53,7 +53,7 @@ from pathlib import Path
 
 from stance.errors import StanceError
 
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+DEFAULT_MAX_BYTES = 50_000_000  # 50 MB, as --max-mb counts them
 MANIFEST = "sources.toml"
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 

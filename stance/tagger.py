@@ -620,13 +620,14 @@ def tag_paths(
     codebook_path: str | Path | None = None,
     model_dir: str | Path | None = None,
     store=None,
+    max_bytes: int | None = None,
 ) -> tuple[list[TaggedSentence], Corpus]:
     """Tag everything under ``paths`` (default: the seeds); the store's human labels win."""
     tagger = load_tagger(codebook_path, model_dir)
     overrides = store.current_labels() if store is not None else None
     marks = store.boilerplate_overrides() if store is not None else None
     corpus = Corpus()
-    tagged = list(iter_tagged(paths, corpus, tagger, overrides, boilerplate=marks))
+    tagged = list(iter_tagged(paths, corpus, tagger, overrides, max_bytes, boilerplate=marks))
     return tagged, corpus
 
 

@@ -107,6 +107,26 @@ def test_an_output_in_a_new_folder_is_written_and_one_under_a_file_is_a_clear_li
         assert capsys.readouterr().err.startswith("stance: /proc/sentences.csv: No such file or directory — check the path")
 
 
+def test_every_command_that_skips_a_file_over_the_limit_takes_the_limit(tmp_path, capsys):
+    """The skip says "raise the limit with --max-mb": each command that reads documents must take it,
+    and 50 means 50,000,000 bytes, the default too."""
+    (tmp_path / "big.txt").write_text("Tariffs on steel rose sharply this year. " * 36_600)  # 1.5 MB
+    (tmp_path / "small.txt").write_text("Export controls on chips were tightened.\n")
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    readers = [name for name, command in sub.choices.items() if "--max-mb" in command.format_help()]
+    assert {"sources", "segment", "tag", "ingest", "compare", "export", "report"} <= set(readers)
+    for command in ("segment", "tag", "compare", "export", "report"):
+        out = tmp_path / ("out.md" if command == "report" else "out.csv")
+        assert main([command, str(tmp_path / "big.txt"), str(tmp_path / "small.txt"), "--max-mb", "1.2", "-o", str(out)]) == 0, command
+        err = capsys.readouterr().err
+        assert "big.txt: the file is 1.5 MB, over the 1.2 MB limit — split it, or raise the limit with --max-mb" in err, (command, err)
+        assert main([command, str(tmp_path / "big.txt"), "--max-mb", "1.6", "-o", str(out)]) == 0, command
+        assert "limit" not in capsys.readouterr().err, command
+    from stance.corpus import DEFAULT_MAX_BYTES
+
+    assert DEFAULT_MAX_BYTES == 50_000_000
+
+
 @pytest.mark.parametrize("size", ["-1", "0", "1e-9", "inf", "nan", "big"])
 def test_max_mb_must_be_a_size(size, capsys):
     with pytest.raises(SystemExit):
