@@ -255,7 +255,8 @@ def _ids(value, path: str, line: int, column: str) -> tuple[str, ...]:
     elif isinstance(value, list):
         parts = [str(v) for v in value]
     else:
-        raise StanceError(f"column '{column}' must be ids separated by ';'", path=path, line=line, fix="e.g. export_controls;ai")
+        raise StanceError(f"'{column}' must be ids, not {kind_of(value)}", path=path, line=line,
+                          fix='in a CSV, ids separated by ";" (export_controls;ai); in JSONL, a list (["export_controls", "ai"])')
     return tuple(dict.fromkeys(p.strip() for p in parts if p.strip()))
 
 
@@ -295,6 +296,9 @@ def _annotation(row: dict, path: str, line: int, known: frozenset[str] | None, t
         )
     boilerplate = _plain(row, BOILERPLATE_MARK, path, line).strip()
     annotator = _plain(row, "annotator", path, line)
+    if annotator.startswith(ADJUDICATION_PREFIX) and not annotator.removeprefix(ADJUDICATION_PREFIX).strip():
+        raise StanceError(f"the annotator is {annotator!r}: an adjudication names who made it", path=path, line=line,
+                          fix=f"write {ADJUDICATION_PREFIX}NAME (e.g. {ADJUDICATION_PREFIX}ana), or leave the cell empty for a plain annotation")
     filled = tuple(k for k, given in (("topics", topics), ("frames", frames), ("primary_frame", primary)) if given)
     decides = _decides(row, path, line, boilerplate, filled, annotator.startswith(ADJUDICATION_PREFIX))
     given = {"topics": topics, "frames": frames, "primary_frame": (primary,) if primary else (), "boilerplate": boilerplate}
@@ -304,6 +308,9 @@ def _annotation(row: dict, path: str, line: int, known: frozenset[str] | None, t
             f"the row gives {' and '.join(undecided)} but its '{DECIDES}' cell leaves {'it' if len(undecided) == 1 else 'them'} out",
             path=path, line=line, fix=f"add {';'.join(undecided)} to '{DECIDES}', or leave that cell empty",
         )
+    if primary and len(_ids(primary, path, line, "primary_frame")) > 1:
+        raise StanceError(f"primary_frame {primary!r} names more than one frame", path=path, line=line,
+                          fix="give the one frame the sentence leans on most (the others go in 'frames')")
     if primary and primary not in frames and "frames" in decides:
         raise StanceError(
             f"primary_frame '{primary}' is not among the row's frames",

@@ -647,11 +647,19 @@ def _add_output(parser: argparse.ArgumentParser, formats: Sequence[str], default
 
 
 FORMAT_SUFFIXES = {"csv", "jsonl", "json", "md", "xlsx", "parquet", "html", "tsv"}  # names of formats some command writes
-UNWRITTEN_SUFFIXES = {"pdf", "docx", "doc", "xls", "ods", "pptx", "png", "jpg", "jpeg", "svg"}  # a file no command writes: refused, not filled with text
+UNWRITTEN_SUFFIXES = {"pdf", "docx", "doc", "xls", "ods", "odt", "pptx", "png", "jpg", "jpeg", "svg", "xml", "yaml", "yml", "rtf"}  # a file no command writes: refused, not filled with text
 
 
 def _settle_format(args: argparse.Namespace) -> None:
-    """--format left out: the one the -o file's suffix names (``-o tags.csv``), else the command's default."""
+    """--format left out: the one the -o file's suffix names (``-o tags.csv``), else the command's default;
+    --format given: an -o suffix that names another format is a mistake (Parquet bytes in a ``.csv``)."""
+    given, output = getattr(args, "format", None), getattr(args, "output", None)
+    if given and output and output != "-":
+        suffix = Path(output).suffix.lower().lstrip(".")
+        suffix = SUFFIX_ALIASES.get(suffix, suffix)
+        if suffix in FORMAT_SUFFIXES | UNWRITTEN_SUFFIXES and suffix != given and not (suffix == "json" and given == "jsonl"):
+            raise StanceError(f"--format {given}, and -o names a .{suffix} file", path=output,
+                              fix=f"end the file in .{given}, or leave --format out to write the format its name says")
     if getattr(args, "default_format", None) and args.format is None:
         suffix = Path(args.output).suffix.lower().lstrip(".") if args.output else ""
         suffix = SUFFIX_ALIASES.get(suffix, suffix)

@@ -613,6 +613,9 @@ def write_report(comparison: Any, path: str | Path, prov: Mapping[str, Any] | No
             part.write_text(html, encoding="utf-8")
         return path
     folder = path.with_name(path.stem + "_charts")
+    if folder.exists() and not folder.is_dir():
+        raise StanceError(f"the report's charts go in the folder {folder.name}, and a file has that name", path=str(folder),
+                          fix=f"move or rename that file, or give the report another name than {path.name}")
     folder.mkdir(parents=True, exist_ok=True)
     links = {}
     for name, chart in figures.items():

@@ -567,6 +567,9 @@ class LabelModel:
             except FileNotFoundError as exc:  # a folder copied in part: not damage, and not the other file
                 raise ModelError(f"the model is incomplete: {Path(exc.filename).name} is missing", path=str(directory),
                                  fix="copy the whole model folder, or train the model again") from None
+            except PermissionError as exc:  # not damage: the file is there, and sound for someone allowed to read it
+                raise ModelError(f"cannot read {Path(exc.filename or directory).name}: permission denied", path=str(directory),
+                                 fix="let your user read the model's files (e.g. chmod a+r), or train a model of your own") from None
             except (OSError, ValueError, KeyError, TypeError, AttributeError, EOFError, zipfile.BadZipFile) as exc:
                 named = Path(exc.filename).name if isinstance(exc, OSError) and exc.filename else None
                 damaged = LINEAR_FILE if isinstance(exc, json.JSONDecodeError) else getattr(exc, "file", named if named in (LINEAR_FILE, ARRAYS_FILE) else ARRAYS_FILE)

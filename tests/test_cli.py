@@ -159,13 +159,16 @@ def test_an_output_never_overwrites_or_feeds_the_commands_own_inputs(tmp_path, c
         (["segment", str(folder), "-o", str(folder / "out.jsonl")], "the next run would read the output as a document"),
         (["segment", str(doc), "-o", str(tmp_path / "new") + "/"], "-o names a folder"),
         (["segment", str(doc), "-o", str(tmp_path / "s.md")], "-o names a .md file, which `stance segment` does not write"),
+        (["segment", str(doc), "-o", str(tmp_path / "s.xml")], "-o names a .xml file, which stance does not write"),
+        (["sources", str(doc), "-o", str(tmp_path / "s.xml")], "-o names a .xml file, which stance does not write"),
+        (["export", str(doc), "--format", "parquet", "-o", str(tmp_path / "s.csv")], "--format parquet, and -o names a .csv file"),
         (["tag", str(doc), "--db", str(tmp_path / "typo.db")], "no annotation store here"),
     ):
         assert main(argv) == 1, argv
         err = capsys.readouterr().err
         assert message in err and "Traceback" not in err, (argv, err)
     assert doc.read_text() == "The tariffs were raised. Trade fell sharply.\n" and "[[topics]]" in codebook.read_text()
-    assert not (tmp_path / "typo.db").exists()
+    assert not (tmp_path / "typo.db").exists() and not list(tmp_path.glob("s.*"))
 
 
 def test_an_output_never_overwrites_the_store_named_by_the_environment(tmp_path, monkeypatch, capsys):
@@ -228,16 +231,24 @@ def test_annotation_files_without_label_columns_or_with_wrong_types_are_refused_
         {"text": "Tariffs rose.", "topics": ["trade_tariffs"], "frames": [], "primary_frame": ["cooperation"]},
         {"text": "Chips.", "topics": [], "frames": [], "source": ["outlet"]},
         {"text": 12345, "topics": [], "frames": []},
+        {"text": "Chips.", "topics": {"ai": 1}, "frames": []},
     )) + "\n")
+    cells = tmp_path / "cells.csv"
+    cells.write_text("text,topics,frames,primary_frame,annotator\n"
+                     "China said this hurts cooperation.,geopolitics,cooperation;security_risk,cooperation;security_risk,ana\n"
+                     "Tariffs rose.,trade_tariffs,,,adjudication:\n")
     semi = tmp_path / "semi.csv"
     semi.write_text("text;topics;frames\nThe US tightened export controls on chips.;export_controls;security_risk\n")
-    assert main(["train", "--annotations", str(topics_only), str(typed), "-o", str(tmp_path / "m")]) == 1
+    assert main(["train", "--annotations", str(topics_only), str(typed), str(cells), "-o", str(tmp_path / "m")]) == 1
     err = capsys.readouterr().err
     assert f"{topics_only}:1: the table has no 'frames' column" in err
     assert f"{typed}:1: the line is a JSON list, not an object" in err
     assert f"{typed}:2: 'primary_frame' must be one value, not a list" in err
     assert f"{typed}:3: 'source' must be one value, not a list" in err
     assert f"{typed}:4: the row's text is a number, not text" in err
+    assert f"{typed}:5: 'topics' must be ids, not an object" in err and '["export_controls", "ai"]' in err
+    assert f"{cells}:2: primary_frame 'cooperation;security_risk' names more than one frame" in err
+    assert f"{cells}:3: the annotator is 'adjudication:': an adjudication names who made it — write adjudication:NAME" in err
     assert "Traceback" not in err
     from stance.annotations import read_annotations
 

@@ -18,6 +18,7 @@ from seed_tagged import seed_tagged
 from system_chromium import system_chromium
 from stance.charts import charts, frame_colours, save_chart
 from stance.compare import SentenceTable, compare
+from stance.errors import StanceError
 from stance.export import (
     EXPORT_COLUMNS,
     export_tagged,
@@ -202,6 +203,10 @@ def test_markdown_report_links_its_charts(comparison, prov, tmp_path):
     for link in links:
         png_size((tmp_path / link).read_bytes())
     assert "## Export controls" in text and "Chinese outlet" in text
+    (tmp_path / "other_charts").write_text("an analyst's own notes")
+    with pytest.raises(StanceError, match="the report's charts go in the folder other_charts, and a file has that name"):
+        write_report(comparison, tmp_path / "other.md", prov)
+    assert (tmp_path / "other_charts").read_text() == "an analyst's own notes" and not (tmp_path / "other.md").exists()
 
 
 @pytest.fixture(scope="session")

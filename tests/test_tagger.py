@@ -327,6 +327,22 @@ def test_tampered_model_is_refused_cleanly(tmp_path):
         LabelModel.load(directory)
 
 
+
+def test_a_model_file_the_user_may_not_read_is_said_so_not_called_tampered(tmp_path, monkeypatch):
+    directory = _small_model(tmp_path)
+    real = Path.read_bytes
+
+    def refused(path):  # as the OS answers a user without read permission (root is never refused)
+        if path.name == "linear.npz":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(Path, "read_bytes", refused)
+    with pytest.raises(ModelError, match="cannot read linear.npz: permission denied") as caught:
+        LabelModel.load(directory)
+    assert "tampered" not in str(caught.value) and "chmod" in caught.value.fix
+
+
 def test_a_tampered_model_card_is_refused_when_loaded_not_a_traceback_when_tagging(tmp_path, capsys):
     directory = _small_model(tmp_path)
     doc = tmp_path / "a.txt"
