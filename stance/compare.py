@@ -409,11 +409,15 @@ def read_export(
     codebook: Codebook | None = None,
     *,
     columns: Sequence[str] | None = None,
+    problems: list[StanceError] | None = None,
 ) -> SentenceTable:
     """Read one or more ``stance export`` files (Parquet, JSONL or CSV) into a table.
 
     ``columns`` limits what is read (``NEEDED_COLUMNS`` is enough for the
-    stance table and skips the text, which is most of the bytes).
+    stance table and skips the text, which is most of the bytes). A file that
+    cannot be read raises StanceError (with its first bad line, where a text
+    file shows one); given a ``problems`` list, it goes there instead and the
+    other files are read (StanceError only when none can be).
     """
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -447,13 +451,49 @@ def read_export(
                 table = pacsv.read_csv(path, convert_options=convert, parse_options=pacsv.ParseOptions(delimiter=delimiter))
             else:
                 raise StanceError("not an export table", path=str(path), fix="give a .parquet, .jsonl or .csv file written by `stance export`")
-        except (OSError, pa.ArrowInvalid) as exc:
-            raise StanceError(f"cannot read the export ({exc})", path=str(path), fix="give a file written by `stance export`") from None
+        except (OSError, pa.ArrowInvalid, StanceError) as exc:
+            error = exc if isinstance(exc, StanceError) else StanceError(
+                f"cannot read the export ({str(exc).splitlines()[0][:160]})", path=str(path), line=_first_bad_line(path),
+                fix="give a file written by `stance export` (a copy cut short: export it again)")
+            if problems is None:
+                raise error from None
+            problems.append(error)
+            continue
         if columns and suffix != ".parquet":
             table = table.select([c for c in table.column_names if c in set(columns)])
         tables.append(table)
+    if not tables:
+        raise StanceError("no export table could be read", path=", ".join(map(str, paths)),
+                          fix="; ".join(str(p) for p in (problems or [])[:3]) or "give files written by `stance export`")
     table = tables[0] if len(tables) == 1 else pa.concat_tables(tables, promote_options="permissive")
     return SentenceTable.from_arrow(table, codebook)
+
+
+def _first_bad_line(path: Path) -> int | None:
+    """The first line of a JSONL or CSV export that does not parse, or has other than the header's
+    count of cells (Arrow names neither); None for Parquet, or when no line is at fault."""
+    suffix = path.suffix.lower()
+    try:
+        with open(path, encoding="utf-8-sig", newline="" if suffix == ".csv" else None, errors="replace") as f:
+            if suffix == ".jsonl":
+                for number, line in enumerate(f, 1):
+                    try:
+                        if line.strip():
+                            json.loads(line)
+                    except json.JSONDecodeError:
+                        return number
+            elif suffix == ".csv":
+                delimiter = _export_header(f.readline())[0]
+                f.seek(0)
+                reader = csv.reader(f, delimiter=delimiter)
+                width, start = len(next(reader, [])), 2
+                for cells in reader:
+                    if len(cells) != width:
+                        return start
+                    start = reader.line_num + 1
+    except (OSError, csv.Error):
+        return None
+    return None
 
 
 def _arrow_schema(columns: Sequence[str]):
@@ -1724,7 +1764,9 @@ def load_inputs(
         if ignored:  # an export is read with the labels it was written with: nothing is tagged again
             raise StanceError(f"{' and '.join(ignored)} would not be used: `stance export` tables are read as they were tagged",
                               path=exports[0], fix=f"leave out {' and '.join(ignored)}, or give the documents to tag them again")
-        table = read_export(exports, codebook, columns=None if text else NEEDED_COLUMNS)
+        damaged: list[StanceError] = []
+        table = read_export(exports, codebook, columns=None if text else NEEDED_COLUMNS, problems=damaged)
+        problems = tuple(damaged)  # said on stderr; the other tables are compared
         foreign = [label for label in (*table.topics, *table.frames) if label not in codebook.label_ids]
         if foreign:  # compared under another codebook, its axes and names would be laid over labels they do not know
             raise StanceError(f"the export holds labels that codebook {codebook.name!r} lacks: {', '.join(foreign[:8])}{' …' if len(foreign) > 8 else ''}",

@@ -8,6 +8,7 @@ the CLI tests at the end go through the tagger.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -420,6 +421,24 @@ def test_an_export_reads_back_to_the_same_comparison(exported, export_controls, 
     by_kind = compare(again_table, codebook, topic="export_controls", by="kind").rows()
     assert by_kind == compare(table, codebook, topic="export_controls", by="kind").rows()
     assert [r["group"] for r in by_kind] == ["author newsletter", "state-aligned outlet", "think tank"]
+
+
+def test_a_damaged_export_is_named_by_its_line_and_the_others_are_compared(exported, export_controls, codebook, tmp_path):
+    from stance.compare import load_inputs
+
+    cut = {}
+    for ext in ("csv", "jsonl"):
+        lines = (exported / f"seeds.{ext}").read_text(encoding="utf-8").splitlines(keepends=True)
+        cut[ext] = tmp_path / f"cut.{ext}"
+        cut[ext].write_text("".join(lines[:20]) + lines[20][:40], encoding="utf-8")  # a copy cut short in line 21
+    cut["parquet"] = tmp_path / "cut.parquet"
+    cut["parquet"].write_bytes((exported / "seeds.parquet").read_bytes()[:5000])
+    inputs = load_inputs([*cut.values(), exported / "seeds.parquet"], codebook_path=None)
+    assert sorted((Path(p.path).name, p.line) for p in inputs.problems) == [("cut.csv", 21), ("cut.jsonl", 21), ("cut.parquet", None)]
+    assert all("cannot read the export" in str(p) and "export it again" in str(p) for p in inputs.problems)
+    assert compare(inputs.table, codebook, topic="export_controls").rows() == export_controls.rows()
+    with pytest.raises(StanceError, match="no export table could be read"):
+        load_inputs(list(cut.values()))
 
 
 def test_an_export_saved_again_by_excel_or_missing_a_column_is_not_tagged_anew(exported, export_controls, codebook, tmp_path):
