@@ -172,7 +172,7 @@ today = datetime.now(timezone.utc).strftime("%Y-%m-%d")
 card = tagger.model.card
 trained = card.get("trained_at")
 since = None
-if trained and store.models():
+if trained and tagger.model.version in {m.get("version") for m in store.models()}:  # else it learned none of the store's labels
     try:
         since = datetime.strptime(trained, "%Y-%m-%dT%H:%M:%S%z").astimezone(timezone.utc).isoformat()
     except ValueError:

@@ -115,7 +115,7 @@ def seed_if_empty(store: Store) -> None:
 
 @st.cache_resource(show_spinner="Loading the model (the first time, it is trained from the bundled annotations: under a minute)…")
 def _tagger(url: str, codebook_file: str, codebook_version: str, models: str) -> Tagger:
-    return store_tagger(_open_store(url), codebook_file or None)
+    return store_tagger(_open_store(url), codebook_file or None, models_dir=data_dir(url) / "models")
 
 
 def get_tagger(store: Store) -> Tagger:

@@ -714,9 +714,12 @@ def in_codebook(human: Annotation, codebook: Codebook) -> Annotation:
     return dataclasses.replace(human, topics=topics, frames=frames, primary_frame=human.primary_frame if human.primary_frame in frames else None)
 
 
-def store_tagger(store, codebook_path: str | Path | None = None) -> Tagger:
-    """The store's latest model (``retrain``) when its folder exists and it uses this codebook, else the default model."""
-    wanted = load_codebook(codebook_path).labelling
+def store_tagger(store, codebook_path: str | Path | None = None, models_dir: str | Path | None = None) -> Tagger:
+    """The store's latest model (``retrain``) when its folder exists and it labels as this codebook does
+    (described by this codebook: its name, version, names and axes); else, with ``models_dir`` and human
+    labels in the store, a model retrained there for this codebook, so that the labels carry over to a
+    codebook with new cues or labels; else the default model."""
+    codebook = load_codebook(codebook_path)
     for card in store.models():
         path = card.get("path")
         if not path or not (Path(path) / "model.json").is_file():
@@ -725,8 +728,10 @@ def store_tagger(store, codebook_path: str | Path | None = None) -> Tagger:
             model = LabelModel.load(path)
         except ModelError:
             continue
-        if model.codebook.labelling == wanted:
-            return Tagger(model)
+        if model.codebook.labelling == codebook.labelling:
+            return Tagger(dataclasses.replace(model, codebook=codebook))
+    if models_dir is not None and store.labelled_count():
+        return Tagger(retrain(store, models_dir, codebook_path))
     return Tagger(default_model(codebook_path))
 
 

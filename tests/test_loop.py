@@ -57,3 +57,32 @@ def test_retraining_with_a_correction_moves_the_corrected_sentence(store, tmp_pa
     assert p_new[labels.index("trade_tariffs")] < p_old[labels.index("trade_tariffs")] - 1e-3
     with open_store(db) as s:
         assert s.latest_model()["version"] == new.version
+
+
+def test_the_store_model_follows_a_codebook_saved_anew_and_keeps_the_human_labels(store, tmp_path):
+    """The dashboard's codebook editor: a new name and version re-describe the store's model, which
+    then tags (and records labels) under them; new cues retrain it with the store's labels, not
+    without them (it fell back to the bundled-only model, and the labels were left out)."""
+    from stance.codebook import load_codebook
+    from stance.tagger import default_model, retrain, store_tagger
+
+    db, sid = store
+    models = tmp_path / "models"
+    with open_store(db) as s:
+        trained = retrain(s, models)
+        default = load_codebook().to_toml()
+        renamed = tmp_path / "renamed.toml"
+        renamed.write_text(default.replace("name = 'stance default'\nversion = '1'", "name = 'ours'\nversion = '2'", 1))
+        tagger = store_tagger(s, renamed, models_dir=models)
+        assert tagger.model.version == trained.version and (tagger.codebook.name, tagger.codebook.version) == ("ours", "2")
+        assert len(s.models()) == 1
+
+        cued = tmp_path / "cued.toml"
+        cued.write_text(default.replace("version = '1'", "version = '3'", 1).replace("cues = [", "cues = [\n  'chip manufacturing equipment',", 1))
+        assert load_codebook(cued).labelling != load_codebook().labelling
+        tagger = store_tagger(s, cued, models_dir=models)
+        assert tagger.model.version in {m["version"] for m in s.models()} and tagger.model.version != trained.version
+        labels, example = tagger.codebook.label_ids, [Example(TARGET)]
+        with_ana, bundled_only = tagger.model.predict_proba(example)[0], default_model(cued).predict_proba(example)[0]
+        assert with_ana[labels.index("health")] > bundled_only[labels.index("health")] + 1e-3  # ana's correction was learned
+        assert store_tagger(s, cued).model.version == tagger.model.version  # found again, not retrained
