@@ -146,7 +146,9 @@ with rules_tab:
     })
 
 with curve_tab:
-    st.caption("Cross-validated F1 as the number of annotations grows: is labelling more still paying off?")
+    st.caption("Cross-validated F1 as the number of annotations grows: is labelling more still paying off? At each size the "
+               "model learns from a random subset of that many annotations (the cue rules always vote), and every point is "
+               "scored on all of them, so the points compare. A flat line: the cues, not the model, give those labels.")
     key = f"curve-{codebook.fingerprint}-{labels_revision}"
     if st.button("Compute the learning curve", icon=":material/show_chart:", key="curve_button") or st.session_state.get(key):
         with st.status("Training on growing subsets of the annotations (5-fold each)…", expanded=False) as status:

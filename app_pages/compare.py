@@ -79,10 +79,10 @@ if axis is not None:
         rows = []
         for r in cells.to_dict("records"):
             n = r[f"stance.{axis.id}.n"]
-            note = ("no sentence framed either way" if n == 0
-                    else f"thin: only {n} sentence{'s' if n != 1 else ''}, read them rather than the number" if n < THIN else "")
+            note = "none framed" if n == 0 else f"thin (n < {THIN}): read the sentences" if n < THIN else ""
+            index = r[f"stance.{axis.id}.index"]
             rows.append({
-                "group": r["group"], "source": r["group_name"], "index": r[f"stance.{axis.id}.index"],
+                "group": r["group"], "source": r["group_name"], "index": f"{index:+.2f}" if n else "—",
                 "interval": f"[{r[f'stance.{axis.id}.low']:+.2f}, {r[f'stance.{axis.id}.high']:+.2f}]" if n else "—",
                 "framed either": n, "on the topic": r["n"], "note": note,
             })
@@ -90,12 +90,12 @@ if axis is not None:
             rows, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key=f"stance-{state}",
             column_order=["source", "index", "interval", "framed either", "note"],
             column_config={
-                "source": st.column_config.TextColumn(width="medium"),
-                "index": st.column_config.NumberColumn("stance", format="%+.2f", width="small",
-                                                       help=f"{axis.name}: +1 all {axis.positive}, −1 all {axis.negative}"),
-                "interval": st.column_config.TextColumn("95% interval"),
+                "source": st.column_config.TextColumn(width="small"),
+                "index": st.column_config.TextColumn("stance", width="small",
+                                                     help=f"{axis.name}: +1 all {axis.positive}, −1 all {axis.negative}"),
+                "interval": st.column_config.TextColumn("95% interval", width="small"),
                 "framed either": st.column_config.NumberColumn("n", width="small", help=f"sentences framed {axis.positive} or {axis.negative}"),
-                "note": st.column_config.TextColumn("note", width="medium"),
+                "note": st.column_config.TextColumn("note", width="large"),
             },
         )
         st.caption("Select a row to see the sentences behind its number.")

@@ -194,25 +194,25 @@ with export_tab:
     cols = st.columns(len(EXPORT_FORMATS))
     for column, fmt in zip(cols, EXPORT_FORMATS):
         column.download_button(titles[fmt], sentences(fmt), file_name=f"stance-sentences.{fmt}", mime=mimes[fmt],
-                               icon=":material/download:", key=f"dl-sentences-{fmt}", width="stretch")
+                               icon=":material/download:", key=f"dl-sentences-{fmt}", width="stretch", on_click="ignore")
     st.markdown(f"**The comparison** ({'every topic' if topic is None else common.name_of(codebook, topic)}, {voice} voices) — "
                 "stance with intervals, frame mix, tests and their readings, distinctive terms, evidence")
     cols = st.columns(4)
     for column, fmt in zip(cols, ("json", "csv", "xlsx")):
         column.download_button(titles[fmt], comparison_file(fmt), file_name=f"stance-compare-{stamp}.{fmt}", mime=mimes[fmt],
-                               icon=":material/download:", key=f"dl-compare-{fmt}", width="stretch")
+                               icon=":material/download:", key=f"dl-compare-{fmt}", width="stretch", on_click="ignore")
     cols[3].download_button("HTML report", report, file_name=f"stance-report-{stamp}.html", mime=mimes["html"],
-                            icon=":material/description:", key="dl-report", width="stretch", type="primary")
+                            icon=":material/description:", key="dl-report", width="stretch", type="primary", on_click="ignore")
     st.markdown("**The human labels** — every annotator's and adjudicator's latest decisions, boilerplate marks "
                 "included, as an annotation file (to import into another store, or to train on)")
     cols = st.columns(4)
     for column, fmt in zip(cols, ("csv", "jsonl")):
         column.download_button(titles[fmt], lambda fmt=fmt: render(lambda p: store.export_annotations(p), f".{fmt}"),
                                file_name=f"stance-annotations.{fmt}", mime=mimes[fmt], icon=":material/download:",
-                               key=f"dl-annotations-{fmt}", width="stretch")
+                               key=f"dl-annotations-{fmt}", width="stretch", on_click="ignore")
     st.markdown("**Charts**, offline, with one colour per frame")
     cols = st.columns(6)
     for k, (name, title) in enumerate((("stance", "Stance"), ("frame_mix", "Frame mix"), ("coverage", "Coverage"))):
         for j, fmt in enumerate(("png", "svg")):
             cols[2 * k + j].download_button(f"{title} {fmt.upper()}", chart(name, fmt), file_name=f"stance-{name}-{stamp}.{fmt}",
-                                            mime=mimes[fmt], icon=":material/image:", key=f"dl-{name}-{fmt}", width="stretch")
+                                            mime=mimes[fmt], icon=":material/image:", key=f"dl-{name}-{fmt}", width="stretch", on_click="ignore")

@@ -130,8 +130,10 @@ def stance_chart(comparison: Comparison, axis_id: str | None = None) -> alt.Char
 def coverage_chart(comparison: Comparison) -> alt.Chart:
     """Heatmap topic × group: colour is the topic's share of the group's content, text the count."""
     data = comparison.coverage.assign(share=lambda d: d["share"].fillna(0.0))
+    # Side by side, more than three source names run into each other once the chart is fitted to a page: slant them.
+    slant = {} if data["group"].nunique() <= 3 else {"labelAngle": -30, "labelAlign": "right", "labelLimit": 180}
     base = alt.Chart(data).encode(
-        x=alt.X("group_name:N", title=None, axis=alt.Axis(labelAngle=0)),
+        x=alt.X("group_name:N", title=None, axis=alt.Axis(**{"labelAngle": 0, **slant})),
         y=alt.Y("topic_name:N", title=None, sort=list(dict.fromkeys(data["topic_name"]))),
     )
     rect = base.mark_rect().encode(

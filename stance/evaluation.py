@@ -29,10 +29,12 @@ def evaluate(
     by_source: bool = False,
     labellers: Sequence[str] = LABELLERS,
     folds: int = 5,
+    train_only: np.ndarray | None = None,
 ) -> dict[str, dict]:
     """Scores per labeller: per-label P/R/F1 and topic/frame micro and macro F1.
 
     ``by_source``: train on the other sources, test on each held-out source.
+    ``train_only``: the trained labellers learn from these examples alone (see ``out_of_fold``).
     """
     labels = codebook.label_ids
     Y = label_matrix(label_sets, labels)
@@ -57,7 +59,7 @@ def evaluate(
         if name == "rules":
             decided = cached_votes(codebook.to_toml(), [e.text for e in examples]) > 0
         else:
-            probs = out_of_fold(codebook, examples, label_sets, groups=groups, folds=folds, use_cues=(name == "combined"))
+            probs = out_of_fold(codebook, examples, label_sets, groups=groups, folds=folds, use_cues=(name == "combined"), train_only=train_only)
             # Thresholds from the same out-of-fold probabilities: slightly optimistic,
             # and equally so for both model variants.
             thresholds = choose_thresholds(labels, Y, probs)
@@ -76,22 +78,26 @@ def learning_curve(
     codebook: Codebook,
     examples: Sequence[Example],
     label_sets: Sequence[frozenset[str]],
-    sizes: Sequence[int] = (25, 50, 100, 150, 200),
+    sizes: Sequence[int] | None = None,
     seed: int = 0,
 ) -> list[dict]:
-    """Cross-validated F1 as the number of annotations grows (random subsets)."""
+    """Cross-validated F1 as the number of annotations grows: at each size, 5-fold, each fold's model
+    learning from a random subset of that many annotations (those of its training folds), and every
+    point scored on all the annotations, so that the points can be compared. ``sizes``: by default
+    25, 50, 100, ... doubling up to all of them."""
     if distinct_sentences(examples) < MIN_CV_EXAMPLES:
         raise StanceError(
             f"{distinct_sentences(examples)} different annotated sentences are too few for a learning curve (at least {MIN_CV_EXAMPLES} are needed)",
             fix="annotate more sentences",
         )
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(len(examples))
+    n = len(examples)
+    if sizes is None:
+        sizes = [25 * 2**k for k in range(max(0, int(np.log2(n / 25)) + 1)) if 25 * 2**k < 0.9 * n]  # not a point beside the last
+    order = np.random.default_rng(seed).permutation(n)
     out = []
-    for size in [s for s in sizes if s < len(examples)] + [len(examples)]:
-        pick = np.sort(order[:size])  # in the given order: at full size the folds, and the scores, are evaluate's own
-        ex = [examples[i] for i in pick]
-        ls = [label_sets[i] for i in pick]
-        result = evaluate(codebook, ex, ls, labellers=("combined",), folds=min(5, size))["combined"]
+    for size in [s for s in sizes if 0 < s < n] + [n]:
+        subset = np.zeros(n, bool)
+        subset[order[:size]] = True  # at full size, evaluate's own folds and scores
+        result = evaluate(codebook, examples, label_sets, labellers=("combined",), train_only=subset)["combined"]
         out.append({"annotations": size, "topic_micro_f1": round(result["topics"]["micro_f1"], 3), "frame_macro_f1": round(result["frames"]["macro_f1"], 3)})
     return out

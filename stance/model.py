@@ -790,8 +790,12 @@ def out_of_fold(
     C: float = 4.0,
     use_cues: bool = True,
     inherit: bool = True,
+    train_only: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Out-of-fold probabilities: k-fold, or leave-one-group-out when groups are given."""
+    """Out-of-fold probabilities: k-fold, or leave-one-group-out when groups are given.
+
+    ``train_only`` (a mask): each fold's model learns from these examples alone, while every
+    example is still predicted (a learning curve's subsets, scored on the same sentences)."""
     labels = codebook.label_ids
     Y = label_matrix(label_sets, labels)
     probs = np.zeros(Y.shape)
@@ -813,6 +817,8 @@ def out_of_fold(
             fold_of[i] = fold_of[first.setdefault(normalise_text(e.text), i)]
         splits = [(fold_of != k, fold_of == k) for k in range(min(folds, n))]
     toml = codebook.to_toml()
+    if train_only is not None:
+        splits = [(train & train_only, test) for train, test in splits]
     for train, test in splits:
         train_ex = [e for e, t in zip(examples, train) if t]
         test_ex = [e for e, t in zip(examples, test) if t]

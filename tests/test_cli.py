@@ -467,7 +467,10 @@ def test_flags_that_would_be_ignored_and_odd_annotation_paths_are_said(tmp_path,
 def test_the_learning_curves_last_point_is_evaluates_own_score(capsys):
     merics = str(SEEDS_DIR / "annotations-merics.csv")
     assert main(["evaluate", "--annotations", merics, "--curve", "--format", "csv"]) == 0
-    last = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))[-1]
+    points = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    sizes = [int(p["annotations"]) for p in points]
+    assert sizes[:-1] == [25 * 2**k for k in range(len(sizes) - 1)] and sizes[-2] < 0.9 * sizes[-1]  # doubling, up to all of them
+    last = points[-1]
     assert main(["evaluate", "--annotations", merics, "--labeller", "combined", "--format", "csv"]) == 0
     scores = {r["label"]: r["f1"] for r in csv.DictReader(io.StringIO(capsys.readouterr().out))}
     assert (last["topic_micro_f1"], last["frame_macro_f1"]) == (scores["[topics micro F1]"], scores["[frames macro F1]"])
