@@ -107,16 +107,18 @@ with add_tab:
         with tempfile.TemporaryDirectory() as tmp:
             paths = []
             for k, upload in enumerate(label_files):
-                path = Path(tmp) / f"{k}-{Path(upload.name).name}"
+                path = Path(tmp) / str(k) / Path(upload.name).name  # a folder each: two uploads may share a name
+                path.parent.mkdir()
                 path.write_bytes(upload.getvalue())
                 paths.append(path)
+            shown = re.compile(re.escape(tmp) + r"/\d+/")  # messages name the file as uploaded
             try:
                 imported = store.import_files(paths, annotator=me, codebook=codebook)
             except StanceError as exc:  # every bad row, by file and line: nothing was imported
-                ss["labels_import_result"] = {"error": str(exc).replace(tmp + "/", "")}
+                ss["labels_import_result"] = {"error": shown.sub("", str(exc))}
             else:
-                ss["labels_import_result"] = {"lines": imported.lines(),
-                                              "unmatched": [str(u).replace(tmp + "/", "") for u in imported.unmatched]}
+                ss["labels_import_result"] = {"lines": [shown.sub("", line) for line in imported.lines()],
+                                              "unmatched": [shown.sub("", str(u)) for u in imported.unmatched]}
         ss["upload_round"] += 1
         st.rerun()
     result = ss.get("labels_import_result")
