@@ -18,7 +18,7 @@ PER_ROW = 4  # columns per row of the side-by-side view
 loaded = common.load()
 codebook = loaded.codebook
 topics = list(dict.fromkeys([*codebook.topic_ids, *loaded.table.topics]))
-all_sources = sorted(loaded.sources, key=lambda s: loaded.sources[s].name.lower())
+all_sources = sorted(loaded.sources)  # by id, the comparison's order of groups: the pills, tables, charts and columns agree
 source_name = {s: loaded.sources[s].name or s for s in all_sources}
 
 st.title("Compare")

@@ -81,7 +81,7 @@ def frame_mix_chart(comparison: Comparison) -> alt.Chart:
     data = pd.DataFrame(rows, columns=["group", "topic", "frame", "order", "count", "mix", "of sentences", "n"])
     chart = alt.Chart(data).mark_bar().encode(
         x=alt.X("sum(mix):Q", title="share of the frame labels in the cell", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
-        y=alt.Y("group:N", title=None),
+        y=alt.Y("group:N", title=None, sort=None),  # the comparison's order of groups, as in its tables
         color=alt.Color("frame:N", scale=_frame_scale(comparison), title="frame"),
         order=alt.Order("order:Q"),
         tooltip=["group", "topic", "frame", "count", alt.Tooltip("of sentences:Q", format=".0%", title="share of sentences"), "n"],
@@ -114,9 +114,9 @@ def stance_chart(comparison: Comparison, axis_id: str | None = None) -> alt.Char
     title = f"← {comparison.name_of(axis.negative)}  ·  stance index  ·  {comparison.name_of(axis.positive)} →"
     zero = base.mark_rule(strokeDash=[3, 3], color="#999").encode(x=alt.datum(0, scale=domain))
     interval = base.mark_rule(strokeWidth=2, color="#555").encode(
-        x=alt.X("low:Q", scale=domain, title=title), x2="high:Q", y=alt.Y("group:N", title=None))
+        x=alt.X("low:Q", scale=domain, title=title), x2="high:Q", y=alt.Y("group:N", title=None, sort=None))
     point = base.mark_point(size=90, strokeWidth=2, color="#222", opacity=1).encode(
-        x=alt.X("index:Q", scale=domain), y="group:N",
+        x=alt.X("index:Q", scale=domain), y=alt.Y("group:N", sort=None),
         fill=alt.Fill("cell:N", scale=alt.Scale(domain=[f"thin (n < {THIN})", f"n ≥ {THIN}"], range=["white", "#222"]), title=None),
         tooltip=["group", "topic", alt.Tooltip("index:Q", format="+.2f"), alt.Tooltip("low:Q", format="+.2f", title="95% low"),
                  alt.Tooltip("high:Q", format="+.2f", title="95% high"), "n"],
@@ -133,7 +133,7 @@ def coverage_chart(comparison: Comparison) -> alt.Chart:
     # Side by side, more than three source names run into each other once the chart is fitted to a page: slant them.
     slant = {} if data["group"].nunique() <= 3 else {"labelAngle": -30, "labelAlign": "right", "labelLimit": 180}
     base = alt.Chart(data).encode(
-        x=alt.X("group_name:N", title=None, axis=alt.Axis(**{"labelAngle": 0, **slant})),
+        x=alt.X("group_name:N", title=None, sort=list(dict.fromkeys(data["group_name"])), axis=alt.Axis(**{"labelAngle": 0, **slant})),
         y=alt.Y("topic_name:N", title=None, sort=list(dict.fromkeys(data["topic_name"]))),
     )
     rect = base.mark_rect().encode(
