@@ -49,6 +49,7 @@ from stance.compare import (
     term_index,
 )
 from stance.corpus import SEEDS_DIR, Source
+from stance.errors import StanceError
 from stance.store import Store, open_store, resolve_url
 from stance.tagged import TaggedSentence
 from stance.tagger import Tagger, store_tagger, tag_stored, with_human_labels
@@ -441,7 +442,8 @@ def card_html(
 
 def show_problem(exc: Exception) -> None:
     """A library error as a message that says what to do (the library's own words)."""
-    st.error(str(exc), icon=":material/error:")
+    every = exc.every() if isinstance(exc, StanceError) else [exc]
+    st.error("  \n".join(str(e) for e in every), icon=":material/error:")
 
 
 def annotator() -> str:

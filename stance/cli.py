@@ -1012,7 +1012,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _guard_output(args)
         return args.func(args)
     except StanceError as exc:
-        print(f"stance: {exc}", file=sys.stderr)
+        for mistake in exc.every():
+            print(f"stance: {mistake}", file=sys.stderr)
         return 1
     except BrokenPipeError:
         return 0

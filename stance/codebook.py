@@ -101,10 +101,11 @@ import re
 import tomllib
 import unicodedata
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 from stance import slowregex as _slowregex
 from stance.cache import Memo
@@ -814,46 +815,74 @@ def _build(text: str, path: str, sha256: str) -> Codebook:
         _checked_regexes().save()  # the cues found fine stay fine, whatever else is wrong with the file
 
 
+_T = TypeVar("_T")
+
+
 def _read(text: str, path: str, sha256: str) -> Codebook:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise _toml_error(exc, text, path) from None
     where = TomlLocator(text, path)
+    mistakes: list[CodebookError] = []  # each label's, each axis's: all said at once, not one per run
+
+    def said(check: Callable[..., _T], *args) -> _T | None:
+        try:
+            return check(*args)
+        except CodebookError as exc:
+            mistakes.append(exc)
+            return None
+
     for key in data:
         if key not in _TOP_KEYS:
-            raise where.unknown_key(key, _TOP_KEYS, where.key_line(key), "the top level")
-    name = _scalar(data, "name", Path(path).stem if path != "<string>" else "codebook", where)
-    version = _scalar(data, "version", "1", where)
+            mistakes.append(where.unknown_key(key, _TOP_KEYS, where.key_line(key), "the top level"))
+    name = said(_scalar, data, "name", Path(path).stem if path != "<string>" else "codebook", where)
+    version = said(_scalar, data, "version", "1", where)
 
     labels: dict[str, list[Label]] = {"topics": [], "frames": []}
     seen: dict[str, str] = {}  # id -> "topic"/"frame", to report duplicates across tables
+    unsound_frames: list[str] = []
     for table, kind in _TABLES.items():
-        for i, entry in enumerate(_entries(data, table, where)):
-            label = _label(entry, kind, table, i, where)
+        for i, entry in enumerate(said(_entries, data, table, where) or []):
+            label = said(_label, entry, kind, table, i, where)
+            if label is None:
+                if table == "frames" and isinstance(entry, dict) and isinstance(entry.get("id"), str):
+                    unsound_frames.append(entry["id"])  # said already: an axis naming it is not a mistake of its own
+                continue
             if label.id in seen:
-                raise CodebookError(
+                mistakes.append(CodebookError(
                     f"duplicate id {label.id!r}: already used by a {seen[label.id]}",
                     path=path,
                     line=where.id_line(table, i, label.id),
                     fix="ids must be unique across topics and frames; rename or remove one of them",
-                )
+                ))
+                if table == "frames":
+                    unsound_frames.append(label.id)
+                continue
             seen[label.id] = kind
             labels[table].append(label)
 
-    frame_ids = [label.id for label in labels["frames"]]
+    frame_ids = [label.id for label in labels["frames"]] + unsound_frames
     axes: list[Axis] = []
-    for i, entry in enumerate(_entries(data, "axes", where)):
-        axis = _axis(entry, i, frame_ids, seen, where)
+    for i, entry in enumerate(said(_entries, data, "axes", where) or []):
+        axis = said(_axis, entry, i, frame_ids, seen, where)
+        if axis is None:
+            continue
         if any(a.id == axis.id for a in axes):
-            raise CodebookError(
+            mistakes.append(CodebookError(
                 f"duplicate axis id {axis.id!r}",
                 path=path,
                 line=where.id_line("axes", i, axis.id),
                 fix="give each axis its own id",
-            )
+            ))
+            continue
         axes.append(axis)
-    _try_new_regexes(labels, where, trusted=sha256 == _default_sha256())
+    said(_try_new_regexes, labels, where, sha256 == _default_sha256())
+    if mistakes:
+        mistakes.sort(key=lambda m: m.line or 0)
+        first = mistakes[0]
+        first.others = tuple(mistakes[1:])
+        raise first
     if not labels["topics"] and not labels["frames"]:
         raise CodebookError(
             "the codebook has no topics and no frames, so there is nothing to label",

@@ -23,6 +23,11 @@ class StanceError(Exception):
         self.path = path
         self.line = line
         self.fix = fix
+        self.others: tuple[StanceError, ...] = ()  # more mistakes found in the same input, each said on its own line
+
+    def every(self) -> list[StanceError]:
+        """This mistake and the others found with it, in the input's order."""
+        return [self, *self.others]
 
     def __str__(self) -> str:
         where = ""

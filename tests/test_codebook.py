@@ -218,6 +218,29 @@ def test_duplicate_id_names_the_line_of_the_second_occurrence(tmp_path):
     assert f":9: duplicate id 'ai'" in str(err)
 
 
+def test_every_mistake_of_a_codebook_is_said_at_once_in_file_order(tmp_path, capsys):
+    """One mistake per run made an analyst run again for each; a frame refused for its own mistake
+    is not named again by the axis that uses it."""
+    from stance.cli import main
+
+    text = ('nmae = "mine"\n'
+            '[[topics]]\nid = "trade;tariffs"\n'
+            '[[topics]]\nid = "ai"\ncues = ["AI", \'re:(unclosed\']\n'
+            '[[frames]]\nid = "cooperation"\ncue = ["win-win"]\n'
+            '[[frames]]\nid = "security_risk"\n'
+            '[[topics]]\nid = "ai2"\n[[topics]]\nid = "ai2"\n'
+            '[[axes]]\nid = "stance"\npositive = "cooperation"\nnegative = "security_risk"\n')
+    err = error_of(tmp_path, text)
+    assert [(m.line, m.message.split(":")[0]) for m in err.every()] == [
+        (1, "unknown key 'nmae' in the top level"), (3, "topics entry 1"), (6, "cues of 'ai'"),
+        (9, "unknown key 'cue' in [[frames]] entries"), (15, "duplicate id 'ai2'")]
+    path = write(tmp_path, text)
+    (tmp_path / "doc.txt").write_text("Tariffs rose.\n")
+    assert main(["tag", str(tmp_path / "doc.txt"), "--codebook", str(path), "--labeller", "rules"]) == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 5 and all(line.startswith(f"stance: {path}:") for line in lines)
+
+
 def test_duplicate_id_across_topics_and_frames(tmp_path):
     err = error_of(tmp_path, '[[topics]]\nid = "innovation"\n\n[[frames]]\nid = "innovation"\n')
     assert err.line == 5
