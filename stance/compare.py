@@ -341,11 +341,11 @@ def group_keys(data: pd.DataFrame, by: str) -> pd.Series:
         raise StanceError(f"cannot group by {by!r}", fix=f"use one of: {', '.join(GROUP_FIELDS)}")
     column = {"name": "source_name", "month": "date", "year": "date"}.get(by, by)
     values = data[column]
-    cut = {"month": 7, "year": 4}.get(by)
+    cut = _DATE_PARTS.get(by)
     if isinstance(values.dtype, pd.CategoricalDtype):
         # A million rows, a handful of values: work on the categories, not the rows.
         names = pd.Series(values.cat.categories.astype(str))
-        names = (names.str.slice(0, cut) if cut else names).replace("", UNKNOWN)
+        names = (names.str.extract(cut, expand=False).fillna("") if cut else names).replace("", UNKNOWN)
         codes, uniques = pd.factorize(names)
         row_codes = np.asarray(values.cat.codes)
         mapped = np.where(row_codes >= 0, codes[row_codes], len(uniques))
@@ -355,8 +355,12 @@ def group_keys(data: pd.DataFrame, by: str) -> pd.Series:
         return pd.Series(pd.Categorical.from_codes(mapped, categories=categories), index=data.index)
     values = values.astype("string")
     if cut:
-        values = values.str.slice(0, cut)
+        values = values.str.extract(cut, expand=False)
     return values.fillna(UNKNOWN).replace("", UNKNOWN)
+
+
+# A date's year and month: "2024-05-14" is in 2024-05; a year, or a range of years ("2022-2025"), has no month.
+_DATE_PARTS = {"month": r"^(\d{4}-(?:0[1-9]|1[0-2]))(?:-\d\d)?(?:$|[T ])", "year": r"^(\d{4})"}
 
 
 # --- reading an export back ----------------------------------------------------

@@ -36,6 +36,7 @@ export leaves dropped, gives a ``Note``, said the same way.
 from __future__ import annotations
 
 import csv
+import datetime
 import errno
 import hashlib
 import io
@@ -187,20 +188,33 @@ def load_manifest(folder: Path) -> tuple[dict[str, Source], dict[str, str], list
     sources: dict[str, Source] = {}
     by_file: dict[str, str] = {}
     mistakes: list[StanceError] = []
+    ids: set[str] = set()  # every entry's, a dropped one's too: a second entry with its id is a mistake all the same
     for n, entry in enumerate(entries, start=1):
         span = where.span("sources", n - 1)
         try:
-            source, files = _manifest_entry(folder, entry, n, sources, by_file, where, span)
+            source, files = _manifest_entry(folder, entry, n, ids, by_file, where, span)
         except StanceError as exc:
             exc.path, exc.line = str(path), exc.line or span[0]
             mistakes.append(exc)
             continue
+        finally:
+            if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+                ids.add(entry["id"])
         sources[source.id] = source
         by_file.update((name, source.id) for name in files)
+        for name in files:  # the entry stands; a file it lists that is not beside the manifest is said by its line
+            if Path(name).name == name and (folder / name).is_file():
+                continue
+            elsewhere = Path(name).name != name
+            mistakes.append(StanceError(
+                f"it lists {name!r}, which is " + ("in another folder" if elsewhere else "not in the folder"), path=str(path),
+                line=where.value_line(name, span) or where.key_line("files", span) or span[0],
+                fix="a sources.toml names the files beside it: list the file in a sources.toml in its own folder" if elsewhere
+                else "correct the name in files = [...] (names are case-sensitive)"))
     return sources, by_file, mistakes
 
 
-def _manifest_entry(folder: Path, entry: object, n: int, sources: dict[str, Source], by_file: dict[str, str],
+def _manifest_entry(folder: Path, entry: object, n: int, ids: set[str], by_file: dict[str, str],
                     where, span: tuple[int, int]) -> tuple[Source, list[str]]:
     """The ``n``-th [[sources]] entry as a Source and the names of its files, or StanceError."""
     if not isinstance(entry, dict) or not entry.get("id"):
@@ -208,6 +222,10 @@ def _manifest_entry(folder: Path, entry: object, n: int, sources: dict[str, Sour
     unknown = [key for key in entry if key not in MANIFEST_KEYS]
     if unknown:  # a misspelt key ("fiel") would leave its files, or its metadata, out without a word
         raise where.unknown_key(unknown[0], MANIFEST_KEYS, where.key_line(unknown[0], span), "[[sources]] entries")
+    for key in MANIFEST_KEYS[:-1]:  # text, each: id = 7 is a number, and an id or a date is written as text
+        value = entry.get(key)
+        if value is not None and not isinstance(value, str) and not (key == "date" and isinstance(value, datetime.date)):
+            raise StanceError(f"{key} is {kind_of(value)}, not text", line=where.key_line(key, span), fix=f'write it in quotes: {key} = "{value}"')
     source = Source(
         id=str(entry["id"]),
         name=str(entry.get("name", entry["id"])),
@@ -217,7 +235,7 @@ def _manifest_entry(folder: Path, entry: object, n: int, sources: dict[str, Sour
         language=str(entry.get("language", "")),
         date=str(entry.get("date", "")),
     )
-    if source.id in sources:
+    if source.id in ids:
         raise StanceError(f"two [[sources]] entries have the id {source.id!r}", line=where.key_line("id", span),
                           fix="give each source its own id, or merge the two entries")
     files = entry.get("files", [])
@@ -1075,15 +1093,8 @@ def iter_corpus(
                 try:
                     sources, by_file, mistakes = load_manifest(folder)
                     manifests[folder] = sources, by_file
-                    corpus.problems.extend(Problem(exc.path or str(folder), exc.message, exc.fix or "", exc.line) for exc in mistakes)
-                    corpus.problems.extend(
-                        Problem(shown_path(folder / MANIFEST), f"it lists {name!r}, which is not in the folder", "correct the name in files = [...] (names are case-sensitive)")
-                        if Path(name).name == name else
-                        Problem(shown_path(folder / MANIFEST), f"it lists {name!r}, which is in another folder",
-                                "a sources.toml names the files beside it: list the file in a sources.toml in its own folder")
-                        for name in manifests[folder][1]
-                        if Path(name).name != name or not (folder / name).is_file()
-                    )
+                    corpus.problems.extend(Problem(shown_path(Path(exc.path)) if exc.path else str(folder), exc.message, exc.fix or "", exc.line)
+                                           for exc in mistakes)
                 except StanceError as exc:
                     corpus.problems.append(Problem(exc.path or str(folder), exc.message, exc.fix or "", exc.line))
                     manifests[folder] = ({}, {})

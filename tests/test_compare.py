@@ -599,3 +599,14 @@ def test_neighbours_and_search_find_real_seed_sentences(table):
     near = table.data[(table.data["doc_id"] == doc) & ~table.data["boilerplate"]].sort_values("index")["text"].tolist()
     at = near.index(rows.loc[sid, "text"])
     assert before == near[max(0, at - 2):at] and after == near[at + 1:at + 2]
+
+
+def test_grouping_by_month_or_year_reads_only_what_is_a_month_or_a_year():
+    # Cutting the text at 7 characters grouped "2024-99-99" under a month "2024-99" and a range of
+    # years "2022-2025" under "2022-20".
+    from stance.compare import group_keys
+
+    dates = ["2024-05-14", "2024-05", "2024", "2022-2025", "2024-99-99", "", "not a date", "2024-05-14T10:00"]
+    for data in (pd.DataFrame({"date": dates}), pd.DataFrame({"date": pd.Categorical(dates)})):
+        assert group_keys(data, "month").astype(str).tolist() == ["2024-05", "2024-05"] + ["(unknown)"] * 5 + ["2024-05"]
+        assert group_keys(data, "year").astype(str).tolist() == ["2024", "2024", "2024", "2022", "2024", "(unknown)", "(unknown)", "2024"]

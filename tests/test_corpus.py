@@ -387,6 +387,30 @@ def test_every_mistake_of_a_manifest_is_named_by_line_and_its_good_entries_stand
     assert {Path(d.path).name: d.source for d in corpus.documents} == {"a.txt": "merics", "b.txt": "b", "c.txt": "c"}
 
 
+def test_a_manifests_missing_file_id_that_is_no_text_and_date_that_is_no_date_are_named_by_line(tmp_path):
+    # A missing file was said without its line; an id used again after its first entry was dropped,
+    # and id = 7, went through without a word. (A date is any text: "2018, 2023-2024" says when a
+    # source wrote; `--by month` groups what is no month under "(unknown)".)
+    for name in ("a.txt", "b.txt", "c.txt", "d.txt"):
+        (tmp_path / name).write_text("Tariffs rose.\n")
+    (tmp_path / "sources.toml").write_text(
+        '[[sources]]\nid = "alpha"\ndaet = "2024-01-01"\nfiles = ["a.txt"]\n\n'
+        '[[sources]]\nid = "alpha"\nfiles = ["b.txt"]\n\n'
+        '[[sources]]\nid = 7\nfiles = ["c.txt"]\n\n'
+        '[[sources]]\nid = "beta"\ndate = false\nfiles = ["d.txt"]\n\n'
+        '[[sources]]\nid = "gamma"\ndate = 2024-05-14\nfiles = [\n  "d2.txt",\n  "missing.txt",\n]\n'
+    )
+    corpus = read(tmp_path)
+    assert [(p.line, p.message) for p in corpus.problems] == [
+        (3, "unknown key 'daet' in [[sources]] entries"), (7, "two [[sources]] entries have the id 'alpha'"),
+        (11, "id is a number, not text"), (16, "date is true or false, not text"),
+        (23, "it lists 'd2.txt', which is not in the folder"), (24, "it lists 'missing.txt', which is not in the folder")]
+    from stance.corpus import load_manifest
+
+    sources, _, _ = load_manifest(tmp_path)
+    assert set(sources) == {"gamma"} and sources["gamma"].date == "2024-05-14"  # a TOML date is a date
+
+
 def test_word_tables_are_read_in_their_place(tmp_path):
     document = docx.Document()
     document.add_paragraph("Tariffs rose in May.")
