@@ -95,10 +95,8 @@ if picked:
                        f"{common.voice_text(row['speaker'], row['speaker_name'])} · tone {float(row['compound']):+.2f}")
             if scores:
                 probs = pd.DataFrame(common.label_evidence(scores, reasons, names))
-                st.dataframe(probs, hide_index=True, width="stretch",
-                             column_config={"label": st.column_config.TextColumn(width="medium"),
-                                            "probability": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="%.2f", width="small"),
-                                            "cues and features": st.column_config.TextColumn(width="large")})
+                # A table that wraps its text: in this half of the page a grid cut the cues and features to a sliver.
+                st.table(probs.assign(probability=probs["probability"].map("{:.2f}".format)).set_index("label"))
             if st.button("Annotate this sentence", icon=":material/edit:", type="primary", key="explore_annotate_one"):
                 st.session_state["annotate_worklist"] = [sid]
                 common.switch_page("app_pages/annotate.py")

@@ -29,7 +29,7 @@ st.dataframe(
         "source": st.column_config.TextColumn("id"),
         "source_name": st.column_config.TextColumn("name"),
         "content": st.column_config.NumberColumn("content", help="sentences that are not boilerplate"),
-        "human": st.column_config.NumberColumn("human-labelled"),
+        "human": st.column_config.NumberColumn("by hand", help="sentences labelled by a human"),
     },
 )
 
