@@ -79,7 +79,7 @@ if axis is not None:
         rows = []
         for r in cells.to_dict("records"):
             n = r[f"stance.{axis.id}.n"]
-            note = "none framed" if n == 0 else f"thin (n < {THIN}): read the sentences" if n < THIN else ""
+            note = "none framed" if n == 0 else f"thin (n < {THIN})" if n < THIN else ""
             index = r[f"stance.{axis.id}.index"]
             rows.append({
                 "group": r["group"], "source": r["group_name"], "index": f"{index:+.2f}" if n else "—",
@@ -90,15 +90,15 @@ if axis is not None:
             rows, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key=f"stance-{state}",
             column_order=["source", "index", "interval", "framed either", "note"],
             column_config={
-                "source": st.column_config.TextColumn(width="small"),
-                "index": st.column_config.TextColumn("stance", width="small",
+                "source": st.column_config.TextColumn(width=130),
+                "index": st.column_config.TextColumn("stance", width=60,
                                                      help=f"{axis.name}: +1 all {axis.positive}, −1 all {axis.negative}"),
-                "interval": st.column_config.TextColumn("95% interval", width="small"),
-                "framed either": st.column_config.NumberColumn("n", width="small", help=f"sentences framed {axis.positive} or {axis.negative}"),
-                "note": st.column_config.TextColumn("note", width="large"),
+                "interval": st.column_config.TextColumn("95% interval", width=115),
+                "framed either": st.column_config.NumberColumn("n", width=40, help=f"sentences framed {axis.positive} or {axis.negative}"),
+                "note": st.column_config.TextColumn("note", width=110),
             },
         )
-        st.caption("Select a row to see the sentences behind its number.")
+        st.caption("Select a row to see the sentences behind its number; where it is thin, read them rather than the number.")
         picked = event.selection.rows if event is not None else []
         if picked:
             row = rows[picked[0]]
