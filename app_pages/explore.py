@@ -36,7 +36,7 @@ found = common.search_view(loaded.key, text.strip(), tuple(sorted(chosen)) or No
                            boilerplate, LIMIT + 1)
 more = len(found) > LIMIT
 found = found.head(LIMIT)
-summary, action = st.columns([5, 1.3], vertical_alignment="center")
+action, summary = st.columns([1.3, 5], vertical_alignment="center")  # on the left: the grid's hover toolbar sits top right
 summary.caption(f"{'More than ' + format(LIMIT, ',') if more else format(len(found), ',')} sentence{'s' if len(found) != 1 else ''}"
                 " · select a row to see its context and evidence")
 if len(found) and action.button("Annotate these", icon=":material/edit_note:", key="explore_annotate_all", width="stretch",
