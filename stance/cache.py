@@ -1,5 +1,6 @@
 """Where stance keeps what it works out once: models, the cue prefilter, and
-what it found about each cue regex.
+what it found about each cue regex; and where the annotation store lives by
+default.
 
 Reading a codebook checks every regex cue (compiled, parsed and searched for
 patterns that could run for ever), and building its rules works out which
@@ -38,6 +39,17 @@ def cache_dir() -> Path:
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("stance"))
+
+
+DB_ENV = "STANCE_DB"  # the annotation store (``stance.store``), named here so that naming it loads no database library
+DB_FILE = "stance.db"
+
+
+def default_path() -> Path:
+    """The default annotation store: ``stance.db`` in the per-user data folder."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("stance", appauthor=False)) / DB_FILE
 
 
 def write_whole(path: Path, data: bytes) -> None:

@@ -711,7 +711,7 @@ def _guard_output(args: argparse.Namespace) -> None:
     if folder_out and Path(out).exists() and not Path(out).is_dir():
         raise StanceError("-o names a file, and a model is saved as a folder", path=out, fix="give a folder name, e.g. -o models/mine")
     from stance.model import CARD_FILE, model_directory
-    from stance.store import DB_ENV, default_path
+    from stance.cache import DB_ENV, default_path
 
     if folder_out and Path(out).is_dir() and not (Path(out) / CARD_FILE).is_file() and any(not p.name.startswith(".") for p in Path(out).iterdir()):
         # the model's files would land among documents (read as such next time) or replace a file of the same name

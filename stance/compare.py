@@ -319,7 +319,10 @@ def _normalise_columns(data: pd.DataFrame) -> pd.DataFrame:
         data[name] = pd.to_numeric(data[name], errors="coerce").astype(float)
     for name in ("index", "paragraph"):
         data[name] = pd.to_numeric(data[name], errors="coerce").fillna(0).astype(np.int64)
-    data["speaker_name"] = data["speaker_name"].fillna("")  # a JSONL or Parquet null, as a CSV's empty cell
+    name = data["speaker_name"]  # a JSONL or Parquet null, as a CSV's empty cell
+    if isinstance(name.dtype, pd.CategoricalDtype) and "" not in set(name.cat.categories):
+        name = name.cat.add_categories([""])
+    data["speaker_name"] = name.fillna("")
     primary = data["primary_frame"]
     if isinstance(primary.dtype, pd.CategoricalDtype):
         if "" in set(primary.cat.categories):

@@ -97,6 +97,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from stance.active import sentence_uncertainty, threshold_array
 from stance.annotations import ADJUDICATION_PREFIX, DECISION_KINDS, ROW_KINDS, Annotation, holding, read_annotations, standing, unknown_ids_fix, write_annotations
+from stance.cache import DB_ENV, default_path
 from stance.corpus import DEFAULT_MAX_BYTES, Corpus, Document, Note, Problem, Source, iter_corpus, read_file, source_for_file
 from stance.errors import StanceError
 from stance.segment import Sentence, iter_sentences, normalise_text
@@ -105,8 +106,6 @@ KINDS = ROW_KINDS  # what a label event decides: the three kinds of labels, and 
 HUMAN = "human"
 RULE = "rule"
 BUSY_TIMEOUT_S = 60
-DB_ENV = "STANCE_DB"
-DB_FILE = "stance.db"
 INGEST_BATCH = 20_000  # sentences per write transaction while ingesting
 SCORE_CHUNK = 20_000  # sentences per stored block of model scores
 _IN_CHUNK = 900  # ids per IN (...) list
@@ -397,13 +396,6 @@ class ImportReport:
 
 
 # --- opening ----------------------------------------------------------------
-
-
-def default_path() -> Path:
-    """``stance.db`` in the per-user data folder."""
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("stance", appauthor=False)) / DB_FILE
 
 
 def resolve_url(db: str | os.PathLike | None = None, *, create: bool = True) -> str:

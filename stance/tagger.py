@@ -716,9 +716,10 @@ def in_codebook(human: Annotation, codebook: Codebook) -> Annotation:
 
 def store_tagger(store, codebook_path: str | Path | None = None, models_dir: str | Path | None = None) -> Tagger:
     """The store's latest model (``retrain``) when its folder exists and it labels as this codebook does
-    (described by this codebook: its name, version, names and axes); else, with ``models_dir`` and human
-    labels in the store, a model retrained there for this codebook, so that the labels carry over to a
-    codebook with new cues or labels; else the default model."""
+    (described by this codebook: its name, version, names and axes); else, with ``models_dir``, where the
+    store's labels were trained on under another codebook, a model retrained there for this one, so that
+    they carry over to a codebook with new cues or labels; else the default model (a store never
+    retrained keeps it until the analyst retrains)."""
     codebook = load_codebook(codebook_path)
     for card in store.models():
         path = card.get("path")
@@ -730,7 +731,7 @@ def store_tagger(store, codebook_path: str | Path | None = None, models_dir: str
             continue
         if model.codebook.labelling == codebook.labelling:
             return Tagger(dataclasses.replace(model, codebook=codebook))
-    if models_dir is not None and store.labelled_count():
+    if models_dir is not None and store.models() and store.labelled_count():
         return Tagger(retrain(store, models_dir, codebook_path))
     return Tagger(default_model(codebook_path))
 

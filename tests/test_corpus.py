@@ -369,18 +369,22 @@ def test_manifest_mistakes_are_named_and_the_files_still_read(tmp_path):
     assert [p.message for p in read(tmp_path).problems] == ["the sources manifest is not UTF-8 text"]
 
 
+def read_with_manifest(folder: Path, files: tuple[str, ...], manifest: str):
+    """Read a folder of one-sentence files and the given sources.toml."""
+    for name in files:
+        (folder / name).write_text("Tariffs rose.\n")
+    (folder / "sources.toml").write_text(manifest)
+    return read(folder)
+
+
 def test_every_mistake_of_a_manifest_is_named_by_line_and_its_good_entries_stand(tmp_path):
     # Only the first mistake used to be said, and one bad entry dropped the whole manifest.
-    for name in ("a.txt", "b.txt", "c.txt"):
-        (tmp_path / name).write_text("Tariffs rose.\n")
-    (tmp_path / "sources.toml").write_text(
-        '[[sources]]\nid = "merics"\nfiles = ["a.txt"]\n\n'
-        '[[sources]]\nid = "csis"\nfiel = ["b.txt"]\n\n'
-        '[[sources]]\nid = "merics"\nfiles = ["c.txt"]\n\n'
-        '[[sources]]\nid = "xinhua"\nfiles = "c.txt"\n\n'
-        '[[sources]]\nname = "no id"\n'
-    )
-    corpus = read(tmp_path)
+    corpus = read_with_manifest(tmp_path, ("a.txt", "b.txt", "c.txt"),
+                                '[[sources]]\nid = "merics"\nfiles = ["a.txt"]\n\n'
+                                '[[sources]]\nid = "csis"\nfiel = ["b.txt"]\n\n'
+                                '[[sources]]\nid = "merics"\nfiles = ["c.txt"]\n\n'
+                                '[[sources]]\nid = "xinhua"\nfiles = "c.txt"\n\n'
+                                '[[sources]]\nname = "no id"\n')
     assert [(p.line, p.message) for p in corpus.problems] == [
         (7, "unknown key 'fiel' in [[sources]] entries"), (10, "two [[sources]] entries have the id 'merics'"),
         (15, "[[sources]] 'xinhua': files must be a list"), (17, "[[sources]] entry 5 has no id")]
@@ -391,16 +395,12 @@ def test_a_manifests_missing_file_id_that_is_no_text_and_date_that_is_no_date_ar
     # A missing file was said without its line; an id used again after its first entry was dropped,
     # and id = 7, went through without a word. (A date is any text: "2018, 2023-2024" says when a
     # source wrote; `--by month` groups what is no month under "(unknown)".)
-    for name in ("a.txt", "b.txt", "c.txt", "d.txt"):
-        (tmp_path / name).write_text("Tariffs rose.\n")
-    (tmp_path / "sources.toml").write_text(
-        '[[sources]]\nid = "alpha"\ndaet = "2024-01-01"\nfiles = ["a.txt"]\n\n'
-        '[[sources]]\nid = "alpha"\nfiles = ["b.txt"]\n\n'
-        '[[sources]]\nid = 7\nfiles = ["c.txt"]\n\n'
-        '[[sources]]\nid = "beta"\ndate = false\nfiles = ["d.txt"]\n\n'
-        '[[sources]]\nid = "gamma"\ndate = 2024-05-14\nfiles = [\n  "d2.txt",\n  "missing.txt",\n]\n'
-    )
-    corpus = read(tmp_path)
+    corpus = read_with_manifest(tmp_path, ("a.txt", "b.txt", "c.txt", "d.txt"),
+                                '[[sources]]\nid = "alpha"\ndaet = "2024-01-01"\nfiles = ["a.txt"]\n\n'
+                                '[[sources]]\nid = "alpha"\nfiles = ["b.txt"]\n\n'
+                                '[[sources]]\nid = 7\nfiles = ["c.txt"]\n\n'
+                                '[[sources]]\nid = "beta"\ndate = false\nfiles = ["d.txt"]\n\n'
+                                '[[sources]]\nid = "gamma"\ndate = 2024-05-14\nfiles = [\n  "d2.txt",\n  "missing.txt",\n]\n')
     assert [(p.line, p.message) for p in corpus.problems] == [
         (3, "unknown key 'daet' in [[sources]] entries"), (7, "two [[sources]] entries have the id 'alpha'"),
         (11, "id is a number, not text"), (16, "date is true or false, not text"),

@@ -69,6 +69,8 @@ def test_the_store_model_follows_a_codebook_saved_anew_and_keeps_the_human_label
     db, sid = store
     models = tmp_path / "models"
     with open_store(db) as s:
+        # never retrained: the default model, until the analyst retrains (Annotate counts every label as new)
+        assert store_tagger(s, models_dir=models).model.version == default_model().version and not s.models()
         trained = retrain(s, models)
         default = load_codebook().to_toml()
         renamed = tmp_path / "renamed.toml"

@@ -569,7 +569,8 @@ def test_fewer_collections_leaves_what_an_app_froze_frozen():
 
 def test_tagging_imports_neither_scikit_learn_nor_nltk(tmp_path):
     """Start-up: a `stance tag` run with a trained model loads none of the heavy libraries
-    that training, or textblob's package, would bring in (each costs seconds a run)."""
+    that training, or textblob's package, would bring in (each costs seconds a run), nor the
+    store's database library (checking that -o is not the store only names its file)."""
     import subprocess
     import sys
 
@@ -579,7 +580,7 @@ def test_tagging_imports_neither_scikit_learn_nor_nltk(tmp_path):
         "import sys\n"
         "from stance.cli import main\n"
         f"assert main(['tag', 'seeds/outlet-2024-02-22-newsletter.txt', '-o', {str(out)!r}]) == 0\n"
-        "print(' '.join(m for m in ('sklearn', 'nltk', 'pandas', 'skops', 'torch', 'textblob') if m in sys.modules))\n"
+        "print(' '.join(m for m in ('sklearn', 'nltk', 'pandas', 'skops', 'torch', 'textblob', 'sqlalchemy') if m in sys.modules))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
     assert done.returncode == 0, done.stderr
